@@ -1,0 +1,9 @@
+export type { PipelineError, PipelineErrorKind } from "./types/errors.ts";
+export type {
+  EventListener,
+  EventOf,
+  LifecyclePhase,
+  TipiEvent,
+  TipiEventType,
+} from "./types/events.ts";
+export type { LifecycleContext, Permanence } from "./types/permanence.ts";
