@@ -1,3 +1,5 @@
+export { PipelineProcess, type ProcessContext } from "./process/pipeline-process.ts";
+export type { StepContext } from "./types/context.ts";
 export type { PipelineError, PipelineErrorKind } from "./types/errors.ts";
 export type {
   EventListener,
