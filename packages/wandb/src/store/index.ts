@@ -1,0 +1,21 @@
+export { readJson, readJsonl } from "./jsonl.ts";
+export { listRuns, type RunInfo, resolveRunDir } from "./list-runs.ts";
+export {
+  REDACTED,
+  type RedactOptions,
+  redactSecrets,
+  redactString,
+  SECRET_KEY_PATTERN,
+} from "./redact.ts";
+export { isValidRunId, newRunId } from "./run-id.ts";
+export {
+  type CreateRunOptions,
+  type HistoryRow,
+  RUN_FILES,
+  type RunMeta,
+  type RunStatus,
+  type RunStatusRecord,
+  RunStore,
+  readHistory,
+  type StoredHistoryRow,
+} from "./run-store.ts";

@@ -1,0 +1,292 @@
+import { existsSync, mkdirSync } from "node:fs";
+import { hostname } from "node:os";
+import { basename, join, resolve } from "node:path";
+import type { TipiEvent } from "@tipi/core";
+import { JsonlAppender, readJson, readJsonl, writeJsonAtomic } from "./jsonl.ts";
+import { redactSecrets } from "./redact.ts";
+import { isValidRunId, newRunId } from "./run-id.ts";
+
+export type RunStatus = "running" | "finished" | "failed" | "interrupted";
+
+/** One row of `history.jsonl`: the scalars of one training step. */
+export interface HistoryRow {
+  readonly step?: number;
+  readonly epoch?: number;
+  readonly values: Readonly<Record<string, number>>;
+  /** Milliseconds since the epoch; defaults to now. */
+  readonly time?: number;
+}
+
+/** What `meta.json` holds. */
+export interface RunMeta {
+  readonly runId: string;
+  readonly pipeline: string;
+  readonly createdAt: string;
+  readonly hostname: string;
+  readonly pid: number;
+  readonly node: string;
+  readonly [extra: string]: unknown;
+}
+
+/** What `status.json` holds. */
+export interface RunStatusRecord {
+  readonly status: RunStatus;
+  readonly updatedAt: string;
+  readonly pid: number;
+}
+
+export interface CreateRunOptions {
+  /** The runs root, usually `runs/`; the run lands in `<root>/<pipeline>/<runId>/`. */
+  readonly root: string;
+  readonly pipeline: string;
+  /** Defaults to a fresh {@link newRunId}. */
+  readonly runId?: string;
+  /** Use exactly this directory instead of `<root>/<pipeline>/<runId>` (`--run-dir`). */
+  readonly dir?: string;
+  /** The resolved config; written to `config.json` with secrets redacted. */
+  readonly config: unknown;
+  /** Extra metadata merged into `meta.json` (redacted too). */
+  readonly meta?: Readonly<Record<string, unknown>>;
+}
+
+export const RUN_FILES = {
+  config: "config.json",
+  meta: "meta.json",
+  status: "status.json",
+  events: "events.jsonl",
+  history: "history.jsonl",
+  summary: "summary.json",
+  checkpoints: "checkpoints",
+  media: "media",
+} as const;
+
+/** Progress events are UI chatter: keep a bar's first and last event, and one per second. */
+const PROGRESS_EVENT_INTERVAL_MS = 1000;
+
+/**
+ * A run directory on disk: `config.json`, `meta.json`, `status.json`, `events.jsonl`,
+ * `history.jsonl`, `summary.json`, `checkpoints/`. Appends are line-durable, JSON files are
+ * replaced atomically, and everything written is passed through {@link redactSecrets}.
+ *
+ * @example
+ * const store = RunStore.create({ root: "runs", pipeline: "mnist", config });
+ * const result = await pipeline.run(input, { onEvent: store.listener(), runDir: store.dir });
+ */
+export class RunStore {
+  readonly dir: string;
+  readonly runId: string;
+  readonly pipeline: string;
+  readonly #history: JsonlAppender;
+  readonly #events: JsonlAppender;
+  #historyRows: number;
+  readonly #lastValues: Record<string, number> = {};
+  #explicitSummary: Record<string, unknown>;
+  readonly #progressWrittenAt = new Map<string, number>();
+
+  private constructor(dir: string, meta: RunMeta) {
+    this.dir = dir;
+    this.runId = meta.runId;
+    this.pipeline = meta.pipeline;
+    this.#history = new JsonlAppender(join(dir, RUN_FILES.history));
+    this.#events = new JsonlAppender(join(dir, RUN_FILES.events));
+    const rows = readJsonl<StoredHistoryRow>(this.#history.path);
+    this.#historyRows = rows.length;
+    for (const row of rows) Object.assign(this.#lastValues, row.values);
+    // Summary keys that are not history metrics were written explicitly; keep them on resume.
+    const summary = readJson<Record<string, unknown>>(join(dir, RUN_FILES.summary)) ?? {};
+    this.#explicitSummary = Object.fromEntries(
+      Object.entries(summary).filter(([key]) => !(key in this.#lastValues)),
+    );
+  }
+
+  /** Creates a new run directory and marks it `running`. Throws if it already holds a run. */
+  static create(options: CreateRunOptions): RunStore {
+    const pipeline = safeSegment(options.pipeline);
+    const { dir, runId } = claimDirectory(options, pipeline);
+    mkdirSync(join(dir, RUN_FILES.checkpoints), { recursive: true });
+    const meta: RunMeta = {
+      ...redactSecrets(options.meta ?? {}),
+      runId,
+      pipeline: options.pipeline,
+      createdAt: new Date().toISOString(),
+      hostname: hostname(),
+      pid: process.pid,
+      node: process.version,
+    };
+    writeJsonAtomic(join(dir, RUN_FILES.config), redactSecrets(options.config ?? {}));
+    writeJsonAtomic(join(dir, RUN_FILES.meta), meta);
+    const store = new RunStore(dir, meta);
+    store.setStatus("running");
+    return store;
+  }
+
+  /** Opens an existing run directory (to resume it or add to it). Throws if it is not one. */
+  static open(dir: string): RunStore {
+    const absolute = resolve(dir);
+    const meta = readJson<RunMeta>(join(absolute, RUN_FILES.meta));
+    if (meta === undefined)
+      throw new Error(`not a run directory (no ${RUN_FILES.meta}): ${absolute}`);
+    mkdirSync(join(absolute, RUN_FILES.checkpoints), { recursive: true });
+    return new RunStore(absolute, meta);
+  }
+
+  get checkpointDir(): string {
+    return join(this.dir, RUN_FILES.checkpoints);
+  }
+
+  get mediaDir(): string {
+    return join(this.dir, RUN_FILES.media);
+  }
+
+  /** How many rows `history.jsonl` holds. */
+  get historyLength(): number {
+    return this.#historyRows;
+  }
+
+  /** Appends one row to `history.jsonl`; `_index` is its 0-based position (W&B's `_step`). */
+  appendHistory(row: HistoryRow): void {
+    const stored: StoredHistoryRow = {
+      _index: this.#historyRows,
+      ...(row.step === undefined ? {} : { step: row.step }),
+      ...(row.epoch === undefined ? {} : { epoch: row.epoch }),
+      time: row.time ?? Date.now(),
+      values: redactSecrets({ ...row.values }),
+    };
+    this.#history.append(stored);
+    this.#historyRows++;
+    Object.assign(this.#lastValues, stored.values);
+  }
+
+  /** Appends an event to `events.jsonl` (progress events are thinned, see the docs). */
+  appendEvent(event: TipiEvent): void {
+    if (event.type === "progress" && !this.#shouldKeepProgress(event)) return;
+    this.#events.append({ time: Date.now(), ...redactSecrets(event) });
+  }
+
+  /**
+   * Merges `values` into `summary.json`. The summary also holds the last value of every
+   * history metric (as W&B does); explicit values win over those.
+   */
+  writeSummary(values: Readonly<Record<string, unknown>>): void {
+    this.#explicitSummary = { ...this.#explicitSummary, ...redactSecrets(values) };
+    this.#flushSummary();
+  }
+
+  /** The current summary (last metric values merged with explicit ones). */
+  summary(): Record<string, unknown> {
+    return { ...this.#lastValues, ...this.#explicitSummary };
+  }
+
+  /** Writes `status.json`; also syncs the logs to disk and refreshes the summary. */
+  setStatus(status: RunStatus): void {
+    this.#history.sync();
+    this.#events.sync();
+    if (status !== "running") this.#flushSummary();
+    const record: RunStatusRecord = {
+      status,
+      updatedAt: new Date().toISOString(),
+      pid: process.pid,
+    };
+    writeJsonAtomic(join(this.dir, RUN_FILES.status), record);
+  }
+
+  /**
+   * An event listener for `pipeline.run(…, { onEvent })`: every event goes to `events.jsonl`,
+   * metric events become history rows, and `run:end` sets the final status and summary.
+   */
+  listener(): (event: TipiEvent) => void {
+    return (event) => {
+      this.appendEvent(event);
+      if (event.type === "metric") {
+        this.appendHistory({ step: event.step, epoch: event.epoch, values: event.values });
+      } else if (event.type === "run:end") {
+        const cancelled = event.error?.kind === "cancelled";
+        this.setStatus(event.ok ? "finished" : cancelled ? "interrupted" : "failed");
+      }
+    };
+  }
+
+  /** Closes the open log files (fsyncing them). Appending later reopens them. */
+  close(): void {
+    this.#history.close();
+    this.#events.close();
+  }
+
+  #flushSummary(): void {
+    writeJsonAtomic(join(this.dir, RUN_FILES.summary), this.summary());
+  }
+
+  #shouldKeepProgress(event: Extract<TipiEvent, { type: "progress" }>): boolean {
+    const now = Date.now();
+    const last = this.#progressWrittenAt.get(event.id);
+    if (event.done) {
+      this.#progressWrittenAt.delete(event.id);
+      return true;
+    }
+    if (last !== undefined && now - last < PROGRESS_EVENT_INTERVAL_MS) return false;
+    this.#progressWrittenAt.set(event.id, now);
+    return true;
+  }
+}
+
+/** A `history.jsonl` line as stored. */
+export interface StoredHistoryRow {
+  readonly _index: number;
+  readonly step?: number;
+  readonly epoch?: number;
+  readonly time: number;
+  readonly values: Record<string, number>;
+}
+
+/** Reads the run's history rows (a torn last line is ignored). */
+export function readHistory(runDir: string): StoredHistoryRow[] {
+  return readJsonl<StoredHistoryRow>(join(runDir, RUN_FILES.history));
+}
+
+function claimDirectory(
+  options: CreateRunOptions,
+  pipeline: string,
+): { dir: string; runId: string } {
+  if (options.dir !== undefined) {
+    const dir = resolve(options.dir);
+    if (existsSync(join(dir, RUN_FILES.meta))) {
+      throw new Error(
+        `run directory already holds a run: ${dir} (use RunStore.open to continue it)`,
+      );
+    }
+    mkdirSync(dir, { recursive: true });
+    return { dir, runId: options.runId ?? basename(dir) };
+  }
+  const parent = resolve(options.root, pipeline);
+  mkdirSync(parent, { recursive: true });
+  if (options.runId !== undefined) {
+    if (!isValidRunId(options.runId))
+      throw new Error(`invalid run id: ${JSON.stringify(options.runId)}`);
+    const dir = join(parent, options.runId);
+    mkdirExclusive(dir, true);
+    return { dir, runId: options.runId };
+  }
+  for (let attempt = 0; ; attempt++) {
+    const runId = newRunId();
+    const dir = join(parent, runId);
+    if (mkdirExclusive(dir, attempt >= 20)) return { dir, runId };
+  }
+}
+
+function mkdirExclusive(dir: string, throwOnExisting: boolean): boolean {
+  try {
+    mkdirSync(dir);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    if (throwOnExisting) throw new Error(`run directory already exists: ${dir}`);
+    return false;
+  }
+}
+
+function safeSegment(name: string): string {
+  const safe = name.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^\.+/, "_");
+  return safe === "" ? "pipeline" : safe;
+}
+
+export { safeSegment as _safePipelineSegment };
