@@ -1,1 +1,2 @@
 export * from "./store/index.ts";
+export * from "./sweep/index.ts";

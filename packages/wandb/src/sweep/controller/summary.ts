@@ -1,0 +1,60 @@
+/** The sweep summary: a table of trials and the best config. */
+import type { SweepConfig, SweepMetric } from "../config/types.ts";
+import { formatFlagValue, paramValue } from "../search/params.ts";
+import type { SweepState, TrialRecord } from "./sweep-state.ts";
+
+/** The finished or stopped trial with the best metric. */
+export function bestTrial(
+  trials: readonly TrialRecord[],
+  metric: SweepMetric,
+): TrialRecord | undefined {
+  const sign = metric.goal === "maximize" ? -1 : 1;
+  let best: TrialRecord | undefined;
+  for (const trial of trials) {
+    if ((trial.status !== "finished" && trial.status !== "stopped") || trial.metric === undefined)
+      continue;
+    if (!best || sign * trial.metric < sign * (best.metric as number)) best = trial;
+  }
+  return best;
+}
+
+const formatMetric = (value: number | undefined) =>
+  value === undefined ? "-" : Number.isInteger(value) ? String(value) : value.toPrecision(6);
+
+/** A plain-text table: one row per trial (id, status, metric, each searched parameter), then the best. */
+export function formatSweepTable(state: SweepState, config: SweepConfig): string {
+  const shown = config.parameters.filter((p) => p.spec.distribution !== "constant");
+  const columns = shown.length > 0 ? shown : config.parameters;
+  const header = ["trial", "status", state.metric?.name ?? "metric", ...columns.map((p) => p.key)];
+  const rows = state.trials.map((t) => [
+    t.id,
+    t.status,
+    formatMetric(t.metric),
+    ...columns.map((p) => {
+      const value = paramValue(t.params, p);
+      return typeof value === "number" && !Number.isInteger(value)
+        ? value.toPrecision(6)
+        : formatFlagValue(value);
+    }),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
+  const out = [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
+  const best = state.metric ? bestTrial(state.trials, state.metric) : undefined;
+  if (best && state.metric) {
+    out.push(
+      "",
+      `best: ${best.id} ${state.metric.name}=${formatMetric(best.metric)} (${state.metric.goal})`,
+    );
+    out.push(
+      ...config.parameters.map(
+        (p) => `  ${p.key} = ${formatFlagValue(paramValue(best.params, p))}`,
+      ),
+    );
+  }
+  return out.join("\n");
+}

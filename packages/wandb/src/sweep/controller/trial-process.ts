@@ -1,0 +1,166 @@
+/** One trial as a child process, and the files it leaves in its run directory. */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { open, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { TrialParams } from "../search/params.ts";
+
+/** What a trial command is built from. */
+export interface TrialCommandInput {
+  readonly trialId: string;
+  readonly index: number;
+  readonly pipeline: string;
+  readonly params: TrialParams;
+  /** `["--set", "a.b=1", …]`, one pair per parameter. */
+  readonly setFlags: readonly string[];
+  /** The trial's run directory (`<sweepDir>/trials/<trialId>`). */
+  readonly runDir: string;
+  readonly sweepDir: string;
+}
+
+export interface TrialCommand {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+  readonly cwd?: string;
+}
+
+/** Builds the command that runs one trial; inject one to run something other than `tipi run`. */
+export type TrialCommandFactory = (trial: TrialCommandInput) => TrialCommand;
+
+/** `tipi run <pipeline> --set k=v … --run-dir <dir> --no-progress` (`TIPI_BIN` overrides `tipi`). */
+export const defaultTrialCommand: TrialCommandFactory = (trial) => ({
+  command: process.env.TIPI_BIN ?? "tipi",
+  args: ["run", trial.pipeline, ...trial.setFlags, "--run-dir", trial.runDir, "--no-progress"],
+});
+
+export interface TrialExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** Set when the process could not start at all. */
+  readonly spawnError?: string;
+  /** The last lines it wrote to stderr. */
+  readonly stderrTail: string;
+}
+
+export interface RunningTrial {
+  readonly child: ChildProcess;
+  readonly exited: Promise<TrialExit>;
+}
+
+/** Starts a trial; its stdout and stderr go to `logFile`. */
+export function startTrial(
+  cmd: TrialCommand,
+  input: TrialCommandInput,
+  logFile: string,
+): RunningTrial {
+  const log = createWriteStream(logFile, { flags: "a" });
+  const child = spawn(cmd.command, [...cmd.args], {
+    cwd: cmd.cwd,
+    env: {
+      ...process.env,
+      TIPI_SWEEP_DIR: input.sweepDir,
+      TIPI_TRIAL_ID: input.trialId,
+      TIPI_TRIAL_PARAMS: JSON.stringify(input.params),
+      TIPI_RUN_DIR: input.runDir,
+      ...cmd.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderrTail = "";
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    log.write(chunk);
+    stderrTail = (stderrTail + chunk.toString("utf8")).slice(-2000);
+  });
+  const exited = new Promise<TrialExit>((resolve) => {
+    let spawnError: string | undefined;
+    child.once("error", (error) => {
+      spawnError = error.message;
+      if (child.pid === undefined)
+        log.end(() => resolve({ code: null, signal: null, spawnError, stderrTail }));
+    });
+    child.once("close", (code, signal) => {
+      log.end(() =>
+        resolve({ code, signal, stderrTail, ...(spawnError === undefined ? {} : { spawnError }) }),
+      );
+    });
+  });
+  return { child, exited };
+}
+
+/** Reads a run directory's `history.jsonl` as it grows, keeping one metric's values. */
+export class HistoryReader {
+  #offset = 0;
+  #partial = "";
+  readonly values: number[] = [];
+
+  constructor(
+    readonly file: string,
+    readonly metric: string | undefined,
+  ) {}
+
+  /** Reads what was appended since the last call; returns how many metric values were new. */
+  async poll(): Promise<number> {
+    let handle: Awaited<ReturnType<typeof open>>;
+    try {
+      handle = await open(this.file, "r");
+    } catch {
+      return 0;
+    }
+    try {
+      const { size } = await handle.stat();
+      if (size <= this.#offset) return 0;
+      const buffer = Buffer.alloc(size - this.#offset);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, this.#offset);
+      this.#offset += bytesRead;
+      const lines = (this.#partial + buffer.subarray(0, bytesRead).toString("utf8")).split("\n");
+      this.#partial = lines.pop() ?? "";
+      const before = this.values.length;
+      for (const line of lines) this.#take(line);
+      return this.values.length - before;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  #take(line: string): void {
+    if (!this.metric || line.trim() === "") return;
+    try {
+      const row = JSON.parse(line) as { values?: Record<string, unknown> } & Record<
+        string,
+        unknown
+      >;
+      const value = metricOf(row, this.metric);
+      if (value !== undefined) this.values.push(value);
+    } catch {
+      // A torn last line of a killed trial: not a metric.
+    }
+  }
+}
+
+/** `row.values[name]`, else `row[name]`, when it is a finite number. */
+function metricOf(row: Record<string, unknown>, name: string): number | undefined {
+  const values = row.values;
+  const candidate =
+    typeof values === "object" && values !== null && name in values
+      ? (values as Record<string, unknown>)[name]
+      : row[name];
+  return typeof candidate === "number" && Number.isFinite(candidate) ? candidate : undefined;
+}
+
+/** The metric from a run directory's `summary.json` (`{ name: v }` or `{ values: { name: v } }`). */
+export async function readSummaryMetric(
+  runDir: string,
+  metric: string,
+): Promise<number | undefined> {
+  try {
+    const summary = JSON.parse(await readFile(join(runDir, "summary.json"), "utf8")) as Record<
+      string,
+      unknown
+    >;
+    return metricOf(summary, metric);
+  } catch {
+    return undefined;
+  }
+}
