@@ -1,5 +1,39 @@
+export type { PermanenceDeps, PermanenceNode } from "./graph/permanence-node.ts";
+export { PipelineGraph } from "./graph/pipeline-graph.ts";
+export type {
+  FnStepNode,
+  JoinImpl,
+  JoinNode,
+  NamedStepNode,
+  ProcessNode,
+  RetryPolicy,
+  StepNode,
+  ThroughNode,
+} from "./graph/step-node.ts";
+export {
+  type AnyPipeline,
+  type CreateOptions,
+  type inferInput,
+  type inferPermanences,
+  type inferState,
+  Pipeline,
+  type PipelineLike,
+  type RunInput,
+} from "./pipeline/pipeline.ts";
 export { PipelineProcess, type ProcessContext } from "./process/pipeline-process.ts";
+export type { RunOptions } from "./runtime/executor.ts";
+export { currentRun } from "./runtime/run-context.ts";
+export { InterruptedError, installSigintHandler, type SigintOptions } from "./runtime/sigint.ts";
 export type { StepContext } from "./types/context.ts";
+export type {
+  AnyDef,
+  JoinSlot,
+  PipelineDef,
+  SetDef,
+  Simplify,
+  StepSlot,
+} from "./types/def.ts";
+export type { Duration } from "./types/duration.ts";
 export type { PipelineError, PipelineErrorKind } from "./types/errors.ts";
 export type {
   EventListener,
@@ -9,3 +43,25 @@ export type {
   TipiEventType,
 } from "./types/events.ts";
 export type { LifecycleContext, Permanence } from "./types/permanence.ts";
+export type {
+  AnySchema,
+  inferSchemaInput,
+  inferSchemaOutput,
+  StandardSchemaV1,
+} from "./types/schema.ts";
+export type {
+  AnyStepFn,
+  BackoffOptions,
+  Guard,
+  GuardInfo,
+  Hook,
+  HookFn,
+  HookSpec,
+  IoOptions,
+  inferStepOutput,
+  StepFn,
+  StepOptions,
+  StepReturn,
+  ThroughOptions,
+} from "./types/step.ts";
+export type { PipelineTypeError } from "./types/type-error.ts";

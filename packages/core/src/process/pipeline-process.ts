@@ -16,7 +16,11 @@ export abstract class PipelineProcess<TParams = Record<string, never>> {
     readonly params: TParams,
     readonly force = false,
   ) {}
-  abstract execute(ctx: ProcessContext): unknown;
+  /**
+   * Runs the process. `state` holds the results of the processes before it, by key.
+   * The return value (awaited) lands in the state under this process's key.
+   */
+  abstract execute(ctx: ProcessContext, state: Readonly<Record<string, unknown>>): unknown;
   skip(_ctx: ProcessContext): boolean | Promise<boolean> {
     return false;
   }

@@ -1,0 +1,370 @@
+import type { ResultAsync } from "neverthrow";
+import { toMs } from "../_internals/duration.ts";
+import type { AnyPermanenceFactory, PermanenceDeps } from "../graph/permanence-node.ts";
+import { PipelineGraph } from "../graph/pipeline-graph.ts";
+import type { RetryPolicy, StepNode } from "../graph/step-node.ts";
+import { type RunOptions, runGraph } from "../runtime/executor.ts";
+import type {
+  AnyDef,
+  CreateDef,
+  JoinSlot,
+  PipelineDef,
+  SetDef,
+  Simplify,
+  StepSlot,
+} from "../types/def.ts";
+import type { PipelineError } from "../types/errors.ts";
+import type { AnySchema, inferSchemaInput, inferSchemaOutput } from "../types/schema.ts";
+import type {
+  AnyStepFn,
+  Guard,
+  Hook,
+  HookSpec,
+  IoOptions,
+  inferStepOutput,
+  StepFn,
+  StepOptions,
+  StepReturn,
+  ThroughOptions,
+} from "../types/step.ts";
+import type { PipelineTypeError } from "../types/type-error.ts";
+
+/** The def after appending a named step that produces `TOut`. */
+type AddStep<TDef extends PipelineDef, TName extends string, TOut> = {
+  [P in keyof TDef]: P extends "state"
+    ? TOut
+    : P extends "steps"
+      ? TDef["steps"] | { name: TName; in: TDef["state"]; out: TOut }
+      : TDef[P];
+};
+
+/** The def after `requireJoin`. */
+type AddJoin<TDef extends PipelineDef, TName extends string, TOut, TAfter> = {
+  [P in keyof TDef]: P extends "state"
+    ? TAfter
+    : P extends "openJoins"
+      ? TDef["openJoins"] | TName
+      : P extends "joins"
+        ? TDef["joins"] | { name: TName; in: TDef["state"]; out: TOut; after: TAfter }
+        : TDef[P];
+};
+
+type JoinOf<TDef extends PipelineDef, TName> = Extract<TDef["joins"], { name: TName }>;
+type StepOf<TDef extends PipelineDef, TName> = Extract<TDef["steps"], { name: TName }>;
+
+/** The argument `run()` takes: the input, or a readable error naming the unfilled joins. */
+export type RunInput<TDef extends PipelineDef> = [TDef["openJoins"]] extends [never]
+  ? TDef["input"]
+  : PipelineTypeError<`join "${TDef["openJoins"]}" needs provideJoin() before run()`>;
+
+/** Anything that carries a pipeline's types and graph (a `Pipeline` of any def). */
+export interface PipelineLike {
+  readonly "~def": PipelineDef;
+  describe(): PipelineGraph;
+}
+
+/** Checks a sub-pipeline against the join it fills; `unknown` when it fits. */
+type CheckSubPipeline<TSub extends PipelineDef, TName extends string, TIn, TOut> = [
+  TSub["openJoins"],
+] extends [never]
+  ? [TIn] extends [TSub["input"]]
+    ? [TSub["state"]] extends [TOut]
+      ? unknown
+      : PipelineTypeError<`the sub-pipeline's final state does not fit join "${TName}"`>
+    : PipelineTypeError<`the sub-pipeline's input does not accept the state at join "${TName}"`>
+  : PipelineTypeError<`the sub-pipeline has an unfilled join "${TSub["openJoins"]}"`>;
+
+/** The permanence types a `provide` call adds. */
+type Provided<TProviders> = {
+  [K in keyof TProviders]: TProviders[K] extends (...args: never[]) => infer R ? Awaited<R> : never;
+};
+
+/**
+ * A typed, immutable pipeline: each method returns a new pipeline, and the state type after
+ * each step is what that step returns. Run it with {@link Pipeline.run}.
+ *
+ * @example
+ * const p = Pipeline.create<{ n: number }>()
+ *   .stage("double", (s) => ({ n: s.n * 2 }))
+ *   .io("log", (s, ctx) => { ctx.emit({ type: "log", level: "info", message: `${s.n}` }); return s; });
+ * const result = await p.run({ n: 2 }); // Result<{ n: number }, PipelineError>
+ */
+export interface Pipeline<TDef extends PipelineDef> {
+  /** @internal The type state (no runtime value). */
+  readonly "~def": TDef;
+
+  /**
+   * Adds permanences (long-lived context: device, logger, data). Each factory receives the
+   * permanences provided by earlier `provide` calls; steps read them with `ctx.get(name)`.
+   * @example
+   * Pipeline.create().provide({ clock: () => new Clock() }).provide({ timer: (d) => new Timer(d.get("clock")) })
+   */
+  provide<$Providers extends Record<string, (deps: PermanenceDeps<TDef["perms"]>) => unknown>>(
+    providers: $Providers,
+  ): Pipeline<SetDef<TDef, "perms", Simplify<TDef["perms"] & Provided<$Providers>>>>;
+
+  /**
+   * Adds a computation step. The state becomes what `fn` returns (promises and neverthrow
+   * results are unwrapped; an `Err` or a throw fails the run with `step-failed`).
+   * @example
+   * Pipeline.create<{ n: number }>().stage("double", (s) => ({ n: s.n * 2 }))
+   */
+  stage<const $Name extends string, $Return>(
+    name: $Name,
+    fn: StepFn<TDef["state"], $Return, TDef["perms"]>,
+    options?: StepOptions,
+  ): Pipeline<AddStep<TDef, $Name, inferStepOutput<$Return>>>;
+
+  /**
+   * Adds a side-effecting step; `timeout` aborts `ctx.signal` and abandons the attempt,
+   * `retries` retries with backoff (`step:retry` events).
+   * @example
+   * Pipeline.create<{ path: string }>().io("save", saveModel, { timeout: "30s", retries: 2 })
+   */
+  io<const $Name extends string, $Return>(
+    name: $Name,
+    fn: StepFn<TDef["state"], $Return, TDef["perms"]>,
+    options?: IoOptions,
+  ): Pipeline<AddStep<TDef, $Name, inferStepOutput<$Return>>>;
+
+  /**
+   * Validates the state with any Standard Schema (zod, valibot, arktype…) and narrows it to
+   * the schema's output type. Hooks run now and after every later step; a failing hook is a
+   * `hook:error` event, and ends the run when fatal.
+   * @example
+   * Pipeline.create<unknown>().through(z.object({ lr: z.number() }))
+   */
+  through<$Schema extends AnySchema>(
+    schema: $Schema,
+    options?: ThroughOptions<inferSchemaOutput<$Schema>>,
+  ): Pipeline<SetDef<TDef, "state", inferSchemaOutput<$Schema>>>;
+
+  /**
+   * Wraps every later step in middleware (`(next, info) => (state, ctx) => …`). For one step
+   * only, use the step's `guards` option.
+   */
+  guard(...guards: readonly Guard[]): Pipeline<TDef>;
+
+  /**
+   * Declares a typed hole filled later by {@link Pipeline.provideJoin}. With a schema, the
+   * implementation's result is validated and the state becomes the schema's output;
+   * without one, the implementation must keep the state's type.
+   */
+  requireJoin<const $Name extends string>(
+    name: $Name,
+  ): Pipeline<AddJoin<TDef, $Name, TDef["state"], TDef["state"]>>;
+  requireJoin<const $Name extends string, $Schema extends AnySchema>(
+    name: $Name,
+    schema: $Schema,
+    options?: StepOptions,
+  ): Pipeline<AddJoin<TDef, $Name, inferSchemaInput<$Schema>, inferSchemaOutput<$Schema>>>;
+
+  /**
+   * Fills a join with a step function, or with a sub-pipeline whose input is the state at
+   * the join (its steps report as `join/step`; its permanences live for the join only and
+   * it can read the outer ones). Returns a new pipeline; this one is unchanged.
+   */
+  provideJoin<$Name extends TDef["joins"]["name"]>(
+    name: $Name,
+    impl: StepFn<JoinOf<TDef, $Name>["in"], StepReturn<JoinOf<TDef, $Name>["out"]>, TDef["perms"]>,
+  ): Pipeline<SetDef<TDef, "openJoins", Exclude<TDef["openJoins"], $Name>>>;
+  provideJoin<$Name extends TDef["joins"]["name"], $Sub extends PipelineLike>(
+    name: $Name,
+    impl: $Sub &
+      CheckSubPipeline<
+        $Sub["~def"],
+        $Name & string,
+        JoinOf<TDef, $Name>["in"],
+        JoinOf<TDef, $Name>["out"]
+      >,
+  ): Pipeline<SetDef<TDef, "openJoins", Exclude<TDef["openJoins"], $Name>>>;
+
+  /** Replaces a named `stage`/`io` step with a function of the same input and output types. */
+  override<$Name extends TDef["steps"]["name"]>(
+    name: $Name,
+    fn: StepFn<StepOf<TDef, $Name>["in"], StepReturn<StepOf<TDef, $Name>["out"]>, TDef["perms"]>,
+  ): Pipeline<TDef>;
+
+  /**
+   * Runs the pipeline. Never throws or rejects: the result is `Ok(finalState)` or
+   * `Err(PipelineError)`. A pipeline with an unfilled join does not compile.
+   */
+  run(input: RunInput<TDef>, options?: RunOptions): ResultAsync<TDef["state"], PipelineError>;
+
+  /** The pipeline as plain, frozen data: steps, kinds, joins, schemas, permanences. */
+  describe(): PipelineGraph;
+}
+
+/** A pipeline whose types are unknown (e.g. built from a config file). */
+export type AnyPipeline = Pipeline<AnyDef>;
+
+/** The state type a pipeline produces. */
+export type inferState<TPipeline extends PipelineLike> = TPipeline["~def"]["state"];
+/** The input type a pipeline's `run()` takes. */
+export type inferInput<TPipeline extends PipelineLike> = TPipeline["~def"]["input"];
+/** The permanence types a pipeline provides. */
+export type inferPermanences<TPipeline extends PipelineLike> = TPipeline["~def"]["perms"];
+
+/** @internal What one `Pipeline` holds: the graph plus the guards for later steps. */
+interface BuilderDef {
+  readonly graph: PipelineGraph;
+  readonly guards: readonly Guard[];
+}
+
+function normaliseHooks(hooks: readonly Hook<never>[], fatalAll: boolean): HookSpec<unknown>[] {
+  return hooks.map((hook, i) => {
+    if (typeof hook === "function") {
+      return {
+        name: hook.name || `hook#${i + 1}`,
+        run: hook as HookSpec<unknown>["run"],
+        fatal: fatalAll,
+      };
+    }
+    return {
+      name: hook.name,
+      run: hook.run as HookSpec<unknown>["run"],
+      fatal: fatalAll || hook.fatal === true,
+    };
+  });
+}
+
+function retryPolicy(options: IoOptions): RetryPolicy | undefined {
+  if (options.retries === undefined || options.retries <= 0) return undefined;
+  const b = options.backoff;
+  const spec = typeof b === "object" ? b : { initial: b ?? 100 };
+  return {
+    retries: Math.floor(options.retries),
+    backoff: {
+      initialMs: toMs(spec.initial ?? 100),
+      factor: typeof b === "object" ? (b.factor ?? 2) : b === undefined ? 2 : 1,
+      maxMs: toMs(typeof b === "object" ? (b.max ?? 30_000) : 30_000),
+      jitter: typeof b === "object" && b.jitter === true,
+    },
+    ...(options.retryIf === undefined ? {} : { retryIf: options.retryIf }),
+  };
+}
+
+/** @internal The implementation behind the {@link Pipeline} interface; types are erased. */
+class PipelineImpl {
+  readonly #def: BuilderDef;
+
+  constructor(def: BuilderDef) {
+    this.#def = Object.freeze(def);
+  }
+
+  #withGraph(graph: PipelineGraph): PipelineImpl {
+    return new PipelineImpl({ ...this.#def, graph });
+  }
+
+  #withStep(node: StepNode): PipelineImpl {
+    return this.#withGraph(PipelineGraph.cloneWithStep(this.#def.graph, node));
+  }
+
+  provide(providers: Record<string, AnyPermanenceFactory>): PipelineImpl {
+    const nodes = Object.entries(providers).map(([name, factory]) => ({ name, factory }));
+    return this.#withGraph(PipelineGraph.cloneWithPermanences(this.#def.graph, nodes));
+  }
+
+  stage(name: string, fn: AnyStepFn, options: StepOptions = {}): PipelineImpl {
+    return this.#withStep({
+      kind: "stage",
+      name,
+      fn,
+      guards: [...this.#def.guards, ...(options.guards ?? [])],
+      checkpoint: options.checkpoint === true,
+    });
+  }
+
+  io(name: string, fn: AnyStepFn, options: IoOptions = {}): PipelineImpl {
+    const retry = retryPolicy(options);
+    return this.#withStep({
+      kind: "io",
+      name,
+      fn,
+      guards: [...this.#def.guards, ...(options.guards ?? [])],
+      checkpoint: options.checkpoint === true,
+      ...(options.timeout === undefined ? {} : { timeoutMs: toMs(options.timeout) }),
+      ...(retry === undefined ? {} : { retry }),
+    });
+  }
+
+  through(schema: AnySchema, options: ThroughOptions<never> = {}): PipelineImpl {
+    return this.#withStep({
+      kind: "through",
+      name: options.name ?? "through",
+      schema,
+      hooks: normaliseHooks(options.hooks ?? [], options.fatalHooks === true),
+    });
+  }
+
+  guard(...guards: readonly Guard[]): PipelineImpl {
+    return new PipelineImpl({ ...this.#def, guards: [...this.#def.guards, ...guards] });
+  }
+
+  requireJoin(name: string, schema?: AnySchema, options: StepOptions = {}): PipelineImpl {
+    return this.#withStep({
+      kind: "join",
+      name,
+      ...(schema === undefined ? {} : { schema }),
+      guards: [...this.#def.guards, ...(options.guards ?? [])],
+      checkpoint: options.checkpoint === true,
+    });
+  }
+
+  provideJoin(name: string, impl: AnyStepFn | PipelineLike): PipelineImpl {
+    const join =
+      typeof impl === "function"
+        ? ({ kind: "fn", fn: impl } as const)
+        : ({ kind: "pipeline", graph: impl.describe() } as const);
+    return this.#withGraph(PipelineGraph.cloneWithJoinImpl(this.#def.graph, name, join));
+  }
+
+  override(name: string, fn: AnyStepFn): PipelineImpl {
+    return this.#withGraph(
+      PipelineGraph.cloneWithReplacedStep(this.#def.graph, name, (node) => {
+        if (node.kind !== "stage" && node.kind !== "io") {
+          throw new TypeError(`override("${name}"): a ${node.kind} step cannot be overridden`);
+        }
+        return { ...node, fn };
+      }),
+    );
+  }
+
+  run(input: unknown, options?: RunOptions): ResultAsync<unknown, PipelineError> {
+    return runGraph(this.#def.graph, input, options);
+  }
+
+  describe(): PipelineGraph {
+    return this.#def.graph;
+  }
+}
+
+/** @internal Wraps a graph (e.g. one built from a config file) in the pipeline facade. */
+export function pipelineFromGraph<TDef extends PipelineDef = AnyDef>(
+  graph: PipelineGraph,
+): Pipeline<TDef> {
+  return new PipelineImpl({ graph, guards: [] }) as unknown as Pipeline<TDef>;
+}
+
+/** Options of {@link Pipeline.create}. */
+export interface CreateOptions {
+  /** Shown in events (`run:start`), `describe()` and run directories (default `"pipeline"`). */
+  readonly name?: string;
+}
+
+/** Entry point of the DSL. */
+export const Pipeline = Object.freeze({
+  /**
+   * Starts an empty pipeline whose `run()` takes `TInput`. `TPerms` declares permanences a
+   * sub-pipeline expects from the pipeline that embeds it.
+   * @example
+   * const p = Pipeline.create<{ configPath: string }>({ name: "train" });
+   */
+  create<TInput = void, TPerms extends object = Record<never, never>>(
+    options: CreateOptions = {},
+  ): Pipeline<CreateDef<TInput, TPerms>> {
+    return pipelineFromGraph(PipelineGraph.create(options.name ?? "pipeline"));
+  },
+});
+
+export type { JoinSlot, RunOptions, StepSlot };

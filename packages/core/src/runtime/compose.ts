@@ -1,0 +1,56 @@
+import type { PipelineGraph } from "../graph/pipeline-graph.ts";
+import type { NamedStepNode, StepNode } from "../graph/step-node.ts";
+import type { AnyStepFn } from "../types/step.ts";
+import { runSubPipeline } from "./sub-pipeline.ts";
+
+/** Returned by a process step that was skipped: the state stays as it was. */
+export const SKIPPED: unique symbol = Symbol("tipi.skipped");
+
+function baseFn(node: NamedStepNode): AnyStepFn | undefined {
+  switch (node.kind) {
+    case "stage":
+    case "io":
+      return node.fn;
+    case "join": {
+      const impl = node.impl;
+      if (impl === undefined) return undefined;
+      if (impl.kind === "fn") return impl.fn;
+      return (state, ctx) => runSubPipeline(impl.graph, node.name, state, ctx);
+    }
+    case "process": {
+      const { process, force, name } = node;
+      return async (state, ctx) => {
+        if (!force && (await process.skip(ctx))) return SKIPPED;
+        const value = await process.execute(
+          ctx,
+          (state ?? {}) as Readonly<Record<string, unknown>>,
+        );
+        return { ...(state as object), [name]: value };
+      };
+    }
+  }
+}
+
+const cache = new WeakMap<PipelineGraph, readonly (AnyStepFn | undefined)[]>();
+
+/**
+ * The step functions of a graph with their guards applied. Graphs are frozen, so this is
+ * done once per graph rather than once per run or per step.
+ */
+export function composedSteps(graph: PipelineGraph): readonly (AnyStepFn | undefined)[] {
+  let fns = cache.get(graph);
+  if (fns === undefined) {
+    fns = graph.steps.map((node: StepNode) => {
+      if (node.kind === "through") return undefined;
+      const fn = baseFn(node);
+      if (fn === undefined) return undefined;
+      let wrapped = fn;
+      for (let i = node.guards.length - 1; i >= 0; i--) {
+        wrapped = node.guards[i]!(wrapped, { step: node.name, kind: node.kind });
+      }
+      return wrapped;
+    });
+    cache.set(graph, fns);
+  }
+  return fns;
+}

@@ -1,0 +1,379 @@
+import { err, ok, type Result, ResultAsync } from "neverthrow";
+import { runBounded, sleep } from "../_internals/abortable.ts";
+import { describeCause, isPromiseLike } from "../_internals/error-message.ts";
+import { errors, NestedFailure } from "../_internals/errors.ts";
+import type { PipelineGraph } from "../graph/pipeline-graph.ts";
+import type { FnStepNode } from "../graph/step-node.ts";
+import type { PipelineError } from "../types/errors.ts";
+import type { EventListener } from "../types/events.ts";
+import type { AnyStepFn, HookSpec } from "../types/step.ts";
+import { backoffDelay } from "./backoff.ts";
+import { composedSteps, SKIPPED } from "./compose.ts";
+import { cleanupAll, createPermanences, type LivePermanence, runPhase } from "./lifecycle.ts";
+import { withRunFrame } from "./run-context.ts";
+import { NEVER_ABORTED, RunAborted, RunState } from "./run-state.ts";
+import { validateWith } from "./schema-validation.ts";
+import { RunStepContext, type Scope } from "./step-context.ts";
+
+/** @internal How a graph or a step ended. */
+export type Outcome =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly error: PipelineError };
+
+/** @internal Testing hooks into the executor: fake permanences and a slice of steps. */
+export interface ExecuteInternals {
+  /** Permanence values used instead of calling their factories. */
+  readonly overrides?: ReadonlyMap<string, unknown>;
+  /** Index of the first top-level step to run. */
+  readonly from?: number;
+  /** Index of the last top-level step to run (inclusive). */
+  readonly to?: number;
+}
+
+/** Options of `run()`. */
+export interface RunOptions {
+  /** Aborting it cancels the run: the running step's `ctx.signal` aborts, cleanup runs. */
+  readonly signal?: AbortSignal;
+  /** Receives every event of the run, in order. A throwing listener is ignored. */
+  readonly onEvent?: EventListener;
+  /** Defaults to 8 random hex characters. */
+  readonly runId?: string;
+  /** Passed to steps (`ctx.runDir`) and permanences (checkpoints). */
+  readonly runDir?: string;
+  /** Calls `restore()` on every permanence after `validate()` (resuming a run). */
+  readonly resume?: boolean;
+  /** Bound on each permanence's `cleanup()` (default 30 s). */
+  readonly cleanupTimeoutMs?: number;
+  /** Bound on each factory, `initialize`, `validate`, `checkpoint`, `restore` (default none). */
+  readonly lifecycleTimeoutMs?: number;
+}
+
+const EMPTY_HOOKS: readonly HookSpec<unknown>[] = Object.freeze([]);
+const OK_UNDEFINED: Outcome = Object.freeze({ ok: true, value: undefined });
+
+function isResult(value: object): value is Result<unknown, unknown> {
+  const r = value as { isOk?: unknown; isErr?: unknown; _unsafeUnwrap?: unknown };
+  return (
+    typeof r.isOk === "function" &&
+    typeof r.isErr === "function" &&
+    typeof r._unsafeUnwrap === "function"
+  );
+}
+
+function failure(path: string, cause: unknown, run: RunState): Outcome {
+  if (cause instanceof NestedFailure) return { ok: false, error: cause.error };
+  if (cause instanceof RunAborted)
+    return { ok: false, error: errors.cancelled(path, cause.reason) };
+  if (run.signal.aborted) return { ok: false, error: errors.cancelled(path, run.signal.reason) };
+  return { ok: false, error: errors.stepFailed(path, cause) };
+}
+
+function settle(value: unknown, path: string, run: RunState): Outcome {
+  if (value === undefined) return OK_UNDEFINED;
+  if (typeof value === "object" && value !== null) {
+    if (value instanceof NestedFailure) return { ok: false, error: value.error };
+    if (isResult(value)) {
+      return value.isOk() ? { ok: true, value: value.value } : failure(path, value.error, run);
+    }
+  }
+  return { ok: true, value };
+}
+
+async function settleAsync(pending: PromiseLike<unknown>, path: string, run: RunState) {
+  try {
+    const value = await (run.abortRace === undefined
+      ? pending
+      : Promise.race([pending, run.abortRace]));
+    return settle(value, path, run);
+  } catch (cause) {
+    return failure(path, cause, run);
+  }
+}
+
+/** Calls a step; stays synchronous when the step is. */
+function callStep(
+  fn: AnyStepFn,
+  state: unknown,
+  ctx: RunStepContext,
+  run: RunState,
+): Outcome | Promise<Outcome> {
+  let value: unknown;
+  try {
+    value = fn(state, ctx);
+  } catch (cause) {
+    return failure(ctx.step, cause, run);
+  }
+  return isPromiseLike(value) ? settleAsync(value, ctx.step, run) : settle(value, ctx.step, run);
+}
+
+/** An io step with a timeout and/or retries: each attempt gets its own signal. */
+async function callIoStep(
+  node: FnStepNode,
+  fn: AnyStepFn,
+  state: unknown,
+  run: RunState,
+  scope: Scope,
+  path: string,
+): Promise<Outcome> {
+  const retries = node.retry?.retries ?? 0;
+  for (let attempt = 1; ; attempt++) {
+    const bounded = await runBounded(
+      (signal) => {
+        const ctx = new RunStepContext(run, scope, path, signal);
+        run.frame.current = ctx;
+        return fn(state, ctx);
+      },
+      run.signal,
+      node.timeoutMs,
+      `step "${path}" timed out after ${node.timeoutMs} ms`,
+    );
+    let outcome: Outcome;
+    switch (bounded.status) {
+      case "ok":
+        outcome = settle(bounded.value, path, run);
+        break;
+      case "error":
+        outcome = failure(path, bounded.cause, run);
+        break;
+      case "timeout":
+        outcome = { ok: false, error: errors.timedOut(path, node.timeoutMs ?? 0) };
+        break;
+      case "cancelled":
+        return { ok: false, error: errors.cancelled(path, bounded.reason) };
+    }
+    if (outcome.ok || node.retry === undefined || attempt > retries) return outcome;
+    if (outcome.error.kind === "cancelled") return outcome;
+    const cause = outcome.error.kind === "step-failed" ? outcome.error.cause : outcome.error;
+    if (node.retry.retryIf !== undefined && !node.retry.retryIf(cause, attempt)) return outcome;
+    const delayMs = backoffDelay(node.retry, attempt);
+    run.emit({ type: "step:retry", step: path, attempt, delayMs, cause });
+    if (!(await sleep(delayMs, run.signal))) {
+      return { ok: false, error: errors.cancelled(path, run.signal.reason) };
+    }
+  }
+}
+
+async function runHooks(
+  hooks: readonly HookSpec<unknown>[],
+  state: unknown,
+  ctx: RunStepContext,
+  run: RunState,
+): Promise<PipelineError | undefined> {
+  for (const hook of hooks) {
+    let cause: unknown;
+    let failed = false;
+    try {
+      const r = hook.run(state, ctx);
+      if (isPromiseLike(r)) await r;
+    } catch (e) {
+      cause = e;
+      failed = true;
+    }
+    if (!failed) continue;
+    const fatal = hook.fatal === true;
+    run.emit({ type: "hook:error", step: ctx.step, hook: hook.name, cause, fatal });
+    if (fatal) return errors.hookFailed(ctx.step, hook.name, cause);
+  }
+  return undefined;
+}
+
+async function runSteps(
+  graph: PipelineGraph,
+  input: unknown,
+  run: RunState,
+  scope: Scope,
+  live: readonly LivePermanence[],
+  prefix: string,
+  from: number,
+  to: number,
+): Promise<Outcome> {
+  const steps = graph.steps;
+  const fns = composedSteps(graph);
+  const total = to - from + 1;
+  let state = input;
+  let hooks = EMPTY_HOOKS;
+  // Hooks added by a `through` before the slice still apply inside it.
+  for (let i = 0; i < from; i++) {
+    const node = steps[i];
+    if (node?.kind === "through" && node.hooks.length > 0) hooks = hooks.concat(node.hooks);
+  }
+  for (let i = from; i <= to; i++) {
+    const node = steps[i]!;
+    const path = prefix === "" ? node.name : prefix + node.name;
+    if (run.signal.aborted) return { ok: false, error: errors.cancelled(path, run.signal.reason) };
+    const observed = run.observed;
+    const started = observed ? performance.now() : 0;
+    if (observed) run.emit({ type: "step:start", step: path, index: i - from, total });
+    const ctx = new RunStepContext(run, scope, path, run.signal);
+    run.frame.current = ctx;
+    let outcome: Outcome;
+    if (node.kind === "through") {
+      let v = validateWith(node.schema, state);
+      if (v instanceof Promise) v = await v;
+      if (v.ok) {
+        outcome = v;
+        if (node.hooks.length > 0) hooks = hooks.concat(node.hooks);
+      } else {
+        outcome = { ok: false, error: errors.validationFailed(path, v.issues) };
+      }
+    } else {
+      const fn = fns[i];
+      if (fn === undefined) {
+        outcome = { ok: false, error: errors.joinMissing(path, node.name) };
+      } else if (node.kind === "io" && (node.timeoutMs !== undefined || node.retry !== undefined)) {
+        outcome = await callIoStep(node, fn, state, run, scope, path);
+      } else {
+        const r = callStep(fn, state, ctx, run);
+        outcome = r instanceof Promise ? await r : r;
+      }
+      if (outcome.ok && node.kind === "join" && node.schema !== undefined) {
+        let v = validateWith(node.schema, outcome.value);
+        if (v instanceof Promise) v = await v;
+        outcome = v.ok
+          ? v
+          : {
+              ok: false,
+              error: errors.validationFailed(path, v.issues, `the output of join "${node.name}"`),
+            };
+      }
+    }
+    if (!outcome.ok) {
+      run.emit({ type: "step:error", step: path, error: outcome.error });
+      return outcome;
+    }
+    const skipped = outcome.value === SKIPPED;
+    if (!skipped) state = outcome.value;
+    if (node.kind !== "through" && node.checkpoint) {
+      const error = await runPhase(live, "checkpoint", run, "step");
+      if (error !== undefined) return { ok: false, error };
+    }
+    if (hooks.length > 0) {
+      const error = await runHooks(hooks, state, ctx, run);
+      if (error !== undefined) {
+        run.emit({ type: "step:error", step: path, error });
+        return { ok: false, error };
+      }
+    }
+    if (observed) {
+      run.emit({
+        type: "step:end",
+        step: path,
+        index: i - from,
+        total,
+        durationMs: performance.now() - started,
+        ...(skipped ? { skipped } : {}),
+      });
+    }
+  }
+  return { ok: true, value: state };
+}
+
+/**
+ * @internal Runs a graph: permanences (create → initialize → validate [→ restore]), the
+ * steps, a checkpoint on interrupt, and cleanup always (reverse order, exactly once).
+ */
+export async function executeGraph(
+  graph: PipelineGraph,
+  input: unknown,
+  run: RunState,
+  parent: Scope | undefined,
+  prefix: string,
+  internals: ExecuteInternals = {},
+): Promise<Outcome> {
+  const from = internals.from ?? 0;
+  const to = internals.to ?? graph.steps.length - 1;
+  for (let i = from; i <= to; i++) {
+    const node = graph.steps[i];
+    if (node?.kind === "join" && node.impl === undefined) {
+      const error = errors.joinMissing(prefix + node.name, node.name);
+      run.emit({ type: "step:error", step: prefix + node.name, error });
+      return { ok: false, error };
+    }
+  }
+  const scope: Scope = { perms: new Map(), parent };
+  const live: LivePermanence[] = [];
+  let error = await createPermanences(graph.permanences, scope, live, run);
+  error ??= await runPhase(live, "initialize", run);
+  error ??= await runPhase(live, "validate", run);
+  if (run.resume) error ??= await runPhase(live, "restore", run);
+  let state: unknown = input;
+  if (error === undefined) {
+    const outcome = await runSteps(graph, input, run, scope, live, prefix, from, to);
+    if (outcome.ok) state = outcome.value;
+    else error = outcome.error;
+  }
+  if (error?.kind === "cancelled" && live.length > 0) {
+    // The run's signal is already aborted: the interrupt checkpoint gets its own.
+    await runPhase(live, "checkpoint", run, "interrupt", new AbortController().signal);
+  }
+  const failures = await cleanupAll(live, run);
+  if (failures.length > 0) {
+    const aggregate = errors.cleanupFailed(failures, error);
+    run.emit({ type: "step:error", step: `${prefix}cleanup`, error: aggregate });
+    error ??= aggregate;
+  }
+  return error === undefined ? { ok: true, value: state } : { ok: false, error };
+}
+
+function newRunId(): string {
+  return crypto.randomUUID().replaceAll("-", "").slice(0, 8);
+}
+
+async function runToResult(
+  graph: PipelineGraph,
+  input: unknown,
+  options: RunOptions,
+  internals: ExecuteInternals,
+): Promise<Result<unknown, PipelineError>> {
+  let run: RunState | undefined;
+  try {
+    run = new RunState(
+      options.runId ?? newRunId(),
+      options.runDir,
+      options.signal ?? NEVER_ABORTED,
+      options.onEvent,
+      options.resume === true,
+      options.cleanupTimeoutMs ?? 30_000,
+      options.lifecycleTimeoutMs,
+      internals.overrides ?? new Map(),
+    );
+    const started = performance.now();
+    const from = internals.from ?? 0;
+    const to = internals.to ?? graph.steps.length - 1;
+    run.emit({
+      type: "run:start",
+      runId: run.runId,
+      pipeline: graph.name,
+      steps: graph.steps.slice(from, to + 1).map((s) => s.name),
+    });
+    const active = run;
+    const outcome = await withRunFrame(run.frame, () =>
+      executeGraph(graph, input, active, undefined, "", internals),
+    );
+    run.emit({
+      type: "run:end",
+      runId: run.runId,
+      ok: outcome.ok,
+      durationMs: performance.now() - started,
+      ...(outcome.ok ? {} : { error: outcome.error }),
+    });
+    return outcome.ok ? ok(outcome.value) : err(outcome.error);
+  } catch (cause) {
+    return err(errors.stepFailed("<run>", new Error(`internal error: ${describeCause(cause)}`)));
+  } finally {
+    if (run !== undefined) {
+      run.frame.current = undefined;
+      run.dispose();
+    }
+  }
+}
+
+/** @internal Runs a graph; never throws, never rejects. */
+export function runGraph(
+  graph: PipelineGraph,
+  input: unknown,
+  options: RunOptions = {},
+  internals: ExecuteInternals = {},
+): ResultAsync<unknown, PipelineError> {
+  return new ResultAsync(runToResult(graph, input, options, internals));
+}

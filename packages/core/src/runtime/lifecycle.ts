@@ -1,0 +1,135 @@
+import { runBounded } from "../_internals/abortable.ts";
+import { errors } from "../_internals/errors.ts";
+import type { PermanenceNode } from "../graph/permanence-node.ts";
+import type { PipelineError } from "../types/errors.ts";
+import type { LifecyclePhase } from "../types/events.ts";
+import type { LifecycleContext } from "../types/permanence.ts";
+import type { RunState } from "./run-state.ts";
+import { lookup, type Scope } from "./step-context.ts";
+
+/** A permanence that exists in this run: it will be cleaned up exactly once. */
+export interface LivePermanence {
+  readonly name: string;
+  readonly value: unknown;
+  cleaned: boolean;
+}
+
+type Method = (ctx: LifecycleContext) => unknown;
+
+function methodOf(value: unknown, phase: LifecyclePhase): Method | undefined {
+  if (value === null || (typeof value !== "object" && typeof value !== "function"))
+    return undefined;
+  const m = (value as Record<string, unknown>)[phase];
+  return typeof m === "function" ? (m as Method).bind(value) : undefined;
+}
+
+/** Creates the permanences in provide order into `scope`; stops at the first failure. */
+export async function createPermanences(
+  nodes: readonly PermanenceNode[],
+  scope: Scope,
+  live: LivePermanence[],
+  run: RunState,
+): Promise<PipelineError | undefined> {
+  const deps = {
+    get(name: string): unknown {
+      const hit = lookup(scope, name);
+      if (!hit.found)
+        throw new Error(`permanence "${name}" is not created yet (provide it earlier)`);
+      return hit.value;
+    },
+  };
+  for (const node of nodes) {
+    if (run.signal.aborted) return errors.cancelled("create", run.signal.reason);
+    let value: unknown;
+    if (run.overrides.has(node.name)) {
+      value = run.overrides.get(node.name);
+    } else {
+      const outcome = await runBounded(
+        () => node.factory(deps),
+        run.signal,
+        run.lifecycleTimeoutMs,
+      );
+      if (outcome.status !== "ok") return phaseError(node.name, "create", outcome);
+      value = outcome.value;
+    }
+    scope.perms.set(node.name, value);
+    live.push({ name: node.name, value, cleaned: false });
+  }
+  return undefined;
+}
+
+function phaseError(
+  name: string,
+  phase: "create" | "initialize" | "validate" | "checkpoint" | "restore",
+  outcome:
+    | { status: "error"; cause: unknown }
+    | { status: "timeout" }
+    | { status: "cancelled"; reason: unknown },
+): PipelineError {
+  if (outcome.status === "cancelled") return errors.cancelled(`${phase} ${name}`, outcome.reason);
+  const cause = outcome.status === "timeout" ? new Error(`${phase} timed out`) : outcome.cause;
+  return errors.permanenceFailed(name, phase, cause);
+}
+
+/** Runs one lifecycle phase on every live permanence in order; stops at the first failure. */
+export async function runPhase(
+  live: readonly LivePermanence[],
+  phase: "initialize" | "validate" | "checkpoint" | "restore",
+  run: RunState,
+  reason?: LifecycleContext["reason"],
+  signal: AbortSignal = run.signal,
+): Promise<PipelineError | undefined> {
+  for (const p of live) {
+    const method = methodOf(p.value, phase);
+    if (method === undefined) continue;
+    run.emit({ type: "permanence", phase, name: p.name, status: "start" });
+    const outcome = await runBounded(
+      (s) => method({ signal: s, runDir: run.runDir, ...(reason ? { reason } : {}) }),
+      signal,
+      run.lifecycleTimeoutMs,
+    );
+    if (outcome.status === "ok") {
+      run.emit({ type: "permanence", phase, name: p.name, status: "end" });
+      continue;
+    }
+    const error = phaseError(p.name, phase, outcome);
+    run.emit({ type: "permanence", phase, name: p.name, status: "error", cause: error });
+    return error;
+  }
+  return undefined;
+}
+
+/**
+ * Cleans up every live permanence in reverse order, each exactly once and within the
+ * cleanup timeout, whatever happened before. Returns every failure.
+ */
+export async function cleanupAll(
+  live: readonly LivePermanence[],
+  run: RunState,
+): Promise<{ permanence: string; cause: unknown }[]> {
+  const failures: { permanence: string; cause: unknown }[] = [];
+  for (let i = live.length - 1; i >= 0; i--) {
+    const p = live[i];
+    if (p === undefined || p.cleaned) continue;
+    p.cleaned = true;
+    const method = methodOf(p.value, "cleanup");
+    if (method === undefined) continue;
+    run.emit({ type: "permanence", phase: "cleanup", name: p.name, status: "start" });
+    const outcome = await runBounded(
+      (signal) => method({ signal, runDir: run.runDir }),
+      undefined,
+      run.cleanupTimeoutMs,
+    );
+    if (outcome.status === "ok") {
+      run.emit({ type: "permanence", phase: "cleanup", name: p.name, status: "end" });
+      continue;
+    }
+    const cause =
+      outcome.status === "error"
+        ? outcome.cause
+        : new Error(`cleanup timed out after ${run.cleanupTimeoutMs} ms`);
+    failures.push({ permanence: p.name, cause });
+    run.emit({ type: "permanence", phase: "cleanup", name: p.name, status: "error", cause });
+  }
+  return failures;
+}

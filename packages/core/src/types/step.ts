@@ -1,0 +1,91 @@
+import type { Result, ResultAsync } from "neverthrow";
+import type { StepContext } from "./context.ts";
+import type { Duration } from "./duration.ts";
+
+/** What a step may return for the state type `T`: a value, a promise, or a neverthrow result. */
+export type StepReturn<T> = T | Promise<T> | Result<T, unknown> | ResultAsync<T, unknown>;
+
+/** The state type a step's raw return type `R` produces (unwraps promises and results). */
+export type inferStepOutput<R> =
+  Awaited<R> extends infer A ? (A extends Result<infer T, infer _E> ? T : A) : never;
+
+/** A step: takes the state and the context, returns the next state. */
+export type StepFn<TIn, TOut, TPerms extends object> = (
+  state: TIn,
+  ctx: StepContext<TPerms>,
+) => TOut;
+
+/** A step with its types erased, as the graph and the executor see it. */
+export type AnyStepFn = (state: unknown, ctx: StepContext<Record<string, unknown>>) => unknown;
+
+/** Exponential backoff between retries: `initial × factor^(attempt-1)`, capped at `max`. */
+export interface BackoffOptions {
+  /** Delay before the first retry (default 100 ms). */
+  readonly initial?: Duration;
+  /** Growth per retry (default 2). */
+  readonly factor?: number;
+  /** Upper bound of one delay (default 30 s). */
+  readonly max?: Duration;
+  /** Multiply each delay by a random factor in [0.5, 1) to spread retries (default false). */
+  readonly jitter?: boolean;
+}
+
+/** Options shared by every named step. */
+export interface StepOptions {
+  /** Call `checkpoint()` on every permanence after this step succeeds. */
+  readonly checkpoint?: boolean;
+  /** Middleware for this step only (after those added with `.guard()`). */
+  readonly guards?: readonly Guard[];
+}
+
+/** Options of an `io` step. */
+export interface IoOptions extends StepOptions {
+  /** Per attempt; on expiry `ctx.signal` aborts and the attempt is abandoned. */
+  readonly timeout?: Duration;
+  /** How many times to retry after a failure or a timeout (default 0). Never after a cancel. */
+  readonly retries?: number;
+  /** A fixed delay, or exponential backoff options (default: 100 ms doubling). */
+  readonly backoff?: Duration | BackoffOptions;
+  /** Decides whether a failure is worth retrying (default: every failure and timeout). */
+  readonly retryIf?: (cause: unknown, attempt: number) => boolean;
+}
+
+/** What a guard learns about the step it wraps. */
+export interface GuardInfo {
+  readonly step: string;
+  readonly kind: "stage" | "io" | "join" | "process";
+}
+
+/**
+ * Middleware around a step: receives the next function and returns its replacement. Call
+ * `next(state, ctx)` to run the step, or return the state unchanged to skip it.
+ *
+ * @example
+ * const mainOnly: Guard = (next) => (state, ctx) => (isMain ? next(state, ctx) : state);
+ */
+export type Guard = (next: AnyStepFn, info: GuardInfo) => AnyStepFn;
+
+/** A check run after the `through` that added it and after every later step. */
+export type HookFn<TState> = (
+  state: TState,
+  ctx: StepContext<Record<string, unknown>>,
+) => void | Promise<void>;
+
+/** A hook with a name (shown in `hook:error` events) and, optionally, fatal failures. */
+export interface HookSpec<TState> {
+  readonly name: string;
+  readonly run: HookFn<TState>;
+  /** A failure ends the run with a `hook-failed` error instead of only an event. */
+  readonly fatal?: boolean;
+}
+
+export type Hook<TState> = HookFn<TState> | HookSpec<TState>;
+
+/** Options of `through`. */
+export interface ThroughOptions<TState> {
+  /** Shown in events and `describe()` (default `"through"`). */
+  readonly name?: string;
+  readonly hooks?: readonly Hook<TState>[];
+  /** Makes every hook of this `through` fatal. */
+  readonly fatalHooks?: boolean;
+}
