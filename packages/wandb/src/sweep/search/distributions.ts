@@ -13,6 +13,8 @@ const quantise = (x: number, q: number, qIsInt: boolean): number => {
 };
 
 const clampUnit = (u: number): number => Math.min(Math.max(u, 0), 1 - Number.EPSILON);
+/** Keeps unbounded distributions finite at u = 0 (W&B would return -inf there). */
+const openUnit = (u: number): number => Math.min(Math.max(u, 1e-16), 1 - Number.EPSILON);
 
 /** The value at quantile `u` ∈ [0, 1). */
 export function ppf(spec: ParameterSpec, uRaw: number): unknown {
@@ -56,13 +58,13 @@ export function ppf(spec: ParameterSpec, uRaw: number): unknown {
       return Math.exp(-(lo + (1 - u) * (hi - lo)));
     }
     case "normal":
-      return spec.mu + spec.sigma * normalPpf(u);
+      return spec.mu + spec.sigma * normalPpf(openUnit(u));
     case "q_normal":
-      return quantise(spec.mu + spec.sigma * normalPpf(u), spec.q, spec.qIsInt);
+      return quantise(spec.mu + spec.sigma * normalPpf(openUnit(u)), spec.q, spec.qIsInt);
     case "log_normal":
-      return Math.exp(spec.mu + spec.sigma * normalPpf(u));
+      return Math.exp(spec.mu + spec.sigma * normalPpf(openUnit(u)));
     case "q_log_normal":
-      return quantise(Math.exp(spec.mu + spec.sigma * normalPpf(u)), spec.q, spec.qIsInt);
+      return quantise(Math.exp(spec.mu + spec.sigma * normalPpf(openUnit(u))), spec.q, spec.qIsInt);
     case "beta":
       return betaPpf(u, spec.a, spec.b);
     case "q_beta":

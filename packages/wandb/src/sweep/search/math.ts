@@ -29,30 +29,50 @@ export function roundHalfEven(x: number): number {
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-/** Complementary error function (Chebyshev fit, absolute error < 1.2e-7). */
+const LN_SQRT_PI = 0.5723649429247001;
+
+/** P(1/2, x) by its series (converges fast for x < 1.5). */
+function halfGammaSeries(x: number): number {
+  let ap = 0.5;
+  let del = 2;
+  let sum = del;
+  for (let n = 0; n < 500; n++) {
+    ap += 1;
+    del *= x / ap;
+    sum += del;
+    if (Math.abs(del) < Math.abs(sum) * 1e-17) break;
+  }
+  return sum * Math.exp(-x + 0.5 * Math.log(x) - LN_SQRT_PI);
+}
+
+/** Q(1/2, x) by its continued fraction (modified Lentz; for x ≥ 1.5). */
+function halfGammaFraction(x: number): number {
+  const tiny = 1e-300;
+  let b = x + 0.5;
+  let c = 1 / tiny;
+  let d = 1 / b;
+  let h = d;
+  for (let i = 1; i < 500; i++) {
+    const an = -i * (i - 0.5);
+    b += 2;
+    d = an * d + b;
+    d = Math.abs(d) < tiny ? tiny : d;
+    c = b + an / c;
+    c = Math.abs(c) < tiny ? tiny : c;
+    d = 1 / d;
+    const del = d * c;
+    h *= del;
+    if (Math.abs(del - 1) < 1e-16) break;
+  }
+  return Math.exp(-x + 0.5 * Math.log(x) - LN_SQRT_PI) * h;
+}
+
+/** Complementary error function via the incomplete gamma function (relative error ~1e-15). */
 export function erfc(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t *
-          (1.00002368 +
-            t *
-              (0.37409196 +
-                t *
-                  (0.09678418 +
-                    t *
-                      (-0.18628806 +
-                        t *
-                          (0.27886807 +
-                            t *
-                              (-1.13520398 +
-                                t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? r : 2 - r;
+  const x2 = x * x;
+  if (x2 === 0) return 1;
+  const q = x2 < 1.5 ? 1 - halfGammaSeries(x2) : halfGammaFraction(x2);
+  return x >= 0 ? q : 2 - q;
 }
 
 export const normalCdf = (x: number): number => 0.5 * erfc(-x / Math.SQRT2);
