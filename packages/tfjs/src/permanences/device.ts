@@ -1,0 +1,163 @@
+import { freemem, totalmem } from "node:os";
+import * as tf from "@tensorflow/tfjs-core";
+import type { LifecycleContext, Permanence } from "@tipi/core";
+import { z } from "zod";
+import { queryGpus } from "../backend/nvidia-smi.ts";
+import {
+  BACKEND_ORDER,
+  type BackendChoice,
+  type BackendName,
+  type ResolveBackendOptions,
+  resolveBackend,
+} from "../backend/resolve-backend.ts";
+
+/** The wasm32 heap tfjs-backend-wasm is built with can grow to 4 GiB, no further. */
+const WASM_HEAP_LIMIT_BYTES = 4 * 1024 ** 3;
+const MIB = 1024 ** 2;
+
+/** Config schema of {@link Device} (a Standard Schema, so TOML `[permanences.device]` validates). */
+export const deviceParams = z.object({
+  /** `auto` tries tensorflow-gpu → tensorflow → wasm → cpu. */
+  backend: z.enum(["auto", ...BACKEND_ORDER]).default("auto"),
+  /** Fraction of device memory (VRAM, or RAM and the wasm heap) above which `validate()` fails. */
+  memoryLimit: z.number().gt(0).lte(1).default(0.95),
+});
+
+export type DeviceOptions = z.input<typeof deviceParams> &
+  Pick<ResolveBackendOptions, "resolvePaths" | "nvidiaSmi" | "env">;
+
+/** One memory pool measured by {@link Device.memoryUsage}. */
+export interface MemoryCheck {
+  readonly pool: "gpu" | "system" | "wasm-heap";
+  readonly usedBytes: number;
+  readonly totalBytes: number;
+  /** `usedBytes / totalBytes`. */
+  readonly fraction: number;
+  readonly detail: string;
+}
+
+/**
+ * The compute device of a run: resolves the tfjs backend in `initialize()`, checks memory in
+ * `validate()` (VRAM via nvidia-smi on a GPU; RAM and the wasm heap otherwise) and frees tfjs
+ * variables in `cleanup()`.
+ *
+ * @example
+ * Pipeline.create().provide({ device: () => new Device({ backend: "auto" }) })
+ */
+export class Device implements Permanence {
+  static readonly params = deviceParams;
+
+  readonly backend: z.output<typeof deviceParams>["backend"];
+  readonly memoryLimit: number;
+  readonly #resolveOptions: Pick<ResolveBackendOptions, "resolvePaths" | "nvidiaSmi" | "env">;
+  #choice: BackendChoice | undefined;
+  #cleaned = false;
+
+  constructor(options: DeviceOptions = {}) {
+    const { resolvePaths, nvidiaSmi, env, ...params } = options;
+    const parsed = deviceParams.parse(params);
+    this.backend = parsed.backend;
+    this.memoryLimit = parsed.memoryLimit;
+    this.#resolveOptions = {
+      ...(resolvePaths ? { resolvePaths } : {}),
+      ...(nvidiaSmi ? { nvidiaSmi } : {}),
+      ...(env ? { env } : {}),
+    };
+  }
+
+  /** The resolved backend, once `initialize()` has run. */
+  get choice(): BackendChoice | undefined {
+    return this.#choice;
+  }
+
+  /** tipi's name of the backend in use, once `initialize()` has run. */
+  get backendName(): BackendName | undefined {
+    return this.#choice?.name;
+  }
+
+  async initialize(_ctx?: LifecycleContext): Promise<void> {
+    this.#choice = await resolveBackend({ backend: this.backend, ...this.#resolveOptions });
+    this.#cleaned = false;
+  }
+
+  /** Measures every memory pool the backend draws on. */
+  async memoryUsage(): Promise<MemoryCheck[]> {
+    const choice = this.#requireChoice();
+    const checks: MemoryCheck[] = [];
+    if (choice.name === "tensorflow-gpu" && choice.gpu) {
+      const query = await queryGpus(
+        this.#resolveOptions.nvidiaSmi ? { command: this.#resolveOptions.nvidiaSmi } : {},
+      );
+      if (!query.ok) throw new Error(`cannot read GPU memory: ${query.reason}`);
+      const gpu = query.gpus.find((candidate) => candidate.index === choice.gpu?.index);
+      if (!gpu) throw new Error(`GPU ${choice.gpu.index} is no longer listed by nvidia-smi`);
+      const used = (gpu.totalMiB - gpu.freeMiB) * MIB;
+      checks.push(check("gpu", used, gpu.totalMiB * MIB, `GPU ${gpu.index} VRAM`));
+      return checks;
+    }
+    const total = totalmem();
+    checks.push(check("system", total - freemem(), total, "system RAM"));
+    if (choice.name === "wasm") {
+      checks.push(
+        check("wasm-heap", tf.memory().numBytes, WASM_HEAP_LIMIT_BYTES, "wasm heap (tensors)"),
+      );
+    }
+    return checks;
+  }
+
+  /** Fails when any memory pool is fuller than `memoryLimit`. */
+  async validate(_ctx?: LifecycleContext): Promise<void> {
+    const over = (await this.memoryUsage()).filter((c) => c.fraction > this.memoryLimit);
+    if (over.length === 0) return;
+    const limit = formatPercent(this.memoryLimit);
+    const lines = over.map(
+      (c) =>
+        `${c.detail} ${formatPercent(c.fraction)} used (${formatMiB(c.usedBytes)} of ${formatMiB(c.totalBytes)})`,
+    );
+    throw new Error(`memory above the limit of ${limit}: ${lines.join("; ")}`);
+  }
+
+  /** Disposes every tfjs variable (weights, optimizer slots). Safe to call twice. */
+  cleanup(_ctx?: LifecycleContext): void {
+    if (this.#cleaned || this.#choice === undefined) return;
+    this.#cleaned = true;
+    // Variable.dispose() (unlike tf.disposeVariables()) also marks the handle as disposed.
+    for (const variable of Object.values(tf.engine().state.registeredVariables)) variable.dispose();
+  }
+
+  /** One line for logs: the backend and why. */
+  describe(): string {
+    const choice = this.#choice;
+    if (!choice) return `device (${this.backend}, not initialised)`;
+    const skipped = choice.skipped.map((s) => `${s.backend}: ${s.reason}`).join("; ");
+    return `${choice.name}: ${choice.reason}${skipped ? ` (skipped ${skipped})` : ""}`;
+  }
+
+  #requireChoice(): BackendChoice {
+    if (!this.#choice) throw new Error("Device.initialize() has not run");
+    return this.#choice;
+  }
+}
+
+function check(
+  pool: MemoryCheck["pool"],
+  used: number,
+  total: number,
+  detail: string,
+): MemoryCheck {
+  return {
+    pool,
+    usedBytes: used,
+    totalBytes: total,
+    fraction: total > 0 ? used / total : 0,
+    detail,
+  };
+}
+
+function formatPercent(fraction: number): string {
+  return `${(fraction * 100).toFixed(fraction < 0.01 ? 3 : 1)}%`;
+}
+
+function formatMiB(bytes: number): string {
+  return `${Math.round(bytes / MIB)} MiB`;
+}
