@@ -17,7 +17,13 @@ export {
   resolveBackend,
   type SkippedBackend,
 } from "./backend/resolve-backend.ts";
+export * from "./checkpoint/index.ts";
 export * from "./data/index.ts";
+export {
+  type EvaluateOptions,
+  type Evaluation,
+  evaluateModel,
+} from "./evaluate/evaluate.ts";
 export { CPU_FALLBACK_KERNELS } from "./kernels/cpu-fallback.ts";
 export { registerWasmTrainingKernels } from "./kernels/register-wasm-training-kernels.ts";
 export {
@@ -26,3 +32,20 @@ export {
   deviceParams,
   type MemoryCheck,
 } from "./permanences/device.ts";
+export { deriveSeed, Rng, type RngState } from "./rng.ts";
+export type { Batch as TrainingBatch, LabelledArrays } from "./train/batch.ts";
+export {
+  type EarlyStoppingOptions,
+  type EarlyStoppingState,
+  updateEarlyStopping,
+} from "./train/early-stopping.ts";
+export { clipByGlobalNorm } from "./train/gradients.ts";
+export { countCorrect, crossEntropy, type OutputKind, outputKindOf } from "./train/losses.ts";
+export { type LrSchedule, learningRateAt, type SchedulePosition } from "./train/lr-schedule.ts";
+export {
+  type CheckpointOptions,
+  type EpochRecord,
+  type TrainOptions,
+  type TrainResult,
+  train,
+} from "./train/train-loop.ts";

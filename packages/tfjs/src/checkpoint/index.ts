@@ -1,0 +1,15 @@
+export { writeFileAtomic } from "./atomic-write.ts";
+export {
+  type CheckpointData,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  type JsonValue,
+  type NamedArray,
+} from "./checkpoint-file.ts";
+export { CheckpointStore, type CheckpointStoreOptions } from "./checkpoint-store.ts";
+export {
+  captureOptimizer,
+  captureWeights,
+  restoreOptimizer,
+  restoreWeights,
+} from "./model-state.ts";

@@ -1,0 +1,73 @@
+import * as tf from "@tensorflow/tfjs-core";
+import type { LayersModel } from "@tensorflow/tfjs-layers";
+import {
+  batchTensors,
+  gatherBatch,
+  identityOrder,
+  type LabelledArrays,
+  sampleShape,
+} from "../train/batch.ts";
+import { crossEntropy, type OutputKind, outputKindOf } from "../train/losses.ts";
+
+/** Options of {@link evaluateModel}. */
+export interface EvaluateOptions {
+  readonly batchSize?: number;
+  readonly outputKind?: OutputKind;
+  /** Checked between batches; aborting throws `signal.reason`. */
+  readonly signal?: AbortSignal;
+}
+
+/** What {@link evaluateModel} measures on a labelled dataset. */
+export interface Evaluation {
+  readonly loss: number;
+  readonly accuracy: number;
+  readonly samples: number;
+  /** Accuracy (recall) of each true class; NaN for a class with no samples. */
+  readonly perClassAccuracy: readonly number[];
+  /** `confusion[trueClass][predictedClass]` = count. */
+  readonly confusion: readonly (readonly number[])[];
+  readonly classNames?: readonly string[];
+}
+
+/** Loss, accuracy, per-class accuracy and the confusion matrix of `model` on `data`. */
+export function evaluateModel(
+  model: LayersModel,
+  data: LabelledArrays,
+  options: EvaluateOptions = {},
+): Evaluation {
+  const batchSize = options.batchSize ?? 256;
+  const kind = options.outputKind ?? outputKindOf(model);
+  const shape = sampleShape(model);
+  const k = data.numClasses;
+  const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  const order = identityOrder(data.length);
+  let lossSum = 0;
+  for (let start = 0; start < data.length; start += batchSize) {
+    if (options.signal?.aborted) throw options.signal.reason;
+    const batch = gatherBatch(data, order, start, batchSize);
+    const [loss, predicted] = tf.tidy(() => {
+      const [xs, ys] = batchTensors(batch, shape);
+      const out = model.apply(xs, { training: false }) as tf.Tensor;
+      return [crossEntropy(out, ys, kind).dataSync()[0]!, tf.argMax(out, -1).dataSync()];
+    });
+    lossSum += loss * batch.size;
+    for (let i = 0; i < batch.size; i++) {
+      const row = confusion[batch.ys[i]!];
+      const p = predicted[i]!;
+      if (row && p < k) row[p] = (row[p] ?? 0) + 1;
+    }
+  }
+  const correct = confusion.reduce((n, row, i) => n + (row[i] ?? 0), 0);
+  const perClassAccuracy = confusion.map((row, i) => {
+    const total = row.reduce((a, b) => a + b, 0);
+    return total === 0 ? Number.NaN : (row[i] ?? 0) / total;
+  });
+  return {
+    loss: data.length === 0 ? Number.NaN : lossSum / data.length,
+    accuracy: data.length === 0 ? Number.NaN : correct / data.length,
+    samples: data.length,
+    perClassAccuracy,
+    confusion,
+    ...(data.classNames ? { classNames: data.classNames } : {}),
+  };
+}

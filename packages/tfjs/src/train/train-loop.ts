@@ -1,0 +1,366 @@
+import * as tf from "@tensorflow/tfjs-core";
+import type { LayersModel } from "@tensorflow/tfjs-layers";
+import type { TipiEvent } from "@tipi/core";
+import type { JsonValue, NamedArray } from "../checkpoint/checkpoint-file.ts";
+import { CheckpointStore } from "../checkpoint/checkpoint-store.ts";
+import {
+  captureOptimizer,
+  captureWeights,
+  restoreOptimizer,
+  restoreWeights,
+} from "../checkpoint/model-state.ts";
+import type { Augmentation } from "../data/augment.ts";
+import { evaluateModel } from "../evaluate/evaluate.ts";
+import { deriveSeed, Rng, type RngState } from "../rng.ts";
+import { batchTensors, gatherBatch, type LabelledArrays, sampleShape } from "./batch.ts";
+import {
+  type EarlyStoppingOptions,
+  type EarlyStoppingState,
+  initialEarlyStopping,
+  updateEarlyStopping,
+} from "./early-stopping.ts";
+import { clipByGlobalNorm } from "./gradients.ts";
+import { countCorrect, crossEntropy, type OutputKind, outputKindOf } from "./losses.ts";
+import { type LrSchedule, learningRateAt } from "./lr-schedule.ts";
+
+/** Where and how often {@link train} writes checkpoints. */
+export interface CheckpointOptions {
+  /** The directory, usually `<runDir>/checkpoints`. */
+  readonly dir: string;
+  /** Also write one every this many steps (an epoch end always writes one). */
+  readonly everySteps?: number;
+  /** How many to keep. Default 3. */
+  readonly keep?: number;
+}
+
+/** Everything {@link train} needs. Only `model`, `train`, `epochs` and `batchSize` are required. */
+export interface TrainOptions {
+  readonly model: LayersModel;
+  /** Default: Adam with `learningRate`. Its state is checkpointed and restored. */
+  readonly optimizer?: tf.Optimizer;
+  readonly train: LabelledArrays;
+  readonly validation?: LabelledArrays;
+  readonly epochs: number;
+  readonly batchSize: number;
+  /** The base learning rate the schedule scales. Default 1e-3. */
+  readonly learningRate?: number;
+  readonly lrSchedule?: LrSchedule;
+  /** Seeds shuffling and augmentation. Default 42. */
+  readonly seed?: number;
+  /** Clip gradients to this global L2 norm. */
+  readonly clipNorm?: number;
+  readonly earlyStopping?: EarlyStoppingOptions;
+  /**
+   * Applied to each NHWC training batch. Its `random` is seeded from the run's seed, the epoch
+   * and the batch index, so augmentation is identical after a resume.
+   */
+  readonly augment?: Augmentation;
+  /** Default: inferred from the last layer's activation. */
+  readonly outputKind?: OutputKind;
+  readonly checkpoint?: CheckpointOptions;
+  /** Continue from the newest checkpoint in `checkpoint.dir` when there is one. */
+  readonly resume?: boolean;
+  /** Aborting stops at the next batch boundary, writes a checkpoint, and throws `signal.reason`. */
+  readonly signal?: AbortSignal;
+  /** Receives `progress` and `metric` events (a pipeline passes `ctx.emit`). */
+  readonly emit?: (event: TipiEvent) => void;
+  /** Prefix of progress bar ids. Default `train`. */
+  readonly progressId?: string;
+  /** Emit a batch `metric` event every this many steps. Default 10. */
+  readonly metricEverySteps?: number;
+  /** Called after each checkpoint is written. */
+  readonly onCheckpoint?: (info: { readonly step: number; readonly path: string }) => void;
+}
+
+/** One epoch's metrics. */
+export interface EpochRecord {
+  readonly epoch: number;
+  readonly step: number;
+  readonly values: Readonly<Record<string, number>>;
+}
+
+/** What {@link train} returns. */
+export interface TrainResult {
+  readonly epochs: number;
+  readonly steps: number;
+  readonly history: readonly EpochRecord[];
+  readonly stoppedEarly: boolean;
+  /** The epoch early stopping judged best, when it ran. */
+  readonly bestEpoch?: number;
+  /** The step the run continued from, when it resumed. */
+  readonly resumedFromStep?: number;
+  /** Training samples per second of this process's work (validation excluded). */
+  readonly samplesPerSecond: number;
+}
+
+/** The JSON half of a checkpoint: where the loop stands. */
+interface LoopState {
+  readonly format: 1;
+  readonly epoch: number;
+  /** Batches of `epoch` already trained. */
+  readonly batch: number;
+  /** Whether `epoch`'s validation and bookkeeping are done. */
+  readonly epochDone: boolean;
+  readonly finished: boolean;
+  /** The shuffling RNG as it stood at the start of `epoch`. */
+  readonly epochRng: RngState;
+  readonly sums: { readonly loss: number; readonly correct: number; readonly seen: number };
+  readonly history: readonly EpochRecord[];
+  readonly early: EarlyStoppingState;
+}
+
+const BEST = "best/";
+
+function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
+  const o = optimizer as unknown as {
+    setLearningRate?: (lr: number) => void;
+    learningRate: number;
+  };
+  if (typeof o.setLearningRate === "function") o.setLearningRate(lr);
+  else o.learningRate = lr;
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * The default training loop (not `model.fit`): seeded shuffling per epoch, loss/accuracy and
+ * validation metrics, early stopping, LR schedule, gradient clipping, progress and metric
+ * events, checkpoints of weights + optimizer + position + RNG, and exact resume.
+ *
+ * @example
+ * const result = await train({ model, train: data.train, validation: data.val, epochs: 5,
+ *   batchSize: 64, checkpoint: { dir: "runs/x/checkpoints" }, resume: true });
+ */
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const { model, epochs, batchSize } = options;
+  const data = options.train;
+  if (data.length === 0) throw new Error("the training set is empty");
+  const baseLr = options.learningRate ?? 1e-3;
+  const optimizer = options.optimizer ?? tf.train.adam(baseLr);
+  const schedule = options.lrSchedule ?? { kind: "constant" };
+  const kind = options.outputKind ?? outputKindOf(model);
+  const shape = sampleShape(model);
+  const seed = options.seed ?? 42;
+  const emit = options.emit ?? (() => {});
+  const barId = options.progressId ?? "train";
+  const metricEvery = Math.max(1, options.metricEverySteps ?? 10);
+  const stepsPerEpoch = Math.ceil(data.length / batchSize);
+  const store = options.checkpoint
+    ? new CheckpointStore(options.checkpoint.dir, { keep: options.checkpoint.keep ?? 3 })
+    : undefined;
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+
+  let state: LoopState = {
+    format: 1,
+    epoch: 0,
+    batch: 0,
+    epochDone: false,
+    finished: false,
+    epochRng: Rng.fromSeed(seed).state(),
+    sums: { loss: 0, correct: 0, seen: 0 },
+    history: [],
+    early: initialEarlyStopping,
+  };
+  let bestWeights: NamedArray[] | undefined;
+  let resumedFromStep: number | undefined;
+
+  const saved = options.resume ? store?.latest() : undefined;
+  if (saved) {
+    restoreWeights(model, saved.tensors);
+    await restoreOptimizer(optimizer, saved.tensors);
+    state = saved.state as unknown as LoopState;
+    const best = saved.tensors.filter((t) => t.name.startsWith(BEST));
+    bestWeights = best.length > 0 ? best : undefined;
+    resumedFromStep = saved.step;
+  }
+  let step = state.epoch * stepsPerEpoch + state.batch;
+
+  const checkpoint = async (): Promise<void> => {
+    if (!store) return;
+    const tensors = [
+      ...captureWeights(model),
+      ...(await captureOptimizer(optimizer)),
+      ...(bestWeights ?? []),
+    ];
+    const path = store.save({ step, tensors, state: state as unknown as JsonValue });
+    options.onCheckpoint?.({ step, path });
+  };
+
+  const trainStep = (xs: tf.Tensor, ys: tf.Tensor1D): [number, number] =>
+    tf.tidy(() => {
+      let correct: tf.Scalar | undefined;
+      const { value, grads } = tf.variableGrads(() => {
+        const outputs = model.apply(xs, { training: true }) as tf.Tensor;
+        // variableGrads disposes everything but the loss and gradients: keep the count.
+        correct = tf.keep(countCorrect(outputs, ys));
+        return crossEntropy(outputs, ys, kind);
+      }, vars);
+      let list = vars.map((v) => grads[v.name]!);
+      if (options.clipNorm !== undefined) list = clipByGlobalNorm(list, options.clipNorm).grads;
+      optimizer.applyGradients(vars.map((v, i) => ({ name: v.name, tensor: list[i]! })));
+      const count = correct!.dataSync()[0]!;
+      correct!.dispose();
+      return [value.dataSync()[0]!, count];
+    });
+
+  let trainedSamples = 0;
+  let trainingMs = 0;
+  let currentLr = Number.NaN;
+  let stoppedEarly =
+    state.finished && state.early.wait >= (options.earlyStopping?.patience ?? Infinity);
+
+  // Replays the RNG from the checkpointed epoch start, so order and seeds match exactly.
+  const rng = Rng.fromState(state.epochRng);
+  for (let epoch = state.epoch; epoch < epochs && !state.finished; epoch++) {
+    const epochRng = rng.state();
+    const order = rng.permutation(data.length);
+    const augmentSeed = rng.nextUint32();
+    if (epoch === state.epoch && state.epochDone) continue;
+    const resumeBatch = epoch === state.epoch ? state.batch : 0;
+    let sums = epoch === state.epoch ? state.sums : { loss: 0, correct: 0, seen: 0 };
+    state = { ...state, epoch, batch: resumeBatch, epochDone: false, epochRng, sums };
+
+    emit({
+      type: "progress",
+      id: `${barId}:epoch`,
+      label: "Epoch",
+      current: epoch,
+      total: epochs,
+      unit: "epoch",
+    });
+    const batchBar = `${barId}:batch:${epoch}`;
+    let lastProgress = 0;
+    let window = { loss: 0, correct: 0, seen: 0 };
+
+    for (let b = resumeBatch; b < stepsPerEpoch; b++) {
+      if (options.signal?.aborted) {
+        await checkpoint();
+        emit({
+          type: "progress",
+          id: batchBar,
+          label: "Batch",
+          current: b,
+          total: stepsPerEpoch,
+          parent: `${barId}:epoch`,
+          done: true,
+          status: "interrupted",
+        });
+        throw options.signal.reason;
+      }
+      const lr = learningRateAt(schedule, baseLr, { step, stepsPerEpoch, epochs });
+      if (lr !== currentLr) {
+        currentLr = lr;
+        setLearningRate(optimizer, lr);
+      }
+
+      const started = performance.now();
+      const batch = gatherBatch(data, order, b * batchSize, batchSize);
+      if (options.augment) {
+        const random = Rng.fromSeed(deriveSeed(augmentSeed, b)).random;
+        const [h = 0, w = 0, c = 0] = shape;
+        if (shape.length !== 3) throw new Error("augment needs an image model input [h, w, c]");
+        batch.xs.set(options.augment(batch.xs, [batch.size, h, w, c], random));
+      }
+      const [xs, ys] = batchTensors(batch, shape);
+      const [loss, correct] = trainStep(xs, ys);
+      tf.dispose([xs, ys]);
+      trainingMs += performance.now() - started;
+      trainedSamples += batch.size;
+      step++;
+
+      sums = {
+        loss: sums.loss + loss * batch.size,
+        correct: sums.correct + correct,
+        seen: sums.seen + batch.size,
+      };
+      window = {
+        loss: window.loss + loss * batch.size,
+        correct: window.correct + correct,
+        seen: window.seen + batch.size,
+      };
+      state = { ...state, batch: b + 1, sums };
+
+      if (step % metricEvery === 0) {
+        emit({
+          type: "metric",
+          step,
+          epoch,
+          values: {
+            "train/loss": window.loss / window.seen,
+            "train/accuracy": window.correct / window.seen,
+            lr,
+          },
+        });
+        window = { loss: 0, correct: 0, seen: 0 };
+      }
+      const now = performance.now();
+      if (now - lastProgress > 100 || b + 1 === stepsPerEpoch) {
+        lastProgress = now;
+        emit({
+          type: "progress",
+          id: batchBar,
+          label: "Batch",
+          current: b + 1,
+          total: stepsPerEpoch,
+          parent: `${barId}:epoch`,
+          unit: "batch",
+          status: `loss ${(sums.loss / sums.seen).toFixed(4)} acc ${(sums.correct / sums.seen).toFixed(4)}`,
+          ...(b + 1 === stepsPerEpoch ? { done: true } : {}),
+        });
+      }
+      const everySteps = options.checkpoint?.everySteps;
+      if (everySteps && step % everySteps === 0 && b + 1 < stepsPerEpoch) await checkpoint();
+      await yieldToEventLoop();
+    }
+
+    const values: Record<string, number> = {
+      "train/epoch_loss": sums.loss / sums.seen,
+      "train/epoch_accuracy": sums.correct / sums.seen,
+      lr: currentLr,
+    };
+    if (options.validation && options.validation.length > 0) {
+      const v = evaluateModel(model, options.validation, {
+        batchSize: Math.max(batchSize, 256),
+        outputKind: kind,
+      });
+      values["val/loss"] = v.loss;
+      values["val/accuracy"] = v.accuracy;
+    }
+    const record: EpochRecord = { epoch, step, values };
+    let finished = epoch + 1 >= epochs;
+    let early = state.early;
+    if (options.earlyStopping) {
+      const verdict = updateEarlyStopping(options.earlyStopping, early, epoch, values);
+      early = verdict.state;
+      if (verdict.improved && options.earlyStopping.restoreBest)
+        bestWeights = captureWeights(model, BEST);
+      if (verdict.stop) {
+        finished = true;
+        stoppedEarly = true;
+      }
+    }
+    state = { ...state, epochDone: true, finished, early, history: [...state.history, record] };
+    if (finished && stoppedEarly && bestWeights) restoreWeights(model, bestWeights, BEST);
+    await checkpoint();
+    emit({ type: "metric", step, epoch, values });
+    emit({
+      type: "progress",
+      id: `${barId}:epoch`,
+      label: "Epoch",
+      current: epoch + 1,
+      total: epochs,
+      unit: "epoch",
+      ...(finished ? { done: true } : {}),
+    });
+  }
+
+  return {
+    epochs: state.history.length,
+    steps: step,
+    history: state.history,
+    stoppedEarly,
+    ...(options.earlyStopping ? { bestEpoch: state.early.bestEpoch } : {}),
+    ...(resumedFromStep !== undefined ? { resumedFromStep } : {}),
+    samplesPerSecond: trainingMs > 0 ? (trainedSamples / trainingMs) * 1000 : 0,
+  };
+}
