@@ -252,7 +252,6 @@ export async function runSweep(opts: RunSweepOptions): Promise<SweepOutcome> {
   const finish = async (entry: Active, exit: TrialExit) => {
     const { record } = entry;
     await entry.history.poll();
-    active.delete(record.id);
     record.endedAt = new Date().toISOString();
     record.exitCode = exit.code;
     record.iterations = entry.history.values.length;
@@ -279,6 +278,8 @@ export async function runSweep(opts: RunSweepOptions): Promise<SweepOutcome> {
         record.reason = tail ? `${why}: ${tail}` : why;
       }
     }
+    // Only now may the main loop see a free slot (or an empty sweep) and move on.
+    active.delete(record.id);
     save();
     const level = record.status === "failed" ? "warn" : "info";
     emit({
