@@ -4,7 +4,12 @@ import { join } from "node:path";
 import { PNG } from "pngjs";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DatasetError, loadImageFolder } from "../src/data/index.ts";
+import {
+  DatasetError,
+  loadFashionMnist,
+  loadImageFolder,
+  saveImageFolder,
+} from "../src/data/index.ts";
 
 let root: string;
 
@@ -147,5 +152,35 @@ describe("loadImageFolder", () => {
     );
     await mkdir(join(root, "empty", "cls"), { recursive: true });
     await expect(loadImageFolder(join(root, "empty"))).rejects.toThrow(/no PNG or JPEG images/);
+  });
+
+  it("pngjs and sharp decode PNGs to identical pixels", async () => {
+    const dir = await folder("decoders", good);
+    const auto = await loadImageFolder(dir);
+    const viaSharp = await loadImageFolder(dir, { decoder: "sharp" });
+    expect(viaSharp.images).toEqual(auto.images);
+  });
+});
+
+describe("saveImageFolder", () => {
+  it("round-trips Fashion-MNIST items through PNG files exactly", async () => {
+    const test = await loadFashionMnist("test");
+    const dir = join(root, "roundtrip");
+    const files = await saveImageFolder(test, dir, { limit: 40 });
+    expect(files[0]).toBe(join(dir, "Ankle boot", "00.png"));
+    const back = await loadImageFolder(dir, { channels: 1 });
+    // Folders sort by class name, so compare as sets of (label name, pixels).
+    const key = (
+      ds: { images: Float32Array; labels: Int32Array },
+      names: readonly string[],
+      i: number,
+    ) =>
+      `${names[ds.labels[i]!]}:${Array.from(ds.images.subarray(i * 784, (i + 1) * 784), (v) => Math.round(v * 255))}`;
+    const folderNames = test.classNames!.map((n) => n.replaceAll("/", "-"));
+    const original = Array.from({ length: 40 }, (_, i) => key(test, folderNames, i)).sort();
+    const loaded = Array.from({ length: back.length }, (_, i) =>
+      key(back, back.classNames, i),
+    ).sort();
+    expect(loaded).toEqual(original);
   });
 });

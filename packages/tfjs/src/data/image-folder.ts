@@ -17,6 +17,8 @@ export interface ImageFolderOptions {
   readonly normalize?: NormalizeOptions;
   /** Images decoded at once (default 8). */
   readonly concurrency?: number;
+  /** `"auto"` (default): pngjs for tiny PNGs at their own size, sharp otherwise. `"sharp"`: sharp always. */
+  readonly decoder?: "auto" | "sharp";
 }
 
 /** An image left out in `onError: "skip"` mode, and why. */
@@ -72,7 +74,7 @@ export async function loadImageFolder(
     while (nextIndex < files.length && (skip || failures.size === 0)) {
       const index = nextIndex++;
       try {
-        decoded[index] = await decodeFile(files[index]!, options.size, channels);
+        decoded[index] = await decodeFile(files[index]!, options.size, channels, options.decoder);
       } catch (error) {
         failures.set(index, reasonOf(error));
       }
@@ -169,9 +171,10 @@ async function decodeFile(
   file: string,
   size: readonly [number, number] | undefined,
   channels: 1 | 3,
+  decoder: "auto" | "sharp" = "auto",
 ): Promise<Decoded> {
   const bytes = await readFile(file);
-  if (isPng(bytes) && bytes.length >= 24) {
+  if (decoder === "auto" && isPng(bytes) && bytes.length >= 24) {
     const width = bytes.readUInt32BE(16);
     const height = bytes.readUInt32BE(20);
     const sameSize = size === undefined || (size[0] === height && size[1] === width);

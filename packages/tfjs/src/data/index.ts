@@ -35,3 +35,4 @@ export {
 } from "./image-folder.ts";
 export { channelStats, type NormalizeOptions } from "./normalize.ts";
 export { type Random, seededRandom, shuffledOrder } from "./random.ts";
+export { type SaveImageFolderOptions, saveImageFolder } from "./save-image-folder.ts";
