@@ -20,7 +20,20 @@ export {
   type PipelineLike,
   type RunInput,
 } from "./pipeline/pipeline.ts";
+export {
+  buildPipeline,
+  type ConfigIssue,
+  formatConfigIssues,
+  type PipelineConfig,
+} from "./process/build-pipeline.ts";
+export {
+  type FunctionProcess,
+  type FunctionProcessSpec,
+  type ProcessClass,
+  pipelineProcess,
+} from "./process/function-process.ts";
 export { PipelineProcess, type ProcessContext } from "./process/pipeline-process.ts";
+export { type PermanenceClass, type ProcessLike, Registry } from "./process/registry.ts";
 export type { RunOptions } from "./runtime/executor.ts";
 export { currentRun } from "./runtime/run-context.ts";
 export { InterruptedError, installSigintHandler, type SigintOptions } from "./runtime/sigint.ts";

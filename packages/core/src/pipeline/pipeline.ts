@@ -49,8 +49,14 @@ type AddJoin<TDef extends PipelineDef, TName extends string, TOut, TAfter> = {
         : TDef[P];
 };
 
-type JoinOf<TDef extends PipelineDef, TName> = Extract<TDef["joins"], { name: TName }>;
-type StepOf<TDef extends PipelineDef, TName> = Extract<TDef["steps"], { name: TName }>;
+/** The slots whose name admits `TName` (a literal name, or `string` in untyped pipelines). */
+type SlotNamed<TSlot, TName> = TSlot extends { name: infer N }
+  ? TName extends N
+    ? TSlot
+    : never
+  : never;
+type JoinOf<TDef extends PipelineDef, TName> = SlotNamed<TDef["joins"], TName>;
+type StepOf<TDef extends PipelineDef, TName> = SlotNamed<TDef["steps"], TName>;
 
 /** The argument `run()` takes: the input, or a readable error naming the unfilled joins. */
 export type RunInput<TDef extends PipelineDef> = [TDef["openJoins"]] extends [never]
