@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// The `tipi` binary. Runs the prebuilt bundle (dist/, made by `pnpm install` through the
+// package's `prepare` script) when it is newer than the sources, else the TypeScript sources
+// through tipi's TypeScript hooks, so a fresh checkout works before any build.
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+// `pnpm tipi …` runs the root script from the workspace root: work where the user typed it.
+if (process.env.npm_lifecycle_event === "tipi" && process.env.INIT_CWD) {
+  process.chdir(process.env.INIT_CWD);
+  // children (sweep trials) must not inherit this and jump directories again
+  delete process.env.INIT_CWD;
+  delete process.env.npm_lifecycle_event;
+}
+
+const packageDir = fileURLToPath(new URL("..", import.meta.url));
+const bundle = join(packageDir, "dist", "main.mjs");
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    const mtime = entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs;
+    if (mtime > newest) newest = mtime;
+  }
+  return newest;
+}
+
+function bundleIsFresh() {
+  if (process.env.TIPI_FROM_SOURCE === "1") return false;
+  try {
+    return statSync(bundle).mtimeMs >= newestMtime(join(packageDir, "src"));
+  } catch {
+    return false;
+  }
+}
+
+let entry;
+if (bundleIsFresh()) {
+  entry = bundle;
+} else {
+  const { registerTypeScript } = await import("../loader/register.mjs");
+  await registerTypeScript();
+  entry = join(packageDir, "src", "main.ts");
+}
+const { main } = await import(entry);
+const code = await main(process.argv.slice(2));
+process.exitCode = code;
+// Work still holding the event loop (a stray timer in a user's step) must not keep us alive.
+setTimeout(() => process.exit(code), 200).unref();

@@ -1,0 +1,275 @@
+/**
+ * The commands and options of `tipi`, as data: the argument parser, `--help` and the
+ * generated docs/cli.md all read these, so they cannot drift apart.
+ */
+
+export interface OptionDef {
+  /** Long name without dashes (`run-dir`); a boolean `x` also accepts `--no-x`. */
+  readonly name: string;
+  readonly short?: string;
+  readonly type: "boolean" | "string" | "number";
+  /** Placeholder in help (`<dir>`). */
+  readonly value?: string;
+  readonly repeatable?: boolean;
+  readonly description: string;
+  readonly default?: string | number | boolean;
+}
+
+export interface ArgumentDef {
+  readonly name: string;
+  readonly description: string;
+  readonly required: boolean;
+}
+
+export interface CommandDef {
+  readonly name: string;
+  readonly summary: string;
+  /** Longer text for `tipi help <command>` and the docs. */
+  readonly description?: string;
+  readonly arguments: readonly ArgumentDef[];
+  readonly options: readonly OptionDef[];
+  /** Whether bare `a.b=v` arguments and unknown `--a.b=v` flags are config overrides. */
+  readonly acceptsOverrides?: boolean;
+  readonly examples: readonly string[];
+}
+
+/** Options every command takes. */
+export const GLOBAL_OPTIONS: readonly OptionDef[] = [
+  { name: "help", short: "h", type: "boolean", description: "Show help for tipi or a command." },
+  {
+    name: "debug",
+    type: "boolean",
+    description: "Print stack traces and internal details of errors.",
+  },
+];
+
+const TARGET: ArgumentDef = {
+  name: "pipeline",
+  required: true,
+  description:
+    "A pipeline: a `.toml` file, a `.ts`/`.js` module whose default export is a pipeline, a " +
+    "directory holding `pipeline.toml` or `pipeline.ts`, or a name looked up in `pipelines/` " +
+    "and then `examples/`.",
+};
+
+const CONFIG_OPTIONS: readonly OptionDef[] = [
+  {
+    name: "config",
+    short: "c",
+    type: "string",
+    value: "file.toml",
+    repeatable: true,
+    description:
+      "A TOML file merged over the pipeline's config (tables merge, values replace); repeatable, later files win.",
+  },
+  {
+    name: "set",
+    type: "string",
+    value: "key=value",
+    repeatable: true,
+    description:
+      "Override one config value, typed like the value it replaces (or as a TOML literal). " +
+      "See docs/config.md for how short keys resolve. Bare `key=value` and `--key=value` work too.",
+  },
+];
+
+const RUNS_ROOT: OptionDef = {
+  name: "runs",
+  type: "string",
+  value: "dir",
+  default: "runs",
+  description: "The root of the run directories.",
+};
+
+export const COMMANDS: readonly CommandDef[] = [
+  {
+    name: "run",
+    summary: "Run a pipeline.",
+    description:
+      "Builds the pipeline, creates a run directory `<runs>/<pipeline>/<run-id>/`, runs it with " +
+      "progress bars (plain lines without a TTY or with CI=true), and records config, metadata, " +
+      "events, history and summary. Exit code 0 when the run succeeded, 1 when it failed, 2 for a " +
+      "usage or config error, 130 when interrupted (Ctrl-C; a second Ctrl-C forces the exit).",
+    arguments: [TARGET],
+    acceptsOverrides: true,
+    options: [
+      ...CONFIG_OPTIONS,
+      {
+        name: "run-dir",
+        type: "string",
+        value: "dir",
+        description: "Use exactly this run directory (a sweep controller passes it).",
+      },
+      {
+        name: "resume",
+        type: "string",
+        value: "run-id|last",
+        description:
+          "Continue a run: its directory, config and checkpoints (a run id, a unique prefix, `last`, or a path).",
+      },
+      RUNS_ROOT,
+      {
+        name: "seed",
+        type: "number",
+        value: "n",
+        description: "The run's random seed (sets `pipeline.seed`).",
+      },
+      {
+        name: "dry-run",
+        type: "boolean",
+        description: "Build and validate, print the plan and resolved config, run nothing.",
+      },
+      {
+        name: "progress",
+        type: "boolean",
+        default: true,
+        description: "Show progress (`--no-progress`: only the final result).",
+      },
+      { name: "json", type: "boolean", description: "Print every event as a JSON line on stdout." },
+    ],
+    examples: [
+      "tipi run examples/fashion-mnist",
+      "tipi run fashion-mnist --set hyperparameters.epochs=1 --seed 7",
+      "tipi run pipeline.toml lr=0.01 --batch_size=64",
+      "tipi run fashion-mnist --resume last",
+    ],
+  },
+  {
+    name: "validate",
+    summary: "Check a pipeline's config without running it.",
+    description:
+      "Parses the config, applies overrides and builds the pipeline, reporting every problem with " +
+      "file:line:column, the key path and a hint. Exit code 0 when valid, 2 otherwise.",
+    arguments: [TARGET],
+    acceptsOverrides: true,
+    options: [...CONFIG_OPTIONS],
+    examples: [
+      "tipi validate examples/fashion-mnist",
+      "tipi validate my.toml --set training.epochs=2",
+    ],
+  },
+  {
+    name: "graph",
+    summary: "Show a pipeline's steps, joins and permanences.",
+    arguments: [TARGET],
+    acceptsOverrides: true,
+    options: [
+      ...CONFIG_OPTIONS,
+      { name: "mermaid", type: "boolean", description: "Print a mermaid flowchart." },
+      { name: "json", type: "boolean", description: "Print the graph as JSON." },
+    ],
+    examples: ["tipi graph examples/fashion-mnist", "tipi graph fashion-mnist --mermaid"],
+  },
+  {
+    name: "list",
+    summary: "List the pipelines of this project (in `pipelines/` and `examples/`).",
+    arguments: [],
+    options: [{ name: "json", type: "boolean", description: "Print the list as JSON." }],
+    examples: ["tipi list"],
+  },
+  {
+    name: "init",
+    summary: "Create a new pipeline project that runs and passes its tests out of the box.",
+    arguments: [{ name: "dir", required: true, description: "Where to create the project." }],
+    options: [
+      {
+        name: "name",
+        type: "string",
+        value: "name",
+        description: "The pipeline's name (default: the directory's name).",
+      },
+      { name: "force", type: "boolean", description: "Write into a directory that is not empty." },
+    ],
+    examples: ["tipi init my-experiment", "cd my-experiment && pnpm install && pnpm test"],
+  },
+  {
+    name: "runs",
+    summary: "List run directories with status, duration and key metrics.",
+    arguments: [
+      {
+        name: "pipeline",
+        required: false,
+        description: "Only the runs of this pipeline.",
+      },
+    ],
+    options: [RUNS_ROOT, { name: "json", type: "boolean", description: "Print the runs as JSON." }],
+    examples: ["tipi runs", "tipi runs fashion-mnist --runs out/runs"],
+  },
+  {
+    name: "sync",
+    summary: "Upload a run directory to Weights & Biases (what W&B has not confirmed yet).",
+    description:
+      "Idempotent: a second sync sends nothing. Needs WANDB_API_KEY; WANDB_BASE_URL points at " +
+      "another server. Exit code 1 when the upload failed part-way (run it again to continue).",
+    arguments: [
+      {
+        name: "run",
+        required: true,
+        description: "A run id (or a unique prefix), `last`, or a path to a run directory.",
+      },
+    ],
+    options: [
+      RUNS_ROOT,
+      {
+        name: "project",
+        type: "string",
+        value: "name",
+        description: "W&B project (default: WANDB_PROJECT, else the pipeline's name).",
+      },
+      {
+        name: "entity",
+        type: "string",
+        value: "name",
+        description: "W&B entity (default: the API key's).",
+      },
+    ],
+    examples: ["tipi sync last", "WANDB_API_KEY=… tipi sync 20261123-134712-k3f9 --project mnist"],
+  },
+  {
+    name: "sweep",
+    summary: "Run a hyperparameter sweep (W&B sweep format) locally, trials in parallel processes.",
+    description:
+      "Each trial is `tipi run <pipeline> --set k=v … --run-dir <sweep-dir>/trials/<id>` in its own " +
+      "process, with fresh permanences. An interrupted sweep resumes without re-running finished " +
+      "trials. Prints a table of the trials and the best config.",
+    arguments: [
+      TARGET,
+      { name: "sweep-file", required: true, description: "A W&B sweep config (YAML or TOML)." },
+    ],
+    options: [
+      {
+        name: "parallel",
+        type: "number",
+        value: "n",
+        default: 1,
+        description: "Trials running at once.",
+      },
+      {
+        name: "count",
+        type: "number",
+        value: "n",
+        description: "Most trials, when the sweep file has no run_cap.",
+      },
+      {
+        name: "seed",
+        type: "number",
+        value: "n",
+        description: "Seed of random and bayes suggestions.",
+      },
+      {
+        name: "sweep-dir",
+        type: "string",
+        value: "dir",
+        description:
+          "Where the sweep keeps its state and trials (default: <runs>/sweeps/<pipeline>-<sweep name>).",
+      },
+      RUNS_ROOT,
+    ],
+    examples: ["tipi sweep examples/fashion-mnist sweep.yaml --parallel 2"],
+  },
+];
+
+/** Finds a command by name. */
+export function findCommand(name: string): CommandDef | undefined {
+  return COMMANDS.find((command) => command.name === name);
+}

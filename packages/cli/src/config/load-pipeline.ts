@@ -1,0 +1,272 @@
+import { createRequire } from "node:module";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import {
+  type AnyPipeline,
+  buildPipeline,
+  type ConfigIssue,
+  PipelineProcess,
+  Registry,
+} from "@tipi/core";
+import { UsageError } from "../cli/errors.ts";
+import type { Override } from "../cli/parse-args.ts";
+import { type AppliedOverride, applyOverrides, mergeTables, setAt, valueAt } from "./overrides.ts";
+import { checkPipelineTable } from "./pipeline-table.ts";
+import { type ConfigProblem, ConfigProblems } from "./problems.ts";
+import type { Target } from "./resolve-target.ts";
+import { TomlDocument, type TomlTable } from "./toml-document.ts";
+
+export interface LoadOptions {
+  /** `-c` files merged over the pipeline's own config. */
+  readonly configFiles?: readonly string[];
+  readonly overrides?: readonly Override[];
+  readonly seed?: number;
+}
+
+/** A pipeline ready to run, with what the run directory records about it. */
+export interface LoadedPipeline {
+  readonly name: string;
+  readonly target: Target;
+  readonly pipeline: AnyPipeline;
+  /** The resolved config (TOML pipelines), after `-c` files and overrides. */
+  readonly config: TomlTable | undefined;
+  readonly seed: number | undefined;
+  readonly logger: string | undefined;
+  /** What `run()` receives: `{}` for TOML pipelines, a module's `input` export otherwise. */
+  readonly input: unknown;
+}
+
+/** Loads a `.toml` or module pipeline. Throws {@link ConfigProblems} or {@link UsageError}. */
+export async function loadPipeline(
+  target: Target,
+  options: LoadOptions = {},
+): Promise<LoadedPipeline> {
+  return target.kind === "toml" ? loadToml(target, options) : loadModule(target, options);
+}
+
+/** Locates a problem in the last of `docs` that writes its path (an overlay wins). */
+function locate(docs: readonly TomlDocument[], issue: ConfigIssue): ConfigProblem {
+  const key = JSON.stringify(issue.path);
+  const doc = [...docs].reverse().find((d) => d.locatedPaths().includes(key)) ?? docs[0]!;
+  return doc.problem(issue.path, issue.message, issue.hint);
+}
+
+async function loadToml(target: Target, options: LoadOptions): Promise<LoadedPipeline> {
+  const base = TomlDocument.read(target.file);
+  const docs = [base];
+  for (const file of options.configFiles ?? []) docs.push(TomlDocument.read(resolve(file)));
+  let config = structuredClone(base.data);
+  for (const overlay of docs.slice(1)) config = mergeTables(config, overlay.data);
+
+  const { applied, problems } = applyOverrides(config, options.overrides ?? []);
+  if (options.seed !== undefined) setAt(config, ["pipeline", "seed"], options.seed);
+  problems.push(...checkPipelineTable(base, config.pipeline));
+  if (problems.length > 0) throw new ConfigProblems(problems);
+
+  const table = (config.pipeline ?? {}) as TomlTable;
+  const registry = await createRegistry(base, config, (table.modules ?? []) as string[]);
+  let built = buildPipeline(withoutCliKeys(config), registry);
+  // An override with no value to replace was typed as a TOML literal; when the schema
+  // rejects exactly that value, it gets the text as a string instead.
+  if (built.isErr()) {
+    const retyped = retypeGuessed(config, applied, built.error);
+    if (retyped) built = buildPipeline(withoutCliKeys(config), registry);
+  }
+  if (built.isErr()) throw new ConfigProblems(built.error.map((issue) => locate(docs, issue)));
+  const name = typeof table.name === "string" ? table.name : target.defaultName;
+  return {
+    name,
+    target,
+    pipeline: built.value,
+    config,
+    seed: toNumber(table.seed),
+    logger: typeof table.logger === "string" ? table.logger : undefined,
+    input: {},
+  };
+}
+
+function toNumber(value: unknown): number | undefined {
+  if (typeof value === "bigint") return Number(value);
+  return typeof value === "number" ? value : undefined;
+}
+
+/** Core reads `[pipeline] name`; the other `[pipeline]` keys are the CLI's. */
+function withoutCliKeys(config: TomlTable): TomlTable {
+  const table = config.pipeline as TomlTable | undefined;
+  if (table === undefined) return config;
+  return { ...config, pipeline: typeof table.name === "string" ? { name: table.name } : {} };
+}
+
+function retypeGuessed(
+  config: TomlTable,
+  applied: readonly AppliedOverride[],
+  issues: readonly ConfigIssue[],
+): boolean {
+  let changed = false;
+  for (const a of applied) {
+    if (!a.guessed || typeof valueAt(config, a.path) === "string") continue;
+    const hit = issues.some((i) => JSON.stringify(i.path) === JSON.stringify(a.path));
+    if (hit) {
+      setAt(config, a.path, a.override.value);
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+/** Every `type` the config names. */
+function typesIn(config: TomlTable): { permanences: string[]; processes: string[] } {
+  const names = (section: unknown) =>
+    Object.values((section ?? {}) as Record<string, unknown>).flatMap((entry) =>
+      typeof entry === "object" && entry !== null && typeof (entry as TomlTable).type === "string"
+        ? [(entry as TomlTable).type as string]
+        : [],
+    );
+  return { permanences: names(config.permanences), processes: names(config.processes) };
+}
+
+type Registration = (registry: Registry) => void | Promise<void>;
+
+/**
+ * The registry for a TOML pipeline: the types registered by `[pipeline] modules`, plus
+ * @tipi/tfjs's (Device, Network, Data, Hyperparameters, train…) when the config names a type
+ * the modules do not register. tfjs is imported only then, so other pipelines start fast.
+ */
+async function createRegistry(doc: TomlDocument, config: TomlTable, modules: readonly string[]) {
+  const registrations: Registration[] = [];
+  const problems: ConfigProblem[] = [];
+  for (const [index, spec] of modules.entries()) {
+    try {
+      registrations.push(await loadRegistration(doc.file, spec));
+    } catch (error) {
+      problems.push(
+        doc.problem(
+          ["pipeline", "modules", index],
+          `cannot load module "${spec}": ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`,
+        ),
+      );
+    }
+  }
+  if (problems.length > 0) throw new ConfigProblems(problems);
+
+  const fill = async (registry: Registry) => {
+    for (const [index, register] of registrations.entries()) {
+      try {
+        await register(registry);
+      } catch (error) {
+        problems.push(
+          doc.problem(
+            ["pipeline", "modules", index],
+            `registering module "${modules[index]}" failed: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+        );
+      }
+    }
+    if (problems.length > 0) throw new ConfigProblems(problems);
+    return registry;
+  };
+  const own = await fill(new Registry());
+  const used = typesIn(config);
+  const missing =
+    used.permanences.some((t) => own.permanence(t) === undefined) ||
+    used.processes.some((t) => own.process(t) === undefined);
+  if (!missing) return own;
+  const registerTfjs = await loadTfjsRegistration();
+  if (registerTfjs === undefined) return own;
+  const withTfjs = new Registry();
+  registerTfjs(withTfjs);
+  return fill(withTfjs);
+}
+
+async function loadTfjsRegistration(): Promise<Registration | undefined> {
+  const tfjs: Record<string, unknown> = await import("@tipi/tfjs");
+  const register = tfjs.registerTfjs;
+  return typeof register === "function" ? (register as Registration) : undefined;
+}
+
+/** Imports one `[pipeline] modules` entry and returns how it registers its types. */
+async function loadRegistration(configFile: string, spec: string): Promise<Registration> {
+  const url =
+    spec.startsWith(".") || isAbsolute(spec)
+      ? pathToFileURL(resolve(dirname(configFile), spec)).href
+      : pathToFileURL(createRequire(configFile).resolve(spec)).href;
+  const mod: Record<string, unknown> = await import(url);
+  if (typeof mod.register === "function") return mod.register as Registration;
+  return (registry) => autoRegister(mod, registry);
+}
+
+/**
+ * Registers a module's exports by their export names: {@link PipelineProcess} subclasses and
+ * function processes as processes, other classes with a `cleanup` method as permanences.
+ */
+function autoRegister(mod: Record<string, unknown>, registry: Registry): void {
+  for (const [name, value] of Object.entries(mod)) {
+    if (name === "default") continue;
+    if (typeof value !== "function") continue;
+    const candidate = value as {
+      prototype?: unknown;
+      processName?: unknown;
+      ProcessClass?: unknown;
+    };
+    if (typeof candidate.processName === "string" && candidate.ProcessClass) {
+      registry.registerProcess(name, value as never);
+    } else if (candidate.prototype instanceof PipelineProcess) {
+      registry.registerProcess(name, value as never);
+    } else if (
+      typeof candidate.prototype === "object" &&
+      candidate.prototype !== null &&
+      typeof (candidate.prototype as { cleanup?: unknown }).cleanup === "function"
+    ) {
+      registry.registerPermanence(name, value as never);
+    }
+  }
+}
+
+function isPipeline(value: unknown): value is AnyPipeline {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as AnyPipeline).run === "function" &&
+    typeof (value as AnyPipeline).describe === "function"
+  );
+}
+
+async function loadModule(target: Target, options: LoadOptions): Promise<LoadedPipeline> {
+  if ((options.overrides?.length ?? 0) > 0 || (options.configFiles?.length ?? 0) > 0) {
+    throw new UsageError(
+      `config overrides need a TOML pipeline; ${target.file} is a module`,
+      "set values in the module, or give the pipeline a pipeline.toml",
+    );
+  }
+  let mod: Record<string, unknown>;
+  try {
+    mod = await import(pathToFileURL(target.file).href);
+  } catch (error) {
+    throw new ConfigProblems([
+      {
+        file: target.file,
+        message: `cannot load the module: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`,
+      },
+    ]);
+  }
+  const pipeline = mod.default ?? mod.pipeline;
+  if (!isPipeline(pipeline)) {
+    throw new ConfigProblems([
+      {
+        file: target.file,
+        message: "the module's default export is not a pipeline",
+        hint: "export default Pipeline.create(…)…",
+      },
+    ]);
+  }
+  const described = pipeline.describe();
+  return {
+    name: described.name === "pipeline" ? target.defaultName : described.name,
+    target,
+    pipeline,
+    config: undefined,
+    seed: options.seed,
+    logger: undefined,
+    input: mod.input ?? {},
+  };
+}

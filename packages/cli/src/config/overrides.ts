@@ -1,0 +1,218 @@
+import { parse } from "smol-toml";
+import { didYouMean } from "../cli/nearest.ts";
+import type { Override } from "../cli/parse-args.ts";
+import { describe } from "./pipeline-table.ts";
+import type { ConfigProblem } from "./problems.ts";
+import type { TomlTable } from "./toml-document.ts";
+
+const SECTIONS = ["pipeline", "permanences", "processes"] as const;
+/** Keys of an entry that are never parameters. */
+const ENTRY_KEYS = ["type", "force", "join", "params"];
+
+/** An override written into the config. */
+export interface AppliedOverride {
+  readonly override: Override;
+  readonly path: string[];
+  /** True when the value was typed as a TOML literal (no value to replace was there). */
+  readonly guessed: boolean;
+}
+
+function isTable(value: unknown): value is TomlTable {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function entries(config: TomlTable, section: "permanences" | "processes"): TomlTable {
+  const table = config[section];
+  return isTable(table) ? table : {};
+}
+
+/** The entry's parameters table (`params = {…}` when it uses one, else the entry itself). */
+function paramsPath(config: TomlTable, section: string, name: string): string[] {
+  const entry = (config[section] as TomlTable | undefined)?.[name];
+  return isTable(entry) && isTable(entry.params) ? [section, name, "params"] : [section, name];
+}
+
+function hasParam(config: TomlTable, section: string, name: string, key: string): boolean {
+  const path = paramsPath(config, section, name);
+  const table = valueAt(config, path);
+  return isTable(table) && key in table;
+}
+
+export function valueAt(config: unknown, path: readonly string[]): unknown {
+  let value = config;
+  for (const key of path) {
+    if (!isTable(value)) return undefined;
+    value = value[key];
+  }
+  return value;
+}
+
+/**
+ * Where an override key lands. Full paths (`processes.train.epochs`) are taken as written;
+ * `train.epochs` finds the permanence or process named `train`; a bare `lr` goes to the one
+ * entry that already has `lr`, else to the `hyperparameters` permanence (key or type
+ * `Hyperparameters`). Entries written with `params = {…}` get the key inside `params`.
+ */
+export function resolveOverrideKey(
+  config: TomlTable,
+  key: string,
+): { path: string[] } | { problem: string; hint?: string } {
+  const segments = key.split(".");
+  const [first, ...rest] = segments as [string, ...string[]];
+  const inEntry = (section: string, name: string, keys: string[]) => {
+    if (keys.length === 0) return { problem: `"${key}" names a whole ${section.slice(0, -1)}` };
+    if (ENTRY_KEYS.includes(keys[0]!)) return { path: [section, name, ...keys] };
+    return { path: [...paramsPath(config, section, name), ...keys] };
+  };
+  if ((SECTIONS as readonly string[]).includes(first)) {
+    if (first !== "pipeline" && rest.length >= 1) return inEntry(first, rest[0]!, rest.slice(1));
+    return { path: segments };
+  }
+  const sections = (["permanences", "processes"] as const).filter(
+    (s) => first in entries(config, s),
+  );
+  if (sections.length === 2)
+    return {
+      problem: `"${first}" is both a permanence and a process`,
+      hint: `write permanences.${key} or processes.${key}`,
+    };
+  if (sections.length === 1) return inEntry(sections[0]!, first, rest);
+  if (rest.length > 0) {
+    const names = [
+      ...Object.keys(entries(config, "permanences")),
+      ...Object.keys(entries(config, "processes")),
+    ];
+    return {
+      problem: `unknown key "${key}": no permanence or process is called "${first}"`,
+      hint: didYouMean(first, names) ?? (names.length ? `entries: ${names.join(", ")}` : undefined),
+    };
+  }
+  const holders = (["permanences", "processes"] as const).flatMap((section) =>
+    Object.keys(entries(config, section))
+      .filter((name) => hasParam(config, section, name, first))
+      .map((name) => ({ section, name })),
+  );
+  const hyper = Object.entries(entries(config, "permanences")).find(
+    ([name, entry]) =>
+      name === "hyperparameters" || (isTable(entry) && entry.type === "Hyperparameters"),
+  )?.[0];
+  if (holders.length === 1) return inEntry(holders[0]!.section, holders[0]!.name, [first]);
+  const preferred = holders.find((h) => h.section === "permanences" && h.name === hyper);
+  if (preferred) return inEntry("permanences", preferred.name, [first]);
+  if (holders.length > 1)
+    return {
+      problem: `"${key}" is ambiguous`,
+      hint: `write one of ${holders.map((h) => `${h.name}.${key}`).join(", ")}`,
+    };
+  if (hyper !== undefined) return inEntry("permanences", hyper, [first]);
+  return {
+    problem: `unknown key "${key}": no entry has it and there is no hyperparameters permanence`,
+    hint: "write <entry>.<key>, e.g. training.epochs=3",
+  };
+}
+
+/**
+ * Types `raw` like `current` (the value it replaces). Without one, `raw` is read as a TOML
+ * literal (`3`, `0.01`, `true`, `[1, 2]`, `"text"`), falling back to the text itself.
+ */
+export function typeOverride(
+  raw: string,
+  current: unknown,
+): { value: unknown; guessed: boolean } | { problem: string } {
+  switch (typeof current) {
+    case "number": {
+      const value = Number(raw);
+      return raw.trim() !== "" && Number.isFinite(value)
+        ? { value, guessed: false }
+        : { problem: `expected a number (it is ${describe(current)}), got "${raw}"` };
+    }
+    case "bigint":
+      try {
+        return { value: BigInt(raw), guessed: false };
+      } catch {
+        return { problem: `expected an integer, got "${raw}"` };
+      }
+    case "boolean":
+      if (/^(true|false)$/i.test(raw))
+        return { value: raw.toLowerCase() === "true", guessed: false };
+      return { problem: `expected true or false, got "${raw}"` };
+    case "string":
+      return { value: unquote(raw), guessed: false };
+    default: {
+      const literal = parseLiteral(raw);
+      if (current !== undefined) {
+        if (literal === undefined || Array.isArray(literal) !== Array.isArray(current))
+          return { problem: `expected ${describe(current)} written in TOML, got "${raw}"` };
+        return { value: literal, guessed: false };
+      }
+      return literal === undefined
+        ? { value: raw, guessed: true }
+        : { value: literal, guessed: true };
+    }
+  }
+}
+
+function unquote(raw: string): string {
+  const quoted = /^"(.*)"$|^'(.*)'$/s.exec(raw);
+  return quoted ? (quoted[1] ?? quoted[2] ?? "") : raw;
+}
+
+function parseLiteral(raw: string): unknown {
+  try {
+    return parse(`v = ${raw}`, { integersAsBigInt: "asNeeded" }).v;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes `value` at `path`, creating tables on the way. */
+export function setAt(config: TomlTable, path: readonly string[], value: unknown): void {
+  let table = config;
+  for (const key of path.slice(0, -1)) {
+    if (!isTable(table[key])) table[key] = {};
+    table = table[key] as TomlTable;
+  }
+  table[path.at(-1)!] = value;
+}
+
+/** Applies overrides in order to `config` (mutated); returns what was applied and problems. */
+export function applyOverrides(
+  config: TomlTable,
+  overrides: readonly Override[],
+): { applied: AppliedOverride[]; problems: ConfigProblem[] } {
+  const applied: AppliedOverride[] = [];
+  const problems: ConfigProblem[] = [];
+  for (const override of overrides) {
+    const target = resolveOverrideKey(config, override.key);
+    if ("problem" in target) {
+      problems.push({
+        file: "command line",
+        message: `${override.source}: ${target.problem}`,
+        ...(target.hint ? { hint: target.hint } : {}),
+      });
+      continue;
+    }
+    const typed = typeOverride(override.value, valueAt(config, target.path));
+    if ("problem" in typed) {
+      problems.push({
+        file: "command line",
+        path: target.path,
+        message: `${override.source}: ${typed.problem}`,
+      });
+      continue;
+    }
+    setAt(config, target.path, typed.value);
+    applied.push({ override, path: target.path, guessed: typed.guessed });
+  }
+  return { applied, problems };
+}
+
+/** Deep merge of TOML tables: tables merge, everything else replaces. */
+export function mergeTables(base: TomlTable, overlay: TomlTable): TomlTable {
+  const out: TomlTable = { ...base };
+  for (const [key, value] of Object.entries(overlay)) {
+    const current = out[key];
+    out[key] = isTable(current) && isTable(value) ? mergeTables(current, value) : value;
+  }
+  return out;
+}

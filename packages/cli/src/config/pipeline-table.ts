@@ -1,0 +1,117 @@
+import { didYouMean } from "../cli/nearest.ts";
+import type { ConfigProblem } from "./problems.ts";
+import type { TomlDocument } from "./toml-document.ts";
+
+/** One key of the `[pipeline]` table: documented in docs/config.md (generated from this). */
+export interface PipelineKeyDef {
+  readonly key: string;
+  readonly type: "string" | "integer" | "string[]" | "boolean";
+  readonly values?: readonly string[];
+  readonly description: string;
+  readonly example: string;
+}
+
+export const PIPELINE_KEYS: readonly PipelineKeyDef[] = [
+  {
+    key: "name",
+    type: "string",
+    description:
+      "The pipeline's name: shown in the UI, and the folder of its runs (`runs/<name>/`). Default: the file's directory name.",
+    example: 'name = "fashion-mnist"',
+  },
+  {
+    key: "description",
+    type: "string",
+    description: "One line shown by `tipi list`.",
+    example: 'description = "Small CNN on Fashion-MNIST"',
+  },
+  {
+    key: "modules",
+    type: "string[]",
+    description:
+      "TypeScript or JavaScript modules (paths relative to this file, or package names) that register the permanence and process types this file uses; see Registering your own types.",
+    example: 'modules = ["./processes.ts"]',
+  },
+  {
+    key: "seed",
+    type: "integer",
+    description: "The run's random seed, recorded in the run's metadata; `--seed` overrides it.",
+    example: "seed = 42",
+  },
+  {
+    key: "logger",
+    type: "string",
+    values: ["local", "wandb", "none"],
+    description:
+      "Where metrics go besides the run directory, which is always written: `wandb` also logs to Weights & Biases.",
+    example: 'logger = "local"',
+  },
+];
+
+/** Keys of the Python tipi's `[pipeline]` table, with what to write instead. */
+const LEGACY_KEYS: Readonly<Record<string, string>> = {
+  enable_progress:
+    "progress bars are always on in a terminal; use `tipi run --no-progress` to turn them off",
+  enable_wandb: 'write `logger = "wandb"`',
+  enable_basic_logger: 'write `logger = "local"`',
+  enable_tensorboard: "TensorBoard is not supported; metrics go to the run directory",
+};
+
+/** Checks the CLI-owned `[pipeline]` table; core only reads its `name`. */
+export function checkPipelineTable(doc: TomlDocument, table: unknown): ConfigProblem[] {
+  if (table === undefined) return [];
+  if (typeof table !== "object" || table === null || Array.isArray(table))
+    return [doc.problem(["pipeline"], "must be a table")];
+  const problems: ConfigProblem[] = [];
+  for (const [key, value] of Object.entries(table)) {
+    const def = PIPELINE_KEYS.find((d) => d.key === key);
+    const path = ["pipeline", key];
+    if (def === undefined) {
+      problems.push(
+        doc.problem(
+          path,
+          "unknown key",
+          LEGACY_KEYS[key] ??
+            didYouMean(
+              key,
+              PIPELINE_KEYS.map((d) => d.key),
+            ) ??
+            `[pipeline] takes ${PIPELINE_KEYS.map((d) => d.key).join(", ")}`,
+        ),
+      );
+      continue;
+    }
+    const problem = checkValue(def, value);
+    if (problem) problems.push(doc.problem(path, problem));
+  }
+  return problems;
+}
+
+function checkValue(def: PipelineKeyDef, value: unknown): string | undefined {
+  switch (def.type) {
+    case "string":
+      if (typeof value !== "string") return `must be a string, got ${describe(value)}`;
+      if (def.values && !def.values.includes(value))
+        return `must be one of ${def.values.map((v) => `"${v}"`).join(", ")}, got "${value}"`;
+      return undefined;
+    case "integer":
+      return typeof value === "bigint" || (typeof value === "number" && Number.isInteger(value))
+        ? undefined
+        : `must be an integer, got ${describe(value)}`;
+    case "boolean":
+      return typeof value === "boolean"
+        ? undefined
+        : `must be true or false, got ${describe(value)}`;
+    case "string[]":
+      return Array.isArray(value) && value.every((v) => typeof v === "string")
+        ? undefined
+        : `must be an array of strings, got ${describe(value)}`;
+  }
+}
+
+export function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object" && value !== null) return "a table";
+  return `${typeof value === "bigint" ? value.toString() : String(value)}`;
+}
