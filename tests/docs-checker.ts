@@ -1,0 +1,176 @@
+/**
+ * Type-checks the ```ts code blocks of markdown files in one TypeScript program.
+ *
+ * Each block becomes a virtual module inside `packages/tipi/.docs-check/`, so `tipi`,
+ * `@tipi/*` and the root's dev dependencies resolve the way they do for a user of the
+ * workspace. Nothing is written to disk. A block opts out with ```ts no-check.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import ts from "typescript";
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+export interface CodeBlock {
+  /** Path of the markdown file, relative to the repository root. */
+  readonly file: string;
+  /** 1-based line of the opening fence. */
+  readonly line: number;
+  readonly lang: string;
+  readonly flags: readonly string[];
+  readonly code: string;
+}
+
+export interface BlockFailure {
+  readonly file: string;
+  /** 1-based line in the markdown file. */
+  readonly line: number;
+  readonly code: number;
+  readonly message: string;
+}
+
+const TS_LANGS = new Set(["ts", "typescript"]);
+const FENCE = /^(\s*)(`{3,}|~{3,})\s*([^\s`]*)\s*(.*)$/;
+
+/** Every fenced block of a markdown text, with its language, flags and fence line. */
+export function extractBlocks(markdown: string, file: string): CodeBlock[] {
+  const lines = markdown.split(/\r?\n/);
+  const blocks: CodeBlock[] = [];
+  let open: { fence: string; line: number; lang: string; flags: string[]; body: string[] } | null =
+    null;
+  lines.forEach((text, index) => {
+    if (open === null) {
+      const m = FENCE.exec(text);
+      if (m === null) return;
+      const flags = (m[4] ?? "").split(/[\s,]+/).filter((f) => f.length > 0);
+      open = { fence: m[2] ?? "```", line: index + 1, lang: m[3] ?? "", flags, body: [] };
+      return;
+    }
+    if (text.trim().startsWith(open.fence) && text.trim().replace(/[`~]/g, "") === "") {
+      blocks.push({
+        file,
+        line: open.line,
+        lang: open.lang,
+        flags: open.flags,
+        code: open.body.join("\n"),
+      });
+      open = null;
+      return;
+    }
+    open.body.push(text);
+  });
+  return blocks;
+}
+
+/** The TypeScript blocks that must be checked (not marked `no-check`). */
+export function checkedBlocks(blocks: readonly CodeBlock[]): CodeBlock[] {
+  return blocks.filter((b) => TS_LANGS.has(b.lang) && !b.flags.includes("no-check"));
+}
+
+/** Markdown files the checker covers: `docs/**\/*.md` and the root `README.md`. */
+export function docFiles(root = repoRoot): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith(".md")) out.push(relative(root, full));
+    }
+  };
+  walk(join(root, "docs"));
+  out.sort();
+  return ["README.md", ...out];
+}
+
+export function readBlocks(files: readonly string[], root = repoRoot): CodeBlock[] {
+  return files.flatMap((f) => extractBlocks(readFileSync(join(root, f), "utf8"), f));
+}
+
+function compilerOptions(root: string): ts.CompilerOptions {
+  const configPath = join(root, "tsconfig.base.json");
+  const { config, error } = ts.readConfigFile(configPath, ts.sys.readFile);
+  if (error) throw new Error(ts.flattenDiagnosticMessageText(error.messageText, "\n"));
+  const parsed = ts.parseJsonConfigFileContent(config, ts.sys, root);
+  return {
+    ...parsed.options,
+    noEmit: true,
+    // Each block is its own module even without import/export, so blocks never collide.
+    moduleDetection: ts.ModuleDetectionKind.Force,
+  };
+}
+
+/**
+ * Type-checks `blocks` in a single program and returns one failure per diagnostic, placed at
+ * the markdown line it comes from.
+ */
+export function checkBlocks(blocks: readonly CodeBlock[], root = repoRoot): BlockFailure[] {
+  const options = compilerOptions(root);
+  const virtualDir = join(root, "packages", "tipi", ".docs-check");
+  const virtual = new Map<string, CodeBlock>();
+  blocks.forEach((block, i) => {
+    const safe = block.file.replace(/[^A-Za-z0-9]+/g, "_");
+    virtual.set(join(virtualDir, `${safe}_L${block.line}_${i}.ts`), block);
+  });
+
+  const host = ts.createCompilerHost(options, true);
+  const realFileExists = host.fileExists.bind(host);
+  const realReadFile = host.readFile.bind(host);
+  const realGetSourceFile = host.getSourceFile.bind(host);
+  host.fileExists = (f) => virtual.has(f) || realFileExists(f);
+  host.readFile = (f) => virtual.get(f)?.code ?? realReadFile(f);
+  host.getSourceFile = (f, languageVersion, onError, shouldCreate) => {
+    const block = virtual.get(f);
+    if (block !== undefined) return ts.createSourceFile(f, block.code, languageVersion, true);
+    return realGetSourceFile(f, languageVersion, onError, shouldCreate);
+  };
+  // A block may import a dependency of any workspace package (e.g. @tensorflow/tfjs-core):
+  // resolve from the block first, then as if from each package.
+  const packageDirs = readdirSync(join(root, "packages")).map((p) => join(root, "packages", p));
+  host.resolveModuleNameLiterals = (literals, containingFile, redirect, opts, sourceFile) =>
+    literals.map((literal) => {
+      const mode = ts.getModeForUsageLocation(sourceFile, literal, opts);
+      const first = ts.resolveModuleName(
+        literal.text,
+        containingFile,
+        opts,
+        host,
+        undefined,
+        redirect,
+        mode,
+      );
+      if (first.resolvedModule !== undefined || !virtual.has(containingFile)) return first;
+      for (const dir of packageDirs) {
+        const from = join(dir, "src", "index.ts");
+        const r = ts.resolveModuleName(literal.text, from, opts, host, undefined, redirect, mode);
+        if (r.resolvedModule !== undefined) return r;
+      }
+      return first;
+    });
+
+  const program = ts.createProgram({ rootNames: [...virtual.keys()], options, host });
+  const failures: BlockFailure[] = [];
+  for (const [path, block] of virtual) {
+    const sf = program.getSourceFile(path);
+    if (sf === undefined) continue;
+    const diagnostics = [
+      ...program.getSyntacticDiagnostics(sf),
+      ...program.getSemanticDiagnostics(sf),
+    ];
+    for (const d of diagnostics) {
+      const lineInBlock =
+        d.start === undefined ? 0 : sf.getLineAndCharacterOfPosition(d.start).line;
+      failures.push({
+        file: block.file,
+        line: block.line + 1 + lineInBlock,
+        code: d.code,
+        message: ts.flattenDiagnosticMessageText(d.messageText, "\n"),
+      });
+    }
+  }
+  return failures;
+}
+
+export function formatFailures(failures: readonly BlockFailure[]): string {
+  return failures.map((f) => `${f.file}:${f.line}: TS${f.code} ${f.message}`).join("\n");
+}

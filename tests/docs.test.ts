@@ -1,0 +1,103 @@
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  type BlockFailure,
+  type CodeBlock,
+  checkBlocks,
+  checkedBlocks,
+  docFiles,
+  extractBlocks,
+  formatFailures,
+  readBlocks,
+  repoRoot,
+} from "./docs-checker.ts";
+
+const FIXTURE = "fixture/broken.md";
+const fixtureMarkdown = [
+  "# A page", //                                             1
+  "", //                                                     2
+  "```ts", //                                                3
+  'import type { TipiEvent } from "@tipi/core";', //         4
+  'const e: TipiEvent = { type: "log", level: "info", message: "hi" };', // 5
+  "console.log(e);", //                                      6
+  "```", //                                                  7
+  "", //                                                     8
+  "```ts", //                                                9
+  "const ok = 1;", //                                       10
+  'const wrong: number = "not a number";', //               11
+  "```", //                                                 12
+  "", //                                                    13
+  "```ts no-check", //                                      14
+  "this is not TypeScript at all", //                       15
+  "```", //                                                 16
+  "", //                                                    17
+  "```sh", //                                               18
+  "pnpm tipi run examples/fashion-mnist", //                19
+  "```", //                                                 20
+].join("\n");
+
+describe("docs code blocks", () => {
+  const docs = docFiles();
+  const realBlocks = checkedBlocks(readBlocks(docs));
+  const fixtureBlocks = checkedBlocks(extractBlocks(fixtureMarkdown, FIXTURE));
+  let failures: BlockFailure[] = [];
+
+  beforeAll(() => {
+    // One program for every block, the fixture's included.
+    failures = checkBlocks([...fixtureBlocks, ...realBlocks]);
+  }, 120_000);
+
+  it("extracts ts blocks with their fence line and honours no-check", () => {
+    const all = extractBlocks(fixtureMarkdown, FIXTURE);
+    expect(all.map((b: CodeBlock) => [b.lang, b.line])).toEqual([
+      ["ts", 3],
+      ["ts", 9],
+      ["ts", 14],
+      ["sh", 18],
+    ]);
+    expect(fixtureBlocks.map((b) => b.line)).toEqual([3, 9]);
+  });
+
+  it("reports a failing block with its markdown file and line", () => {
+    const fromFixture = failures.filter((f) => f.file === FIXTURE);
+    expect(fromFixture).toHaveLength(1);
+    expect(fromFixture[0]).toMatchObject({ file: FIXTURE, line: 11, code: 2322 });
+  });
+
+  it("type-checks every ts block of docs/*.md and README.md", () => {
+    const real = failures.filter((f) => f.file !== FIXTURE);
+    expect(formatFailures(real)).toBe("");
+  });
+});
+
+describe("docs links", () => {
+  const docs = docFiles();
+  const linkPattern = /\]\(([^)\s]+)\)/g;
+
+  it("docs/README.md indexes every page in docs/", () => {
+    const index = readFileSync(join(repoRoot, "docs/README.md"), "utf8");
+    const missing = docs
+      .filter((f) => f.startsWith("docs/") && f !== "docs/README.md")
+      .filter(
+        (f) =>
+          !index.includes(`(${f.slice("docs/".length)})`) &&
+          !index.includes(`(./${f.slice("docs/".length)})`),
+      );
+    expect(missing).toEqual([]);
+  });
+
+  it("every relative link in the docs and README points at an existing file", () => {
+    const broken: string[] = [];
+    for (const file of docs) {
+      const text = readFileSync(join(repoRoot, file), "utf8");
+      for (const m of text.matchAll(linkPattern)) {
+        const target = m[1] ?? "";
+        if (/^[a-z]+:/i.test(target) || target.startsWith("#")) continue;
+        const path = target.split("#")[0] ?? "";
+        if (!existsSync(join(repoRoot, dirname(file), path))) broken.push(`${file}: ${target}`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+});
