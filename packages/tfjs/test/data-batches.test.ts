@@ -152,6 +152,15 @@ describe("splitDataset and subset", () => {
     expect(other.val.length).toBe(200);
   });
 
+  it("a stratified split of uneven classes still has exactly round(n * valFraction) items", () => {
+    const { train, val } = splitDataset(numbered(1003), {
+      valFraction: 0.1,
+      seed: 3,
+      stratify: true,
+    });
+    expect([train.length, val.length]).toEqual([903, 100]);
+  });
+
   it("subset copies the chosen items in order", () => {
     const s = subset(numbered(), [7, 3]);
     expect([s.images[0], s.images[16], ...s.labels]).toEqual([7, 3, 2, 3]);

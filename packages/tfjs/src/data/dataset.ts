@@ -174,16 +174,35 @@ export function splitDataset(
     ? Array.from({ length: ds.numClasses }, () => [])
     : [[]];
   for (let i = 0; i < ds.length; i++) groups[options.stratify ? ds.labels[i]! : 0]!.push(i);
+  const valCounts = allocate(
+    groups.map((g) => g.length),
+    Math.round(ds.length * valFraction),
+  );
   const val: number[] = [];
   const train: number[] = [];
-  for (const group of groups) {
+  for (const [g, group] of groups.entries()) {
     shuffleInPlace(group, random);
-    const valCount = Math.round(group.length * valFraction);
-    val.push(...group.slice(0, valCount));
-    train.push(...group.slice(valCount));
+    const valCount = valCounts[g]!;
+    for (let k = 0; k < group.length; k++) (k < valCount ? val : train).push(group[k]!);
   }
   const byIndex = (a: number, b: number) => a - b;
   return { train: subset(ds, train.sort(byIndex)), val: subset(ds, val.sort(byIndex)) };
+}
+
+/** Splits `total` across groups in proportion to their sizes (largest remainder), summing exactly. */
+function allocate(sizes: readonly number[], total: number): number[] {
+  const all = sizes.reduce((a, b) => a + b, 0);
+  const exact = sizes.map((n) => (all === 0 ? 0 : (n * total) / all));
+  const counts = exact.map(Math.floor);
+  const byRemainder = exact
+    .map((e, g) => ({ g, r: e - Math.floor(e) }))
+    .sort((a, b) => b.r - a.r || a.g - b.g);
+  let missing = total - counts.reduce((a, b) => a + b, 0);
+  for (const { g } of byRemainder) {
+    if (missing-- <= 0) break;
+    counts[g]! += 1;
+  }
+  return counts;
 }
 
 /**
