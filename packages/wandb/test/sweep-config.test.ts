@@ -8,6 +8,7 @@ import {
   resolvePlainScalar,
   type SweepConfig,
   SweepConfigError,
+  sweepAgentRun,
 } from "../src/index.ts";
 
 const CORPUS = join(import.meta.dirname, "../../../../shared/corpus/wandb-sweeps");
@@ -204,5 +205,20 @@ describe.runIf(existsSync(CORPUS))("the W&B corpus", () => {
       ["model.num_groups"],
       ["normalization"],
     ]);
+  });
+});
+
+describe("sweepAgentRun (W&B agent, command mode)", () => {
+  it("reads the agent's run from the environment, only under a sweep", () => {
+    expect(
+      sweepAgentRun({
+        WANDB_RUN_ID: "abc123",
+        WANDB_SWEEP_ID: "sw1",
+        WANDB_PROJECT: "p",
+        WANDB_ENTITY: "e",
+      }),
+    ).toEqual({ runId: "abc123", sweepId: "sw1", project: "p", entity: "e" });
+    expect(sweepAgentRun({ WANDB_RUN_ID: "abc123" })).toBeUndefined();
+    expect(sweepAgentRun({})).toBeUndefined();
   });
 });

@@ -1,3 +1,4 @@
+export { type SweepAgentRun, sweepAgentRun } from "./agent.ts";
 export { formatIssue, SweepConfigError, type SweepConfigIssue } from "./config/errors.ts";
 export { loadSweepConfig, parseSweepConfigText } from "./config/load-config.ts";
 export { type ParseContext, parseSweepConfig } from "./config/parse-config.ts";
