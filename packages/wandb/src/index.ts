@@ -1,2 +1,4 @@
+export * from "./logger/index.ts";
 export * from "./store/index.ts";
 export * from "./sweep/index.ts";
+export * from "./sync/index.ts";

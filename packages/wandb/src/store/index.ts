@@ -5,6 +5,7 @@ export {
   type RedactOptions,
   redactSecrets,
   redactString,
+  registerSecret,
   SECRET_KEY_PATTERN,
 } from "./redact.ts";
 export { isValidRunId, newRunId } from "./run-id.ts";

@@ -6,6 +6,16 @@ export const REDACTED = "[REDACTED]";
 /** Secret values read from the environment; any string containing one is redacted. */
 const SECRET_ENV_VARS = ["WANDB_API_KEY"] as const;
 
+const registered = new Set<string>();
+
+/**
+ * Adds a secret (e.g. an API key passed as an option rather than through the environment)
+ * that every later redaction in this process scrubs.
+ */
+export function registerSecret(secret: string): void {
+  if (secret.length >= 6) registered.add(secret);
+}
+
 export interface RedactOptions {
   /** Extra literal secrets to scrub from every string (beside `WANDB_API_KEY`'s value). */
   readonly secrets?: readonly string[];
@@ -31,7 +41,9 @@ export function redactString(text: string, options: RedactOptions = {}): string 
 function secretValues(extra: readonly string[] = []): string[] {
   const fromEnv = SECRET_ENV_VARS.map((name) => process.env[name]);
   // Very short values would redact innocent text; a real API key is 40 characters.
-  return [...fromEnv, ...extra].filter((s): s is string => typeof s === "string" && s.length >= 6);
+  return [...fromEnv, ...registered, ...extra].filter(
+    (s): s is string => typeof s === "string" && s.length >= 6,
+  );
 }
 
 function scrub(text: string, secrets: readonly string[]): string {

@@ -73,6 +73,8 @@ const PROGRESS_EVENT_INTERVAL_MS = 1000;
  * const result = await pipeline.run(input, { onEvent: store.listener(), runDir: store.dir });
  */
 export class RunStore {
+  /** Open stores by directory: one writer per run directory in a process. */
+  static readonly #live = new Map<string, RunStore>();
   readonly dir: string;
   readonly runId: string;
   readonly pipeline: string;
@@ -82,6 +84,7 @@ export class RunStore {
   readonly #lastValues: Record<string, number> = {};
   #explicitSummary: Record<string, unknown>;
   readonly #progressWrittenAt = new Map<string, number>();
+  readonly #historyListeners = new Set<(row: StoredHistoryRow) => void>();
 
   private constructor(dir: string, meta: RunMeta) {
     this.dir = dir;
@@ -116,18 +119,27 @@ export class RunStore {
     writeJsonAtomic(join(dir, RUN_FILES.config), redactSecrets(options.config ?? {}));
     writeJsonAtomic(join(dir, RUN_FILES.meta), meta);
     const store = new RunStore(dir, meta);
+    RunStore.#live.set(dir, store);
     store.setStatus("running");
     return store;
   }
 
-  /** Opens an existing run directory (to resume it or add to it). Throws if it is not one. */
+  /**
+   * Opens an existing run directory (to resume it or add to it). Within one process the same
+   * directory yields the same instance, so the CLI and a logger never race on `_index`.
+   * Throws if `dir` is not a run directory.
+   */
   static open(dir: string): RunStore {
     const absolute = resolve(dir);
+    const live = RunStore.#live.get(absolute);
+    if (live !== undefined) return live;
     const meta = readJson<RunMeta>(join(absolute, RUN_FILES.meta));
     if (meta === undefined)
       throw new Error(`not a run directory (no ${RUN_FILES.meta}): ${absolute}`);
     mkdirSync(join(absolute, RUN_FILES.checkpoints), { recursive: true });
-    return new RunStore(absolute, meta);
+    const store = new RunStore(absolute, meta);
+    RunStore.#live.set(absolute, store);
+    return store;
   }
 
   get checkpointDir(): string {
@@ -155,6 +167,19 @@ export class RunStore {
     this.#history.append(stored);
     this.#historyRows++;
     Object.assign(this.#lastValues, stored.values);
+    for (const listener of this.#historyListeners) {
+      try {
+        listener(stored);
+      } catch {
+        // A tracker's failure must never stop training; the row is on disk already.
+      }
+    }
+  }
+
+  /** Calls `listener` with every history row appended from now on; returns an unsubscribe. */
+  onHistory(listener: (row: StoredHistoryRow) => void): () => void {
+    this.#historyListeners.add(listener);
+    return () => this.#historyListeners.delete(listener);
   }
 
   /** Appends an event to `events.jsonl` (progress events are thinned, see the docs). */
@@ -170,6 +195,11 @@ export class RunStore {
   writeSummary(values: Readonly<Record<string, unknown>>): void {
     this.#explicitSummary = { ...this.#explicitSummary, ...redactSecrets(values) };
     this.#flushSummary();
+  }
+
+  /** The run's (redacted) config as written to `config.json`. */
+  config(): Record<string, unknown> {
+    return readJson<Record<string, unknown>>(join(this.dir, RUN_FILES.config)) ?? {};
   }
 
   /** The current summary (last metric values merged with explicit ones). */
@@ -206,8 +236,9 @@ export class RunStore {
     };
   }
 
-  /** Closes the open log files (fsyncing them). Appending later reopens them. */
+  /** Closes the open log files (fsyncing them); a later `open` reads the directory afresh. */
   close(): void {
+    if (RunStore.#live.get(this.dir) === this) RunStore.#live.delete(this.dir);
     this.#history.close();
     this.#events.close();
   }

@@ -1,0 +1,7 @@
+export {
+  type WandBFinishReport,
+  WandBLogger,
+  type WandBLoggerOptions,
+  type WandBMode,
+  type WandBTimeouts,
+} from "./wandb-logger.ts";
