@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PNG } from "pngjs";
@@ -139,6 +139,25 @@ describe("loadImageFolder", () => {
     expect(ds.skipped[1]!.reason).toBe("not a PNG or JPEG file");
     expect(ds.skipped[2]!.reason).toMatch(/image is 9×8 but .*a\.png is 8×8; pass size/);
     for (const s of ds.skipped) expect(s.reason).not.toMatch(/\n\s+at /);
+  });
+
+  it("follows symlinked class folders, and reports an unreadable file", async () => {
+    const dir = await folder("links", { cat: { "a.png": png(8, 8, 1) } });
+    await symlink(
+      await folder("elsewhere", { x: { "b.png": png(8, 8, 2) } }).then((d) => join(d, "x")),
+      join(dir, "dog"),
+    );
+    await symlink(join(root, "missing.png"), join(dir, "cat", "gone.png"));
+    const ds = await loadImageFolder(dir, { onError: "skip" });
+    expect(ds.classNames).toEqual(["cat", "dog"]);
+    expect([...ds.labels]).toEqual([0, 1]);
+    expect(ds.skipped).toEqual([
+      {
+        file: join(dir, "cat", "gone.png"),
+        reason: expect.stringMatching(/^cannot read file \(ENOENT/),
+      },
+    ]);
+    await expect(loadImageFolder(dir)).rejects.toThrow(/gone\.png: cannot read file \(ENOENT/);
   });
 
   it("a size mismatch without `size` fails naming the file", async () => {

@@ -1,5 +1,5 @@
 import type { Dirent } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { PNG } from "pngjs";
 import sharp from "sharp";
@@ -83,12 +83,11 @@ export async function loadImageFolder(
   const concurrency = Math.max(1, options.concurrency ?? 8);
   await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
 
-  const firstFailure = Math.min(...failures.keys());
+  let firstFailure = Number.POSITIVE_INFINITY;
+  for (const index of failures.keys()) firstFailure = Math.min(firstFailure, index);
   if (!skip && failures.size > 0) {
     const file = files[firstFailure]!;
-    throw new DatasetError(`${file}: cannot decode image (${failures.get(firstFailure)})`, {
-      file,
-    });
+    throw new DatasetError(`${file}: ${failures.get(firstFailure)}`, { file });
   }
 
   const reference = decoded.findIndex((d) => d !== undefined);
@@ -141,10 +140,14 @@ async function listImages(
       cause: error,
     });
   }
-  const classNames = entries
-    .filter((e) => e.isDirectory() && !e.name.startsWith("."))
-    .map((e) => e.name)
-    .sort();
+  const classNames: string[] = [];
+  for (const e of entries) {
+    if (e.name.startsWith(".")) continue;
+    if (e.isDirectory() || (e.isSymbolicLink() && (await isDirectory(join(dir, e.name))))) {
+      classNames.push(e.name);
+    }
+  }
+  classNames.sort();
   if (classNames.length === 0) {
     throw new DatasetError(
       `${dir}: has no class sub-folders (expected ${dir}/<class>/<image>.png)`,
@@ -155,8 +158,22 @@ async function listImages(
   const labels: number[] = [];
   for (const [label, name] of classNames.entries()) {
     const classDir = join(dir, name);
-    const found = (await readdir(classDir, { recursive: true, withFileTypes: true }))
-      .filter((e) => e.isFile() && IMAGE_EXTENSIONS.test(e.name) && !e.name.startsWith("."))
+    let classEntries: Dirent[];
+    try {
+      classEntries = await readdir(classDir, { recursive: true, withFileTypes: true });
+    } catch (error) {
+      throw new DatasetError(`${classDir}: cannot read class folder (${reasonOf(error)})`, {
+        file: classDir,
+        cause: error,
+      });
+    }
+    const found = classEntries
+      .filter(
+        (e) =>
+          (e.isFile() || e.isSymbolicLink()) &&
+          IMAGE_EXTENSIONS.test(e.name) &&
+          !e.name.startsWith("."),
+      )
       .map((e) => join(e.parentPath, e.name))
       .sort((a, b) => (relative(classDir, a) < relative(classDir, b) ? -1 : 1));
     for (const file of found) {
@@ -167,13 +184,42 @@ async function listImages(
   return { classNames, files, labels };
 }
 
+async function isDirectory(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+}
+
+/** Reads and decodes one image; throws an Error whose message is the reason, worded for users. */
 async function decodeFile(
   file: string,
   size: readonly [number, number] | undefined,
   channels: 1 | 3,
   decoder: "auto" | "sharp" = "auto",
 ): Promise<Decoded> {
-  const bytes = await readFile(file);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    throw new Error(`cannot read file (${reasonOf(error)})`);
+  }
+  try {
+    return await decodeBytes(bytes, size, channels, decoder);
+  } catch (error) {
+    if (error instanceof NotAnImage) throw error;
+    throw new Error(`cannot decode image (${reasonOf(error)})`);
+  }
+}
+
+class NotAnImage extends Error {}
+
+async function decodeBytes(
+  bytes: Buffer,
+  size: readonly [number, number] | undefined,
+  channels: 1 | 3,
+  decoder: "auto" | "sharp",
+): Promise<Decoded> {
   if (decoder === "auto" && isPng(bytes) && bytes.length >= 24) {
     const width = bytes.readUInt32BE(16);
     const height = bytes.readUInt32BE(20);
@@ -183,7 +229,7 @@ async function decodeFile(
       return { height: png.height, width: png.width, pixels: toChannels(png.data, 4, channels) };
     }
   } else if (!isJpeg(bytes) && !isPng(bytes)) {
-    throw new Error("not a PNG or JPEG file");
+    throw new NotAnImage("not a PNG or JPEG file");
   }
   let pipeline = sharp(bytes, { failOn: "error" });
   if (size) pipeline = pipeline.resize(size[1], size[0], { fit: "fill" });
