@@ -167,15 +167,5 @@ export function formatRunError(error: PipelineError, debug: boolean): string {
 }
 
 function describeError(error: PipelineError): string {
-  const step = error.step ? `step "${error.step}"` : "the run";
-  switch (error.kind) {
-    case "step-failed":
-      return `${step} failed: ${error.message}`;
-    case "timed-out":
-      return `${step} timed out after ${formatDuration(error.timeoutMs)}`;
-    case "permanence-failed":
-      return `permanence "${error.permanence}" failed in ${error.phase}: ${error.message}`;
-    default:
-      return `${step}: ${error.message}`;
-  }
+  return error.message;
 }

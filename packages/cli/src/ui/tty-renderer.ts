@@ -155,7 +155,7 @@ export class TtyRenderer implements RunRenderer {
     );
     this.#live.capture();
     this.#listr = listr.run().catch(() => undefined);
-    this.#timer = setInterval(() => this.#flush(), this.options.intervalMs ?? 100);
+    this.#timer = setInterval(() => this.#flush(), this.options.intervalMs ?? 125);
     this.#timer.unref();
   }
 

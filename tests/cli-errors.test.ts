@@ -1,0 +1,267 @@
+// Bad configs and bad arguments: each must exit with the right code and a located message
+// (file:line:column and the key path), with no stack trace unless --debug.
+import { describe, expect, test } from "vitest";
+import { tipi } from "./fixtures/cli/run-tipi.ts";
+
+const BAD = "tests/fixtures/cli/bad";
+const BASIC = "tests/fixtures/cli/basic";
+
+interface Case {
+  readonly name: string;
+  readonly args: readonly string[];
+  readonly code: number;
+  /** Every one must appear in stderr (strings) or match it (regexps). */
+  readonly expect: readonly (string | RegExp)[];
+}
+
+const CASES: readonly Case[] = [
+  {
+    name: "TOML syntax: a bare key without a value",
+    args: ["validate", `${BAD}/syntax-bare-key.toml`],
+    code: 2,
+    expect: [`${BAD}/syntax-bare-key.toml:6:6: TOML syntax error`, "hint: a key needs a value"],
+  },
+  {
+    name: "TOML syntax: an unterminated string",
+    args: ["validate", `${BAD}/syntax-unclosed-string.toml`],
+    code: 2,
+    expect: [/syntax-unclosed-string\.toml:3:\d+: TOML syntax error/],
+  },
+  {
+    name: "TOML syntax: a table defined twice",
+    args: ["run", `${BAD}/duplicate-table.toml`],
+    code: 2,
+    expect: [/duplicate-table\.toml:4:\d+: TOML syntax error: .*redefine/],
+  },
+  {
+    name: "unknown process type names the nearest registered one",
+    args: ["validate", `${BAD}/unknown-process-type.toml`],
+    code: 2,
+    expect: [
+      `${BAD}/unknown-process-type.toml:5:1: processes.hello.type: unknown process type "Ecoh"`,
+      'hint: did you mean "Echo"?',
+    ],
+  },
+  {
+    name: "unknown permanence type",
+    args: ["validate", `${BAD}/unknown-permanence-type.toml`],
+    code: 2,
+    expect: [
+      `${BAD}/unknown-permanence-type.toml:5:1: permanences.journal.type: unknown permanence type "Jounral"`,
+      'did you mean "Journal"?',
+    ],
+  },
+  {
+    name: "unknown parameter key",
+    args: ["validate", `${BAD}/unknown-param.toml`],
+    code: 2,
+    expect: [`${BAD}/unknown-param.toml:6:1: processes.hello.txt: unknown key`],
+  },
+  {
+    name: "parameter of the wrong type",
+    args: ["run", `${BAD}/wrong-param-type.toml`],
+    code: 2,
+    expect: [
+      `${BAD}/wrong-param-type.toml:6:1: processes.hello.times: expected a number, got "three"`,
+    ],
+  },
+  {
+    name: "a process without a type",
+    args: ["validate", `${BAD}/missing-type.toml`],
+    code: 2,
+    expect: [`${BAD}/missing-type.toml:4:12: processes.hello.type: missing key \`type\``],
+  },
+  {
+    name: "unknown top-level section",
+    args: ["validate", `${BAD}/unknown-section.toml`],
+    code: 2,
+    expect: [
+      `${BAD}/unknown-section.toml:4:2: procesess: unknown section`,
+      'did you mean "processes"?',
+    ],
+  },
+  {
+    name: "the Python tipi's enable_wandb flag",
+    args: ["validate", `${BAD}/legacy-pipeline-key.toml`],
+    code: 2,
+    expect: [
+      `${BAD}/legacy-pipeline-key.toml:3:1: pipeline.enable_wandb: unknown key`,
+      'logger = "wandb"',
+    ],
+  },
+  {
+    name: "modules is not an array",
+    args: ["validate", `${BAD}/modules-not-array.toml`],
+    code: 2,
+    expect: [`${BAD}/modules-not-array.toml:2:1: pipeline.modules: must be an array of strings`],
+  },
+  {
+    name: "a module that does not exist",
+    args: ["validate", `${BAD}/module-missing.toml`],
+    code: 2,
+    expect: [
+      `${BAD}/module-missing.toml:2:12: pipeline.modules[0]: cannot load module "./missing-module.ts"`,
+    ],
+  },
+  {
+    name: "params = {…} and flat keys together",
+    args: ["validate", `${BAD}/params-and-flat.toml`],
+    code: 2,
+    expect: [
+      `${BAD}/params-and-flat.toml:7:1: processes.hello.times: unexpected key beside \`params\``,
+    ],
+  },
+  {
+    name: "a bad value inside an inline params table points at its key",
+    args: ["validate", `${BAD}/params-inline-bad.toml`],
+    code: 2,
+    expect: [`${BAD}/params-inline-bad.toml:6:24: processes.hello.params.times: expected a number`],
+  },
+  {
+    name: "all problems of a file at once",
+    args: ["validate", `${BAD}/three-problems.toml`],
+    code: 2,
+    expect: [
+      `${BAD}/three-problems.toml:6:1: permanences.journal.type`,
+      `${BAD}/three-problems.toml:10:1: processes.hello.loud: expected a boolean`,
+      `${BAD}/three-problems.toml:14:1: processes.train.epochz: unknown key`,
+      "3 problems found; nothing ran.",
+    ],
+  },
+  {
+    name: "force must be a boolean",
+    args: ["validate", `${BAD}/force-not-boolean.toml`],
+    code: 2,
+    expect: [`${BAD}/force-not-boolean.toml:6:1: processes.hello.force: must be true or false`],
+  },
+  {
+    name: "logger must be a known backend",
+    args: ["validate", `${BAD}/bad-logger.toml`],
+    code: 2,
+    expect: [
+      `${BAD}/bad-logger.toml:3:1: pipeline.logger: must be one of "local", "wandb", "none"`,
+    ],
+  },
+  {
+    name: "--set of a number with text",
+    args: ["validate", BASIC, "--set", "train.epochs=many"],
+    code: 2,
+    expect: ["command line: processes.train.epochs: --set train.epochs=many: expected a number"],
+  },
+  {
+    name: "--set of an entry that does not exist",
+    args: ["run", BASIC, "--set", "trian.epochs=1"],
+    code: 2,
+    expect: ['no permanence or process is called "trian"', 'did you mean "train"?'],
+  },
+  {
+    name: "a bare key the hyperparameters schema does not know",
+    args: ["validate", BASIC, "momentum=0.9"],
+    code: 2,
+    expect: [`${BASIC}/pipeline.toml:10:14: permanences.hyperparameters.momentum: unknown key`],
+  },
+  {
+    name: "--key=value typed by the schema: a boolean flag given text",
+    args: ["validate", BASIC, "--hello.loud=maybe"],
+    code: 2,
+    expect: [/processes\.hello\.loud: expected a boolean, got "maybe"/],
+  },
+  {
+    name: "unknown option with a suggestion",
+    args: ["run", BASIC, "--dry-rn"],
+    code: 2,
+    expect: ['unknown option --dry-rn for "tipi run"', 'did you mean "--dry-run"?'],
+  },
+  {
+    name: "unknown command",
+    args: ["rnu", BASIC],
+    code: 2,
+    expect: ['unknown command "rnu"', 'did you mean "run"?'],
+  },
+  {
+    name: "missing pipeline argument",
+    args: ["run"],
+    code: 2,
+    expect: ['"tipi run" needs <pipeline>', "usage: tipi run <pipeline>"],
+  },
+  {
+    name: "a pipeline name that exists nowhere",
+    args: ["validate", "no-such-pipeline"],
+    code: 2,
+    expect: ['no pipeline "no-such-pipeline"'],
+  },
+  {
+    name: "a directory without a pipeline",
+    args: ["run", BAD],
+    code: 2,
+    expect: [`${BAD} holds no pipeline`],
+  },
+  {
+    name: "--seed needs a number",
+    args: ["run", BASIC, "--seed", "abc"],
+    code: 2,
+    expect: ['--seed expects a number, got "abc"'],
+  },
+  {
+    name: "--resume of a run that does not exist",
+    args: ["run", BASIC, "--resume", "nope", "--runs", "tests/fixtures/cli/no-runs-here"],
+    code: 2,
+    expect: ['no run "nope" of pipeline "basic"'],
+  },
+  {
+    name: "a module whose default export is not a pipeline",
+    args: ["run", `${BAD}/not-a-pipeline.ts`],
+    code: 2,
+    expect: ["the module's default export is not a pipeline"],
+  },
+  {
+    name: "overrides on a module pipeline",
+    args: ["run", "tests/fixtures/cli/module", "--set", "n=3"],
+    code: 2,
+    expect: ["config overrides need a TOML pipeline"],
+  },
+];
+
+describe.concurrent("bad configs and arguments", () => {
+  test("the table has at least 20 cases", () => {
+    expect(CASES.length).toBeGreaterThanOrEqual(20);
+  });
+
+  test.each(CASES)("$name", async ({ args, code, expect: expected }) => {
+    const result = await tipi(args);
+    for (const e of expected) {
+      if (typeof e === "string") expect(result.stderr).toContain(e);
+      else expect(result.stderr).toMatch(e);
+    }
+    expect(result.code).toBe(code);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
+describe.concurrent("a failing run", () => {
+  test("exits 1 with the step and message, no stack trace", async () => {
+    const result = await tipi([
+      "run",
+      `${BAD}/explode.toml`,
+      "--runs",
+      "runs/.cli-test",
+      "--no-progress",
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('✖ step "boom" failed: kaboom');
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  test("--debug adds the stack trace", async () => {
+    const result = await tipi([
+      "run",
+      `${BAD}/explode.toml`,
+      "--runs",
+      "runs/.cli-test",
+      "--no-progress",
+      "--debug",
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^\s+at .*Explode\.execute/m);
+  });
+});
