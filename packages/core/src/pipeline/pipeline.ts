@@ -29,25 +29,47 @@ import type {
 } from "../types/step.ts";
 import type { PipelineTypeError } from "../types/type-error.ts";
 
-/** The def after appending a named step that produces `TOut`. */
-type AddStep<TDef extends PipelineDef, TName extends string, TOut> = {
-  [P in keyof TDef]: P extends "state"
-    ? TOut
-    : P extends "steps"
-      ? TDef["steps"] | { name: TName; in: TDef["state"]; out: TOut }
-      : TDef[P];
-};
+/**
+ * The def after appending a named step that produces `TOut`. The `infer` reads every slot
+ * of the previous def once, so each def is concrete and a 60-step chain stays shallow
+ * (a mapped type would leave a chain of lazy lookups, TS2589).
+ */
+type AddStep<TDef extends PipelineDef, TName extends string, TOut> = TDef extends {
+  input: infer I;
+  state: infer S;
+  perms: infer P extends object;
+  openJoins: infer O extends string;
+  joins: infer J extends JoinSlot;
+  steps: infer T extends StepSlot;
+}
+  ? {
+      input: I;
+      state: TOut;
+      perms: P;
+      openJoins: O;
+      joins: J;
+      steps: T | { name: TName; in: S; out: TOut };
+    }
+  : never;
 
 /** The def after `requireJoin`. */
-type AddJoin<TDef extends PipelineDef, TName extends string, TOut, TAfter> = {
-  [P in keyof TDef]: P extends "state"
-    ? TAfter
-    : P extends "openJoins"
-      ? TDef["openJoins"] | TName
-      : P extends "joins"
-        ? TDef["joins"] | { name: TName; in: TDef["state"]; out: TOut; after: TAfter }
-        : TDef[P];
-};
+type AddJoin<TDef extends PipelineDef, TName extends string, TOut, TAfter> = TDef extends {
+  input: infer I;
+  state: infer S;
+  perms: infer P extends object;
+  openJoins: infer O extends string;
+  joins: infer J extends JoinSlot;
+  steps: infer T extends StepSlot;
+}
+  ? {
+      input: I;
+      state: TAfter;
+      perms: P;
+      openJoins: O | TName;
+      joins: J | { name: TName; in: S; out: TOut; after: TAfter };
+      steps: T;
+    }
+  : never;
 
 /** The slots whose name admits `TName` (a literal name, or `string` in untyped pipelines). */
 type SlotNamed<TSlot, TName> = TSlot extends { name: infer N }
