@@ -23,7 +23,7 @@ async function breakMidRun(
   });
   logger.initialize();
   logRows(logger, 0, 5);
-  await fake.waitFor(() => [...fake.runs.values()].some((run) => run.history.size === 5), 15_000);
+  await fake.waitFor(() => [...fake.runs.values()].some((run) => run.history.size === 5), 30_000);
   await fake.setMode(mode);
   logRows(logger, 5, 10);
   logger.summary({ best_acc: 0.09 });

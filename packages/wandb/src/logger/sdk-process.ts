@@ -88,7 +88,11 @@ export class SdkProcess {
   /** Starts the W&B run; resolves with the outcome within `timeoutMs`. */
   async init(options: SdkInitOptions, timeoutMs: number): Promise<SdkInitOutcome> {
     // Initialising in the background must not keep a script alive that never calls finish().
-    const reply = this.#next((m) => m.type === "init:ok" || m.type === "init:error", timeoutMs, false);
+    const reply = this.#next(
+      (m) => m.type === "init:ok" || m.type === "init:error",
+      timeoutMs,
+      false,
+    );
     this.#send({ type: "init", options });
     const message = await reply;
     if (message?.type === "init:ok")

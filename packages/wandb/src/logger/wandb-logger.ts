@@ -17,11 +17,11 @@ import { SdkProcess, type SdkReport } from "./sdk-process.ts";
 export type WandBMode = "online" | "offline" | "disabled";
 
 export interface WandBTimeouts {
-  /** Viewer + UpsertBucket through the SDK. Default 15 s. */
+  /** Viewer + UpsertBucket through the SDK. Default 10 s. */
   readonly initMs?: number;
-  /** The SDK's `finish()` (final file_stream + complete). Default 15 s. */
+  /** The SDK's `finish()` (final file_stream + complete). Default 10 s. */
   readonly finishMs?: number;
-  /** Each request of the final sync. Default 10 s. */
+  /** Each request of the final sync. Default 5 s. */
   readonly requestMs?: number;
 }
 
@@ -63,7 +63,7 @@ export interface WandBFinishReport {
   readonly warnings: readonly string[];
 }
 
-const DEFAULT_TIMEOUTS = { initMs: 15_000, finishMs: 15_000, requestMs: 10_000 } as const;
+const DEFAULT_TIMEOUTS = { initMs: 10_000, finishMs: 10_000, requestMs: 5_000 } as const;
 
 /**
  * Experiment tracking as a permanence. The run directory is written first and is the source
@@ -86,6 +86,9 @@ export class WandBLogger implements Permanence {
   #startTime = Date.now();
   #warnings: string[] = [];
   #finished: Promise<WandBFinishReport> | undefined;
+  /** Set when the run's events show a failure (cleanup runs before `run:end`). */
+  #failed = false;
+  #unwatchEvents: (() => void) | undefined;
 
   constructor(options: WandBLoggerOptions = {}) {
     this.options = options;
@@ -109,6 +112,10 @@ export class WandBLogger implements Permanence {
     const dir = this.options.runDir ?? ctx.runDir;
     this.#store = openOrCreate(dir, this.options);
     this.#startTime = Date.now();
+    this.#unwatchEvents = this.#store.onEvent((event) => {
+      if (event.type === "step:error" || (event.type === "run:end" && !event.ok))
+        this.#failed = true;
+    });
     if (this.mode === "disabled") return;
     const state = this.#ensureSyncState();
     if (this.mode === "online") this.#startSdk(state);
@@ -170,10 +177,10 @@ export class WandBLogger implements Permanence {
     return this.#finished;
   }
 
-  /** Lifecycle cleanup: {@link finish} with exit code 1 when the run was aborted. */
+  /** Lifecycle cleanup: {@link finish} with exit code 1 when the run failed or was aborted. */
   async cleanup(ctx: Partial<LifecycleContext> = {}): Promise<void> {
     if (this.#store === undefined) return;
-    await this.finish(ctx.signal?.aborted ? 1 : 0);
+    await this.finish(ctx.signal?.aborted || this.#failed ? 1 : 0);
   }
 
   #ensureSyncState(): WandbSyncState {
@@ -282,6 +289,7 @@ export class WandBLogger implements Permanence {
   async #finish(exitCode: number): Promise<WandBFinishReport> {
     // The SDK's timers and channel are unref'd; hold the process open until finish is done.
     const keepAlive = setInterval(() => {}, 60_000);
+    this.#unwatchEvents?.();
     try {
       return await this.#finishBounded(exitCode);
     } finally {

@@ -85,6 +85,7 @@ export class RunStore {
   #explicitSummary: Record<string, unknown>;
   readonly #progressWrittenAt = new Map<string, number>();
   readonly #historyListeners = new Set<(row: StoredHistoryRow) => void>();
+  readonly #eventListeners = new Set<(event: TipiEvent) => void>();
 
   private constructor(dir: string, meta: RunMeta) {
     this.dir = dir;
@@ -186,6 +187,19 @@ export class RunStore {
   appendEvent(event: TipiEvent): void {
     if (event.type === "progress" && !this.#shouldKeepProgress(event)) return;
     this.#events.append({ time: Date.now(), ...redactSecrets(event) });
+    for (const listener of this.#eventListeners) {
+      try {
+        listener(event);
+      } catch {
+        // As for history listeners: a tracker never breaks the run.
+      }
+    }
+  }
+
+  /** Calls `listener` with every event stored from now on; returns an unsubscribe. */
+  onEvent(listener: (event: TipiEvent) => void): () => void {
+    this.#eventListeners.add(listener);
+    return () => this.#eventListeners.delete(listener);
   }
 
   /**

@@ -1,0 +1,46 @@
+import { Pipeline } from "@tipi/core";
+import { describe, expect, it } from "vitest";
+import { RunStore, readHistory, readSyncState, WandBLogger } from "../src/index.ts";
+import { startFakeWandbServer } from "../src/testing/index.ts";
+import { API_KEY, everythingWritten, expectExactlyOnce, tempRoot } from "./wandb-helpers.ts";
+
+describe("WandBLogger as a permanence of a real pipeline", () => {
+  it("metric events reach W&B through the run store; a failed step completes the W&B run with exit code 1", async (ctx) => {
+    const fake = await startFakeWandbServer({ apiKey: API_KEY });
+    ctx.onTestFinished(() => fake.close());
+    // What `tipi run` does: a run store whose listener receives the run's events.
+    const store = RunStore.create({ root: tempRoot(), pipeline: "demo", config: { epochs: 2 } });
+    const pipeline = Pipeline.create<{ n: number }>()
+      .provide({
+        logger: () =>
+          new WandBLogger({
+            project: "demo",
+            baseUrl: fake.url,
+            apiKey: API_KEY,
+            timeouts: { initMs: 8_000, finishMs: 4_000, requestMs: 1_000 },
+          }),
+      })
+      .io("train", (state, step) => {
+        for (let i = 0; i < 4; i++)
+          step.emit({ type: "metric", values: { loss: 1 / (i + 1) }, step: i, epoch: 0 });
+        step.get("logger").summary({ note: "from a step" });
+        return state;
+      })
+      .io("explode", () => {
+        throw new Error("boom");
+      });
+    const result = await pipeline.run(
+      { n: 1 },
+      { onEvent: store.listener(), runDir: store.dir, runId: store.runId },
+    );
+    expect(result.isErr()).toBe(true);
+
+    expect(readHistory(store.dir)).toHaveLength(4);
+    const runName = readSyncState(store.dir)?.runId ?? "";
+    expectExactlyOnce(fake, store.dir, runName);
+    expect(fake.run(runName).complete).toEqual({ exitcode: 1 });
+    expect(fake.run(runName).config).toEqual({ epochs: 2 });
+    expect(fake.run(runName).summary).toMatchObject({ note: "from a step" });
+    expect(everythingWritten(store.dir)).not.toContain(API_KEY);
+  });
+});
