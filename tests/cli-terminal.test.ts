@@ -1,0 +1,151 @@
+// The terminal UI in a real pseudo-terminal (script(1)), through a pipe, and a real SIGINT.
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+import { BIN, REPO, tipi } from "./fixtures/cli/run-tipi.ts";
+
+const scratch = mkdtempSync(join(tmpdir(), "tipi-tty-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const hasScript = existsSync("/usr/bin/script");
+
+/** Runs `tipi …args` in a 120×40 pseudo-terminal; returns the raw bytes it drew. */
+function inTerminal(args: string[], env: Record<string, string> = {}) {
+  const command = `stty cols 120 rows 40; ${process.execPath} ${BIN} ${args.join(" ")}`;
+  return new Promise<{ code: number | null; output: string; ms: number }>((resolve) => {
+    const started = Date.now();
+    const child = spawn("script", ["-qfec", command, "/dev/null"], {
+      cwd: REPO,
+      env: { ...process.env, CI: "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.on("close", (code) => resolve({ code, output, ms: Date.now() - started }));
+  });
+}
+
+const BASIC = "tests/fixtures/cli/basic";
+const ERASE_LINE_UP = "\u001B[2K\u001B[1A";
+
+describe.skipIf(!hasScript).concurrent("in a pseudo-terminal", () => {
+  test("nested bars with ETA and throughput; printed lines above the bars", async () => {
+    const { code, output } = await inTerminal([
+      "run",
+      BASIC,
+      "--runs",
+      join(scratch, "tty"),
+      "--set",
+      "train.delay_ms=40",
+      "--set",
+      "train.batches=12",
+      "--set",
+      "train.verbose=true",
+    ]);
+    expect(code).toBe(0);
+    for (const label of ["Overall", "Cleanup", "Epoch", "Batch", "ETA", "batch/s", "Status: train"])
+      expect(output).toContain(label);
+    expect(output).toMatch(/Cleanup\s+█+ \(2\/2\)/);
+    // "epoch 1 done" is printed while the bars are up: the frame is erased, the line
+    // written, and the frame drawn again below it
+    const at = output.indexOf("epoch 1 done");
+    expect(at).toBeGreaterThan(0);
+    expect(output.slice(at - 200, at)).toContain(ERASE_LINE_UP);
+    expect(output.slice(at, at + 400)).toContain("Overall");
+    // the line is not repeated inside a frame
+    expect(output.match(/epoch 1 done/g)).toHaveLength(1);
+  });
+
+  test("progress floods are throttled to ≤ 10 redraws a second", async () => {
+    const { code, output, ms } = await inTerminal([
+      "run",
+      BASIC,
+      "--runs",
+      join(scratch, "flood"),
+      "--set",
+      "train.batches=20000",
+      "--set",
+      "train.epochs=3",
+    ]);
+    expect(code).toBe(0);
+    const frames = output.split("Overall").length - 1;
+    // 60k progress events; frames are bounded by time, not by events
+    expect(frames).toBeLessThanOrEqual(Math.ceil((ms / 1000) * 10) + 8);
+    expect(output.length).toBeLessThan(300_000);
+  });
+
+  test("CI=true draws plain lines even in a terminal", async () => {
+    const { code, output } = await inTerminal(["run", BASIC, "--runs", join(scratch, "ci")], {
+      CI: "true",
+    });
+    expect(code).toBe(0);
+    expect(output).not.toContain(ERASE_LINE_UP);
+    expect(output).toContain("✔ [1/2] hello");
+    expect(output).toContain("✔ [2/2] train");
+  });
+});
+
+describe("through a pipe", () => {
+  test("a progress flood prints at most one line per step and per 10% of a bar", async () => {
+    const r = await tipi([
+      "run",
+      BASIC,
+      "--runs",
+      join(scratch, "pipe"),
+      "--set",
+      "train.batches=20000",
+      "--set",
+      "train.epochs=2",
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain("\u001B[");
+    const lines = r.stdout.trim().split("\n");
+    // header, 2 steps, 2 epochs × 10 batch deciles, 2 epoch deciles, cleanup, metrics, result
+    expect(lines.length).toBeLessThanOrEqual(32);
+    expect(lines.filter((l) => l.includes("Batch")).length).toBe(20);
+  });
+});
+
+describe("Ctrl-C", () => {
+  test("a real SIGINT during a run exits 130 after cleanup ran", async () => {
+    const journal = join(scratch, "journal.txt");
+    const runs = join(scratch, "sigint-runs");
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        "run",
+        "tests/fixtures/cli/sigint.toml",
+        "--set",
+        `journal.file=${journal}`,
+        "--runs",
+        runs,
+      ],
+      { cwd: REPO, env: { ...process.env, CI: "" }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    let stderr = "";
+    const waiting = new Promise<void>((resolve) => {
+      child.stdout.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.includes("waiting")) resolve();
+      });
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    await waiting;
+    expect(readFileSync(journal, "utf8")).toBe("initialize\n");
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    expect(readFileSync(journal, "utf8")).toBe("initialize\ncleanup\n");
+    expect(stderr).toContain("interrupted; cleanup done");
+    const [runId] = readdirSync(join(runs, "sigint"));
+    const status = JSON.parse(readFileSync(join(runs, "sigint", runId!, "status.json"), "utf8"));
+    expect((status as { status: string }).status).toBe("interrupted");
+  });
+});
