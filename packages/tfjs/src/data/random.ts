@@ -49,10 +49,3 @@ export function shuffleInPlace(values: Int32Array | number[], random: Random): v
     values[j] = tmp;
   }
 }
-
-/** @internal A standard normal sample (Box–Muller), drawing two uniforms. */
-export function gaussian(random: Random): number {
-  const u = 1 - random(); // (0, 1]: keeps log finite
-  const v = random();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-}
