@@ -21,6 +21,8 @@ export interface LoadOptions {
   readonly configFiles?: readonly string[];
   readonly overrides?: readonly Override[];
   readonly seed?: number;
+  /** Use this registry as is (no `[pipeline] modules`, no @tipi/tfjs): for tests and embedding. */
+  readonly registry?: Registry;
 }
 
 /** A pipeline ready to run, with what the run directory records about it. */
@@ -61,10 +63,22 @@ async function loadToml(target: Target, options: LoadOptions): Promise<LoadedPip
   const { applied, problems } = applyOverrides(config, options.overrides ?? []);
   if (options.seed !== undefined) setAt(config, ["pipeline", "seed"], options.seed);
   problems.push(...checkPipelineTable(base, config.pipeline));
-  if (problems.length > 0) throw new ConfigProblems(problems);
 
-  const table = (config.pipeline ?? {}) as TomlTable;
-  const registry = await createRegistry(base, config, (table.modules ?? []) as string[]);
+  // Every problem of the file is reported at once: table, modules, types and params.
+  const table = (isTable(config.pipeline) ? config.pipeline : {}) as TomlTable;
+  const modules = Array.isArray(table.modules)
+    ? table.modules.filter((m): m is string => typeof m === "string")
+    : [];
+  let registry = options.registry;
+  if (registry === undefined) {
+    try {
+      registry = await createRegistry(base, config, modules);
+    } catch (error) {
+      if (!(error instanceof ConfigProblems)) throw error;
+      problems.push(...error.problems);
+      registry = new Registry();
+    }
+  }
   let built = buildPipeline(withoutCliKeys(config), registry);
   // An override with no value to replace was typed as a TOML literal; when the schema
   // rejects exactly that value, it gets the text as a string instead.
@@ -72,7 +86,8 @@ async function loadToml(target: Target, options: LoadOptions): Promise<LoadedPip
     const retyped = retypeGuessed(config, applied, built.error);
     if (retyped) built = buildPipeline(withoutCliKeys(config), registry);
   }
-  if (built.isErr()) throw new ConfigProblems(built.error.map((issue) => locate(docs, issue)));
+  if (built.isErr()) problems.push(...built.error.map((issue) => locate(docs, issue)));
+  if (problems.length > 0 || built.isErr()) throw new ConfigProblems(problems);
   const name = typeof table.name === "string" ? table.name : target.defaultName;
   return {
     name,
@@ -85,6 +100,10 @@ async function loadToml(target: Target, options: LoadOptions): Promise<LoadedPip
   };
 }
 
+function isTable(value: unknown): value is TomlTable {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 function toNumber(value: unknown): number | undefined {
   if (typeof value === "bigint") return Number(value);
   return typeof value === "number" ? value : undefined;
@@ -92,8 +111,9 @@ function toNumber(value: unknown): number | undefined {
 
 /** Core reads `[pipeline] name`; the other `[pipeline]` keys are the CLI's. */
 function withoutCliKeys(config: TomlTable): TomlTable {
-  const table = config.pipeline as TomlTable | undefined;
+  const { pipeline: table, ...rest } = config;
   if (table === undefined) return config;
+  if (!isTable(table)) return rest;
   return { ...config, pipeline: typeof table.name === "string" ? { name: table.name } : {} };
 }
 
