@@ -25,7 +25,10 @@ export {
   evaluateModel,
 } from "./evaluate/evaluate.ts";
 export { CPU_FALLBACK_KERNELS } from "./kernels/cpu-fallback.ts";
-export { registerWasmTrainingKernels } from "./kernels/register-wasm-training-kernels.ts";
+export {
+  registerWasmTrainingKernels,
+  unregisterWasmTrainingKernels,
+} from "./kernels/register-wasm-training-kernels.ts";
 export {
   Device,
   type DeviceOptions,

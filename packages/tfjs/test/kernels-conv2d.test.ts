@@ -65,6 +65,58 @@ describe("Conv2DBackpropFilter on wasm (composed from Conv2D)", () => {
   });
 });
 
+describe("Conv2DBackpropInput on wasm (Conv2D of zero-inserted dy)", () => {
+  it.each(convCases())("matches cpu: $name", async (c) => {
+    const oh = convOutSize(c.height, c);
+    const ow = convOutSize(c.width, c);
+    const { wasm, cpu, error } = await compareWithCpu(
+      "Conv2DBackpropInput",
+      {
+        dy: {
+          shape: [c.batch, oh, ow, c.outChannels],
+          values: randomValues(c.batch * oh * ow * c.outChannels, 13),
+        },
+        filter: {
+          shape: [c.kernel, c.kernel, c.inChannels, c.outChannels],
+          values: randomValues(c.kernel * c.kernel * c.inChannels * c.outChannels, 17),
+        },
+      },
+      {
+        strides: [c.stride, c.stride],
+        pad: c.pad,
+        dataFormat: "NHWC",
+        inputShape: [c.batch, c.height, c.width, c.inChannels],
+      },
+    );
+    expect(wasm.shape).toEqual([c.batch, c.height, c.width, c.inChannels]);
+    expect(cpu.shape).toEqual(wasm.shape);
+    expect(error).toBeLessThanOrEqual(1e-4);
+  });
+
+  it("handles rectangular kernels, unequal strides and explicit padding", async () => {
+    const { error, wasm } = await compareWithCpu(
+      "Conv2DBackpropInput",
+      {
+        dy: { shape: [2, 4, 2, 4], values: randomValues(2 * 4 * 2 * 4, 19) },
+        filter: { shape: [3, 2, 3, 4], values: randomValues(3 * 2 * 3 * 4, 23) },
+      },
+      {
+        strides: [2, 3],
+        pad: [
+          [0, 0],
+          [1, 2],
+          [0, 1],
+          [0, 0],
+        ],
+        dataFormat: "NHWC",
+        inputShape: [2, 7, 6, 3],
+      },
+    );
+    expect(wasm.shape).toEqual([2, 7, 6, 3]);
+    expect(error).toBeLessThanOrEqual(1e-4);
+  });
+});
+
 describe("gradients of a small conv net, wasm vs cpu", () => {
   async function gradsOn(backend: "wasm" | "cpu"): Promise<Float32Array[]> {
     await tf.setBackend(backend);

@@ -22,6 +22,11 @@ export function rememberStockKernel(config: KernelConfig): void {
   if (!stockKernels.has(config.kernelName)) stockKernels.set(config.kernelName, config);
 }
 
+/** @internal The stock kernel tipi replaced, if it replaced one of that name. */
+export function stockKernel(kernelName: string): KernelConfig | undefined {
+  return stockKernels.get(kernelName);
+}
+
 /** @internal The stock wasm kernel of that name (the original one if tipi replaced it). */
 export function stockWasmKernel(kernelName: string): KernelConfig {
   const config = stockKernels.get(kernelName) ?? getKernel(kernelName, "wasm");
