@@ -79,33 +79,6 @@ function settle(value: unknown, path: string, run: RunState): Outcome {
   return { ok: true, value };
 }
 
-async function settleAsync(pending: PromiseLike<unknown>, path: string, run: RunState) {
-  try {
-    const value = await (run.abortRace === undefined
-      ? pending
-      : Promise.race([pending, run.abortRace]));
-    return settle(value, path, run);
-  } catch (cause) {
-    return failure(path, cause, run);
-  }
-}
-
-/** Calls a step; stays synchronous when the step is. */
-function callStep(
-  fn: AnyStepFn,
-  state: unknown,
-  ctx: RunStepContext,
-  run: RunState,
-): Outcome | Promise<Outcome> {
-  let value: unknown;
-  try {
-    value = fn(state, ctx);
-  } catch (cause) {
-    return failure(ctx.step, cause, run);
-  }
-  return isPromiseLike(value) ? settleAsync(value, ctx.step, run) : settle(value, ctx.step, run);
-}
-
 /** An io step with a timeout and/or retries: each attempt gets its own signal. */
 async function callIoStep(
   node: FnStepNode,
@@ -223,8 +196,17 @@ async function runSteps(
       } else if (node.kind === "io" && (node.timeoutMs !== undefined || node.retry !== undefined)) {
         outcome = await callIoStep(node, fn, state, run, scope, path);
       } else {
-        const r = callStep(fn, state, ctx, run);
-        outcome = r instanceof Promise ? await r : r;
+        // The hot path: one call, at most one await, no closures.
+        let value: unknown;
+        let threw = false;
+        try {
+          value = fn(state, ctx);
+          if (isPromiseLike(value)) value = await (run.abortable ? run.watch(value) : value);
+        } catch (cause) {
+          threw = true;
+          value = cause;
+        }
+        outcome = threw ? failure(path, value, run) : settle(value, path, run);
       }
       if (outcome.ok && node.kind === "join" && node.schema !== undefined) {
         let v = validateWith(node.schema, outcome.value);
@@ -255,14 +237,12 @@ async function runSteps(
       }
     }
     if (observed) {
-      run.emit({
-        type: "step:end",
-        step: path,
-        index: i - from,
-        total,
-        durationMs: performance.now() - started,
-        ...(skipped ? { skipped } : {}),
-      });
+      const durationMs = performance.now() - started;
+      run.emit(
+        skipped
+          ? { type: "step:end", step: path, index: i - from, total, durationMs, skipped }
+          : { type: "step:end", step: path, index: i - from, total, durationMs },
+      );
     }
   }
   return { ok: true, value: state };
@@ -292,10 +272,13 @@ export async function executeGraph(
   }
   const scope: Scope = { perms: new Map(), parent };
   const live: LivePermanence[] = [];
-  let error = await createPermanences(graph.permanences, scope, live, run);
-  error ??= await runPhase(live, "initialize", run);
-  error ??= await runPhase(live, "validate", run);
-  if (run.resume) error ??= await runPhase(live, "restore", run);
+  let error: PipelineError | undefined;
+  if (graph.permanences.length > 0) {
+    error = await createPermanences(graph.permanences, scope, live, run);
+    error ??= await runPhase(live, "initialize", run);
+    error ??= await runPhase(live, "validate", run);
+    if (run.resume) error ??= await runPhase(live, "restore", run);
+  }
   let state: unknown = input;
   if (error === undefined) {
     const outcome = await runSteps(graph, input, run, scope, live, prefix, from, to);
@@ -306,7 +289,7 @@ export async function executeGraph(
     // The run's signal is already aborted: the interrupt checkpoint gets its own.
     await runPhase(live, "checkpoint", run, "interrupt", new AbortController().signal);
   }
-  const failures = await cleanupAll(live, run);
+  const failures = live.length > 0 ? await cleanupAll(live, run) : [];
   if (failures.length > 0) {
     const aggregate = errors.cleanupFailed(failures, error);
     run.emit({ type: "step:error", step: `${prefix}cleanup`, error: aggregate });
@@ -340,12 +323,14 @@ async function runToResult(
     const started = performance.now();
     const from = internals.from ?? 0;
     const to = internals.to ?? graph.steps.length - 1;
-    run.emit({
-      type: "run:start",
-      runId: run.runId,
-      pipeline: graph.name,
-      steps: graph.steps.slice(from, to + 1).map((s) => s.name),
-    });
+    if (run.observed) {
+      run.emit({
+        type: "run:start",
+        runId: run.runId,
+        pipeline: graph.name,
+        steps: graph.steps.slice(from, to + 1).map((s) => s.name),
+      });
+    }
     const active = run;
     const outcome = await withRunFrame(run.frame, () =>
       executeGraph(graph, input, active, undefined, "", internals),

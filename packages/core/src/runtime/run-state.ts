@@ -9,10 +9,12 @@ export class RunAborted {
 /** @internal Everything one run shares across its steps and nested sub-pipelines. */
 export class RunState {
   readonly frame: RunFrame = { current: undefined };
-  /** Rejects with {@link RunAborted} when the run's signal aborts; created only with a signal. */
-  readonly abortRace: Promise<never> | undefined;
+  /** Whether the run can be cancelled at all (it has a signal). */
+  readonly abortable: boolean;
   readonly #listener: EventListener | undefined;
-  readonly #detach: (() => void) | undefined;
+  readonly #onAbort: (() => void) | undefined;
+  /** Rejects the promise the executor is waiting on (the running step's). */
+  #interrupt: ((reason: RunAborted) => void) | undefined;
 
   constructor(
     readonly runId: string,
@@ -25,18 +27,25 @@ export class RunState {
     readonly overrides: ReadonlyMap<string, unknown>,
   ) {
     this.#listener = listener;
-    if (signal.aborted) {
-      this.abortRace = Promise.reject(new RunAborted(signal.reason));
-      this.abortRace.catch(() => {});
-    } else if (signal !== NEVER_ABORTED) {
-      let onAbort: () => void = () => {};
-      this.abortRace = new Promise<never>((_, reject) => {
-        onAbort = () => reject(new RunAborted(signal.reason));
-        signal.addEventListener("abort", onAbort, { once: true });
-      });
-      this.abortRace.catch(() => {});
-      this.#detach = () => signal.removeEventListener("abort", onAbort);
+    this.abortable = signal !== NEVER_ABORTED;
+    if (this.abortable && !signal.aborted) {
+      this.#onAbort = () => this.#interrupt?.(new RunAborted(signal.reason));
+      signal.addEventListener("abort", this.#onAbort, { once: true });
     }
+  }
+
+  /**
+   * Settles like `pending`, or rejects with {@link RunAborted} as soon as the run's signal
+   * aborts: a step that ignores its signal is abandoned, not awaited. Steps run one at a
+   * time, so one slot is enough (a sub-pipeline's steps take it over, then give it back
+   * by finishing first).
+   */
+  watch<T>(pending: PromiseLike<T>): Promise<T> {
+    if (this.signal.aborted) return Promise.reject(new RunAborted(this.signal.reason));
+    return new Promise<T>((resolve, reject) => {
+      this.#interrupt = reject;
+      pending.then(resolve, reject);
+    });
   }
 
   /** True when someone listens: lets the hot path skip building events. */
@@ -54,7 +63,8 @@ export class RunState {
   }
 
   dispose(): void {
-    this.#detach?.();
+    if (this.#onAbort !== undefined) this.signal.removeEventListener("abort", this.#onAbort);
+    this.#interrupt = undefined;
   }
 }
 
