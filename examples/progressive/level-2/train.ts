@@ -34,5 +34,5 @@ for (const epoch of progressBar(settings.epochs, { label: "Epoch" })) {
 }
 const accuracy = evaluate(model, data.test);
 logger.log({ test_accuracy: accuracy }, step);
-logger.finish();
+await logger.finish();
 console.log(`test accuracy ${accuracy.toFixed(4)}`);

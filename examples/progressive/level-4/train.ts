@@ -50,7 +50,7 @@ export const train = pipelineProcess({ name: "train", params: trainParams }, asy
   }
   const accuracy = evaluate(model, data.test);
   logger.log({ test_accuracy: accuracy }, step);
-  logger.finish();
+  await logger.finish();
   optimizer.dispose();
   model.dispose();
   return { accuracy, backend: device.backend };

@@ -49,7 +49,7 @@ describe("helpers inside a pipeline run", () => {
             if (batch % 50 === 0) logger.log({ loss: 1 / (batch + 1), epoch }, ++step);
           }
         }
-        logger.finish();
+        await logger.finish();
         return { info, device, step };
       });
 

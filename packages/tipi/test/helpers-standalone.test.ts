@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
+import { startFakeWandbServer } from "@tipi/wandb/testing";
 import { describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
@@ -67,5 +68,29 @@ describe("helpers in a plain script (subprocess)", () => {
     expect(stdout).toMatch(/✔ Epoch \[█+\] 100% 2\/2/); // persisted final line
     expect(existsSync(join(root, "runs", "standalone"))).toBe(true);
     expect(readdirSync(join(root, "runs", "standalone"))).toHaveLength(1);
+  });
+
+  it("also streams the run to W&B when asked (fake W&B server on 127.0.0.1)", async (ctx) => {
+    const apiKey = "local-tipitest0123456789abcdef0123456789abcd";
+    const server = await startFakeWandbServer({ apiKey });
+    ctx.onTestFinished(() => server.close());
+    const root = mkdtempSync(join(tmpdir(), "tipi-standalone-wandb-"));
+    const { stdout } = await run(tsx, [script, join(root, "runs"), "300", server.url], {
+      cwd: root,
+      env: { ...process.env, CI: "", WANDB_API_KEY: apiKey },
+    });
+    const out = JSON.parse(stdout.trim().split("\n").at(-1)!) as ScriptOutput;
+    const wandbRun = server.run();
+    expect(wandbRun.project).toBe("standalone");
+    expect(wandbRun.complete).toEqual({ exitcode: 0 });
+    expect([...wandbRun.history.values()].map((row) => row.value)).toEqual([
+      0, 100, 200, 0, 100, 200,
+    ]);
+    // The local run directory is written too, and is the source of truth.
+    const local = readFileSync(join(out.run.runDir, "history.jsonl"), "utf8").trim().split("\n");
+    expect(local).toHaveLength(6);
+    expect(JSON.parse(readFileSync(join(out.run.runDir, "status.json"), "utf8")).status).toBe(
+      "finished",
+    );
   });
 });

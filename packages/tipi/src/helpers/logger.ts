@@ -1,6 +1,12 @@
 import { basename, extname } from "node:path";
 import { currentRun } from "@tipi/core";
-import { RunStore } from "@tipi/wandb";
+import { RunStore, WandBLogger, type WandBLoggerOptions } from "@tipi/wandb";
+
+/** W&B settings for a script's run; anything not given comes from `WANDB_*` variables. */
+export type LoggerWandBOptions = Pick<
+  WandBLoggerOptions,
+  "mode" | "entity" | "name" | "tags" | "apiKey" | "baseUrl" | "timeouts"
+>;
 
 /** Options of {@link logger.init} in a plain script. Inside a pipeline run they are ignored. */
 export interface LoggerInitOptions {
@@ -12,6 +18,12 @@ export interface LoggerInitOptions {
   readonly runId?: string;
   /** Hyperparameters to record in `config.json` (secrets are redacted by the store). */
   readonly config?: Record<string, unknown>;
+  /**
+   * Also send the run to Weights & Biases (`true`: mode from `WANDB_MODE`, else online).
+   * The local run directory stays the source of truth; an unreachable W&B loses nothing
+   * (`tipi sync` uploads it later). Default: off.
+   */
+  readonly wandb?: boolean | LoggerWandBOptions;
 }
 
 /** What {@link logger.init} returns: where the metrics go. */
@@ -24,6 +36,7 @@ export interface LoggerRunInfo {
 
 interface StandaloneRun {
   readonly store: RunStore;
+  readonly wandb?: WandBLogger;
   step: number;
   /** Set when a write failed: the warning is printed once and later writes are dropped. */
   failed: boolean;
@@ -44,10 +57,21 @@ function startStandalone(opts: LoggerInitOptions): StandaloneRun {
     config: opts.config ?? {},
     meta: { source: "tipi logger", argv: process.argv.slice(1), cwd: process.cwd() },
   });
-  const run: StandaloneRun = { store, step: 0, failed: false };
+  let run: StandaloneRun = { store, step: 0, failed: false };
+  if (opts.wandb !== undefined && opts.wandb !== false) {
+    const wandb = new WandBLogger({
+      ...(opts.wandb === true ? {} : opts.wandb),
+      project: opts.project,
+      runDir: store.dir,
+      config: opts.config ?? {},
+    });
+    store.close();
+    wandb.initialize();
+    run = { store: wandb.store, wandb, step: 0, failed: false };
+  }
   // A script that forgets `finish()` still leaves a finished run directory behind.
   process.once("beforeExit", () => {
-    if (standalone === run) logger.finish();
+    if (standalone === run) logger.finish().catch(() => undefined);
   });
   return run;
 }
@@ -61,7 +85,7 @@ function startStandalone(opts: LoggerInitOptions): StandaloneRun {
  * @example
  * logger.init({ project: "fashion", config: { lr: 1e-3 } });
  * logger.log({ loss: 0.42 });
- * logger.finish();
+ * await logger.finish();
  */
 export const logger = {
   /** Starts a run (script) or attaches to the current pipeline run. */
@@ -74,7 +98,7 @@ export const logger = {
         ...(ctx.runDir !== undefined ? { runDir: ctx.runDir } : {}),
       };
     }
-    if (standalone !== undefined) logger.finish();
+    if (standalone !== undefined) logger.finish().catch(() => undefined);
     standalone = startStandalone(opts);
     return { mode: "standalone", runId: standalone.store.runId, runDir: standalone.store.dir };
   },
@@ -99,18 +123,26 @@ export const logger = {
     run.step = step ?? run.step + 1;
     if (run.failed) return;
     try {
-      run.store.appendHistory({ step: run.step, values, time: Date.now() });
+      if (run.wandb !== undefined) run.wandb.log(values, { step: run.step });
+      else run.store.appendHistory({ step: run.step, values, time: Date.now() });
     } catch (error) {
       run.failed = true;
       process.stderr.write(`tipi logger: metrics are not being saved: ${String(error)}\n`);
     }
   },
 
-  /** Writes `summary.json` (the last value of every metric) and marks the run finished. */
-  finish(): void {
+  /**
+   * Writes `summary.json` (the last value of every metric), marks the run finished and, with
+   * W&B, waits (bounded) for the upload. Await it before the script ends.
+   */
+  async finish(): Promise<void> {
     const run = standalone;
     if (run === undefined || currentRun() !== undefined) return;
     standalone = undefined;
+    if (run.wandb !== undefined) {
+      const report = await run.wandb.finish(0);
+      for (const warning of report.warnings) process.stderr.write(`tipi logger: ${warning}\n`);
+    }
     run.store.setStatus("finished");
     run.store.close();
   },
