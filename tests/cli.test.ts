@@ -212,6 +212,26 @@ describe("runs, sync, sweep, init", () => {
     }
   });
 
+  test('[pipeline] logger = "wandb" streams the metrics to W&B', async () => {
+    const server = await startFakeWandbServer({ apiKey: "w".repeat(40) });
+    try {
+      const env = {
+        WANDB_API_KEY: "w".repeat(40),
+        WANDB_BASE_URL: server.url,
+        WANDB_MODE: "online",
+      };
+      const r = await tipi(
+        ["run", "tests/fixtures/cli/wandb.toml", "--runs", join(scratch, "wb")],
+        { env },
+      );
+      expect(r.code).toBe(0);
+      expect(server.run().history.size).toBe(3);
+      expect(server.run().complete?.exitcode).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
+
   test("sweep runs every grid trial as a tipi run and prints the table", async () => {
     const sweepDir = join(scratch, "sweep");
     const r = await tipi([

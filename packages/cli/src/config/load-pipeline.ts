@@ -10,7 +10,14 @@ import {
 } from "@tipi/core";
 import { UsageError } from "../cli/errors.ts";
 import type { Override } from "../cli/parse-args.ts";
-import { type AppliedOverride, applyOverrides, mergeTables, setAt, valueAt } from "./overrides.ts";
+import {
+  type AppliedOverride,
+  applyOverrides,
+  mergeTables,
+  resolveOverrideKey,
+  setAt,
+  valueAt,
+} from "./overrides.ts";
 import { checkPipelineTable } from "./pipeline-table.ts";
 import { type ConfigProblem, ConfigProblems } from "./problems.ts";
 import type { Target } from "./resolve-target.ts";
@@ -61,7 +68,7 @@ async function loadToml(target: Target, options: LoadOptions): Promise<LoadedPip
   for (const overlay of docs.slice(1)) config = mergeTables(config, overlay.data);
 
   const { applied, problems } = applyOverrides(config, options.overrides ?? []);
-  if (options.seed !== undefined) setAt(config, ["pipeline", "seed"], options.seed);
+  applySeed(config, options.seed);
   problems.push(...checkPipelineTable(base, config.pipeline));
 
   // Every problem of the file is reported at once: table, modules, types and params.
@@ -79,6 +86,7 @@ async function loadToml(target: Target, options: LoadOptions): Promise<LoadedPip
       registry = new Registry();
     }
   }
+  if (table.logger === "wandb") await addWandbLogger(config, registry);
   let built = buildPipeline(withoutCliKeys(config), registry);
   // An override with no value to replace was typed as a TOML literal; when the schema
   // rejects exactly that value, it gets the text as a string instead.
@@ -98,6 +106,33 @@ async function loadToml(target: Target, options: LoadOptions): Promise<LoadedPip
     logger: typeof table.logger === "string" ? table.logger : undefined,
     input: {},
   };
+}
+
+/**
+ * `--seed` sets `pipeline.seed` and the `seed` of the hyperparameters permanence (or the one
+ * entry that has a `seed`); a `pipeline.seed` from the file fills that `seed` when unset.
+ */
+function applySeed(config: TomlTable, seed: number | undefined): void {
+  if (seed !== undefined) setAt(config, ["pipeline", "seed"], seed);
+  const value = seed ?? (config.pipeline as TomlTable | undefined)?.seed;
+  if (value === undefined) return;
+  const target = resolveOverrideKey(config, "seed");
+  if ("path" in target && (seed !== undefined || valueAt(config, target.path) === undefined)) {
+    setAt(config, target.path, typeof value === "bigint" ? Number(value) : value);
+  }
+}
+
+/**
+ * `[pipeline] logger = "wandb"`: a `WandBLogger` permanence named `wandb`, first, so that it is
+ * cleaned up (finished and synced) last. It writes to the run's own directory.
+ */
+async function addWandbLogger(config: TomlTable, registry: Registry): Promise<void> {
+  const { WandBLogger } = await import("@tipi/wandb");
+  if (registry.permanence("WandBLogger") === undefined)
+    registry.registerPermanence("WandBLogger", WandBLogger as never);
+  const permanences = isTable(config.permanences) ? config.permanences : {};
+  if (Object.values(permanences).some((p) => isTable(p) && p.type === "WandBLogger")) return;
+  config.permanences = { wandb: { type: "WandBLogger" }, ...permanences };
 }
 
 function isTable(value: unknown): value is TomlTable {

@@ -43,7 +43,7 @@ export const PIPELINE_KEYS: readonly PipelineKeyDef[] = [
     type: "string",
     values: ["local", "wandb", "none"],
     description:
-      "Where metrics go besides the run directory, which is always written: `wandb` also logs to Weights & Biases.",
+      "Where metrics go besides the run directory, which is always written: `wandb` adds a `WandBLogger` permanence (first, so it finishes last) that streams them to Weights & Biases (`WANDB_MODE`, `WANDB_PROJECT`, `WANDB_API_KEY`); what it cannot deliver, `tipi sync` uploads later.",
     example: 'logger = "local"',
   },
 ];
