@@ -99,7 +99,10 @@ describe("batches", () => {
     await iterator.next();
     await new Promise((resolve) => setImmediate(resolve));
     expect(built).toEqual([0, 10, 20, 30]); // batch 0 handed out, 1–3 ready
-    await iterator.return?.(undefined);
+    await iterator.next();
+    await iterator.return?.(undefined); // batch 4 was scheduled: it must not be built now
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(built).toEqual([0, 10, 20, 30]);
   });
 
   it("gives each batch its own arrays", async () => {

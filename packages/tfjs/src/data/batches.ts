@@ -68,6 +68,10 @@ export async function* batches(
       throw new DatasetError(`batches: order[${k}] = ${i} is out of range for ${ds.length} items`);
     }
   }
+  const startBatch = options.startBatch ?? 0;
+  if (!Number.isInteger(startBatch) || startBatch < 0) {
+    throw new DatasetError(`batches: startBatch must be a non-negative integer, got ${startBatch}`);
+  }
   const augment = toAugmentation(options.augment);
   if (augment && options.random === undefined && options.seed === undefined) {
     throw new DatasetError(
@@ -96,14 +100,16 @@ export async function* batches(
   const total = batchCount(order.length, batchSize, options.dropLast);
   const ahead = Math.max(0, options.prefetch ?? 2);
   const queue: Promise<Batch>[] = [];
-  let next = options.startBatch ?? 0;
-  const schedule = (pending: number) => {
-    while (next < total && queue.length < pending) {
+  let next = startBatch;
+  let closed = false;
+  const schedule = (limit: number) => {
+    while (next < total && queue.length < limit) {
       const index = next++;
       // setImmediate runs callbacks in FIFO order, so batches (and their random draws)
       // are always built in index order, whatever the consumer's timing.
       const pending = new Promise<Batch>((resolve, reject) => {
         setImmediate(() => {
+          if (closed) return reject(new Error("batches: iteration ended"));
           try {
             resolve(build(index));
           } catch (error) {
@@ -116,14 +122,18 @@ export async function* batches(
     }
   };
 
-  for (;;) {
-    schedule(ahead + 1); // the batch about to be awaited, and those after it
-    const pending = queue.shift();
-    if (pending === undefined) return;
-    options.signal?.throwIfAborted();
-    const batch = await pending;
-    schedule(ahead); // built while the consumer works on `batch`
-    yield batch;
+  try {
+    for (;;) {
+      schedule(ahead + 1); // the batch about to be awaited, and those after it
+      const pending = queue.shift();
+      if (pending === undefined) return;
+      options.signal?.throwIfAborted();
+      const batch = await pending;
+      schedule(ahead); // built while the consumer works on `batch`
+      yield batch;
+    }
+  } finally {
+    closed = true; // a consumer that stops early leaves no batches to build
   }
 }
 
