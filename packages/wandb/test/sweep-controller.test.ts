@@ -273,9 +273,16 @@ describe("runSweep (local controller)", () => {
       expect(starts(sweepDir, id)).toBe(1);
       expect(outcome.state.trials.find((t) => t.id === id)?.attempts).toBe(1);
     }
+    // The interrupted trial ran again from a clean directory; its first attempt is kept aside.
     const rerun = outcome.state.trials.find((t) => t.attempts === 2);
     expect(rerun).toBeDefined();
-    expect(starts(sweepDir, rerun?.id ?? "")).toBe(2);
+    expect(starts(sweepDir, rerun?.id ?? "")).toBe(1);
+    expect(starts(sweepDir, `${rerun?.id}.attempt-1`)).toBe(1);
+    const rows = readFileSync(join(sweepDir, "trials", rerun?.id ?? "", "history.jsonl"), "utf8")
+      .trim()
+      .split("\n");
+    expect(rows).toHaveLength(6);
+    expect(rerun?.iterations).toBe(6);
     expect(outcome.best?.params.quality).toBe(1);
   });
 

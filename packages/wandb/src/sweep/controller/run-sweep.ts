@@ -4,7 +4,7 @@
  * for hyperband, and records everything in `<sweepDir>/sweep.json` so a killed sweep resumes
  * without re-running finished trials.
  */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { TipiEvent } from "@tipi/core";
 import { loadSweepConfig } from "../config/load-config.ts";
@@ -210,6 +210,9 @@ export async function runSweep(opts: RunSweepOptions): Promise<SweepOutcome> {
 
   const launch = (record: TrialRecord) => {
     const runDir = join(sweepDir, "trials", record.id);
+    // A rerun starts from a clean directory; the interrupted attempt is kept beside it.
+    if (record.attempts > 0 && existsSync(runDir))
+      renameSync(runDir, `${runDir}.attempt-${record.attempts}`);
     mkdirSync(runDir, { recursive: true });
     const input = {
       trialId: record.id,
@@ -255,7 +258,11 @@ export async function runSweep(opts: RunSweepOptions): Promise<SweepOutcome> {
     record.endedAt = new Date().toISOString();
     record.exitCode = exit.code;
     record.iterations = entry.history.values.length;
-    if (opts.signal?.aborted && !entry.stopReason) {
+    // Ctrl-C reaches the trials too (exit 130 / SIGINT), possibly before our own abort fires.
+    const interrupted =
+      exit.code === 130 || exit.signal === "SIGINT" || (opts.signal?.aborted && exit.code !== 0);
+    // …but a trial that keeps exiting 130 on its own must not loop forever.
+    if (interrupted && !entry.stopReason && (opts.signal?.aborted || record.attempts < 3)) {
       record.status = "pending";
       record.reason = "interrupted; runs again on resume";
     } else {
