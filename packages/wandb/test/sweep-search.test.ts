@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -6,6 +6,7 @@ import {
   createSearch,
   loadSweepConfig,
   type ParameterSpec,
+  paramValue,
   parseSweepConfig,
   ppf,
   type SweepConfig,
@@ -308,3 +309,64 @@ describe("distributions respect their bounds (property tests)", () => {
     );
   });
 });
+
+describe.runIf(existsSync(CORPUS))(
+  "random draws from every corpus config stay in their parameter space",
+  () => {
+    const inSpace = (spec: ParameterSpec, v: unknown): boolean => {
+      const x = v as number;
+      const rel = 1 + 1e-9;
+      switch (spec.distribution) {
+        case "constant":
+          return JSON.stringify(v) === JSON.stringify(spec.value);
+        case "categorical":
+        case "categorical_w_probabilities":
+          return spec.values.some((value) => JSON.stringify(value) === JSON.stringify(v));
+        case "int_uniform":
+          return Number.isInteger(x) && x >= spec.min && x <= spec.max;
+        case "uniform":
+          return x >= spec.min && x <= spec.max;
+        case "q_uniform":
+          return (
+            x >= Math.round(spec.min / spec.q) * spec.q - 1e-9 &&
+            x <= Math.round(spec.max / spec.q) * spec.q + 1e-9
+          );
+        case "log_uniform":
+          return x >= Math.exp(spec.min) / rel && x <= Math.exp(spec.max) * rel;
+        case "log_uniform_values":
+        case "inv_log_uniform_values":
+          return x >= spec.min / rel && x <= spec.max * rel;
+        case "q_log_uniform_values":
+          return (
+            Number.isInteger(x) === spec.qIsInt &&
+            x >= Math.round(spec.min) - spec.q &&
+            x <= spec.max + spec.q
+          );
+        case "beta":
+        case "q_beta":
+          return x >= 0 && x <= 1 + 1e-12;
+        case "log_normal":
+        case "q_log_normal":
+          return x >= 0;
+        default:
+          return Number.isFinite(x);
+      }
+    };
+    const files = existsSync(CORPUS)
+      ? readdirSync(CORPUS).filter((f) => /^\d.*\.yaml$/.test(f))
+      : [];
+
+    it.each(files)("%s", async (file) => {
+      const loaded = await loadSweepConfig(join(CORPUS, file));
+      const asRandom = parseSweepConfig({
+        ...loaded.raw,
+        method: "random",
+        early_terminate: undefined,
+      });
+      for (const params of drain(asRandom, 9, 40)) {
+        for (const p of loaded.parameters)
+          expect(inSpace(p.spec, paramValue(params, p)), `${file} ${p.key}`).toBe(true);
+      }
+    });
+  },
+);
