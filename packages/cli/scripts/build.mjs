@@ -1,11 +1,12 @@
 // Bundles the CLI's own sources into dist/ (run by `prepare` on `pnpm install`, and in CI).
 // Workspace packages (@tipi/*) and dependencies stay external: they load at run time, the
 // @tipi ones as TypeScript through loader/ts-hooks.mjs, only in the commands that need them.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const packageDir = fileURLToPath(new URL("..", import.meta.url));
+rmSync(`${packageDir}dist`, { recursive: true, force: true });
 await build({
   entryPoints: { main: `${packageDir}src/main.ts` },
   external: ["../loader/register.mjs"],

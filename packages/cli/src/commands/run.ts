@@ -28,6 +28,7 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
   const store = openStore(args, loaded.name, loaded.config, {
     pipelineFile: loaded.target.file,
     seed: loaded.seed,
+    backend: loaded.backend,
     argv: process.argv.slice(2),
   });
 

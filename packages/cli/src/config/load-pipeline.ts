@@ -41,6 +41,8 @@ export interface LoadedPipeline {
   readonly config: TomlTable | undefined;
   readonly seed: number | undefined;
   readonly logger: string | undefined;
+  /** The backend a `Device` permanence asks for (`auto`, `wasm`…), for the run's metadata. */
+  readonly backend?: string;
   /** What `run()` receives: `{}` for TOML pipelines, a module's `input` export otherwise. */
   readonly input: unknown;
 }
@@ -102,7 +104,8 @@ async function loadToml(target: Target, options: LoadOptions): Promise<LoadedPip
     target,
     pipeline: built.value,
     config,
-    seed: toNumber(table.seed),
+    seed: effectiveSeed(config),
+    backend: requestedBackend(config),
     logger: typeof table.logger === "string" ? table.logger : undefined,
     input: {},
   };
@@ -117,7 +120,12 @@ function applySeed(config: TomlTable, seed: number | undefined): void {
   const value = seed ?? (config.pipeline as TomlTable | undefined)?.seed;
   if (value === undefined) return;
   const target = resolveOverrideKey(config, "seed");
-  if ("path" in target && (seed !== undefined || valueAt(config, target.path) === undefined)) {
+  if (!("path" in target)) return;
+  const current = valueAt(config, target.path);
+  // Only where a seed is known to be a parameter: written already, or tipi's Hyperparameters.
+  const entry = valueAt(config, target.path.slice(0, 2)) as TomlTable | undefined;
+  if (current === undefined && entry?.type !== "Hyperparameters") return;
+  if (seed !== undefined || current === undefined) {
     setAt(config, target.path, typeof value === "bigint" ? Number(value) : value);
   }
 }
@@ -133,6 +141,24 @@ async function addWandbLogger(config: TomlTable, registry: Registry): Promise<vo
   const permanences = isTable(config.permanences) ? config.permanences : {};
   if (Object.values(permanences).some((p) => isTable(p) && p.type === "WandBLogger")) return;
   config.permanences = { wandb: { type: "WandBLogger" }, ...permanences };
+}
+
+/** `pipeline.seed`, else the seed the hyperparameters (or the one entry with a seed) use. */
+function effectiveSeed(config: TomlTable): number | undefined {
+  const own = toNumber((config.pipeline as TomlTable | undefined)?.seed);
+  if (own !== undefined) return own;
+  const target = resolveOverrideKey(config, "seed");
+  return "path" in target ? toNumber(valueAt(config, target.path)) : undefined;
+}
+
+function requestedBackend(config: TomlTable): string | undefined {
+  const permanences = isTable(config.permanences) ? Object.values(config.permanences) : [];
+  for (const entry of permanences) {
+    if (!isTable(entry) || entry.type !== "Device") continue;
+    const params = isTable(entry.params) ? entry.params : entry;
+    return typeof params.backend === "string" ? params.backend : "auto";
+  }
+  return undefined;
 }
 
 function isTable(value: unknown): value is TomlTable {

@@ -54,6 +54,8 @@ function tfjsVersion(): string | undefined {
 export function runMeta(options: {
   readonly pipelineFile: string;
   readonly seed: number | undefined;
+  /** The backend the config asks for; the resolved one is the Device permanence's to report. */
+  readonly backend?: string | undefined;
   readonly argv: readonly string[];
   readonly resumedFrom?: string;
 }): Record<string, unknown> {
@@ -61,6 +63,7 @@ export function runMeta(options: {
     tipi: VERSION,
     tfjs: tfjsVersion(),
     seed: options.seed,
+    ...(options.backend ? { backendRequested: options.backend } : {}),
     git: gitCommit(dirname(options.pipelineFile)),
     argv: ["tipi", ...options.argv],
     cwd: process.cwd(),
