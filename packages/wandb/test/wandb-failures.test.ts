@@ -19,7 +19,7 @@ async function breakMidRun(
   const fake = await startFakeWandbServer({ apiKey: API_KEY, stallMs: 10_000 });
   ctx.onTestFinished(() => fake.close());
   const logger = loggerFor(fake, tempRoot(), {
-    timeouts: { initMs: 8_000, finishMs: 2_000, requestMs: 800 },
+    timeouts: { initMs: 30_000, finishMs: 2_000, requestMs: 800 },
   });
   logger.initialize();
   logRows(logger, 0, 5);
@@ -35,7 +35,7 @@ async function breakMidRun(
 describe.concurrent("W&B failing mid-run", () => {
   it("file_stream 500 (the SDK drops the data silently): the rows stay pending and a later sync sends only them", async (ctx) => {
     const { fake, logger, report, finishMs } = await breakMidRun("filestream-500", ctx);
-    expect(finishMs).toBeLessThan(8_000);
+    expect(finishMs).toBeLessThan(15_000);
     expect(report).toMatchObject({ totalRows: 10, confirmedRows: 5 });
     expect(readSyncState(logger.runDir)?.history).toEqual([[0, 5]]);
     expect(readHistory(logger.runDir)).toHaveLength(10);
@@ -55,7 +55,7 @@ describe.concurrent("W&B failing mid-run", () => {
 
   it("a stalled server: finish() kills the SDK on time, and a later sync delivers the rest exactly once", async (ctx) => {
     const { fake, logger, report, finishMs } = await breakMidRun("stall", ctx);
-    expect(finishMs).toBeLessThan(8_000);
+    expect(finishMs).toBeLessThan(15_000);
     expect(report.warnings.join("\n")).toMatch(/finish timed out/);
     expect(report.confirmedRows).toBe(5);
 
@@ -102,7 +102,7 @@ describe("isolation from the training process", () => {
     });
     const code = await new Promise((resolve) => child.once("exit", resolve));
     expect(code).toBe(0);
-    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(Date.now() - started).toBeLessThan(15_000);
     expect(readHistory(out.trim())).toHaveLength(4);
   });
 });

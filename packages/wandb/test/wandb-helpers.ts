@@ -35,7 +35,7 @@ export function loggerFor(
     pipeline: "wandb-test",
     config: { lr: 0.01, layers: [32, 10], wandb: { api_key: API_KEY } },
     tags: ["test"],
-    timeouts: { initMs: 8_000, finishMs: 4_000, requestMs: 1_000 },
+    timeouts: { initMs: 30_000, finishMs: 4_000, requestMs: 1_000 },
     ...extra,
   });
 }

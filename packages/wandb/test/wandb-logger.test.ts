@@ -47,6 +47,7 @@ describe.concurrent("WandBLogger with the real @wandb/sdk", () => {
     expect(run.config).toEqual({ lr: 0.01, layers: [32, 10], wandb: { api_key: "[REDACTED]" } });
     expect(run.summary).toMatchObject({ best_acc: 0.11, loss: 1 / 12 });
     expect(run.complete).toEqual({ exitcode: 0 });
+    expect(run.tags).toEqual(["test"]);
     expect(JSON.parse(readFileSync(join(logger.runDir, path), "utf8"))).toMatchObject({
       labels: ["cat", "dog"],
       matrix: [
@@ -104,7 +105,7 @@ describe.concurrent("WandBLogger with the real @wandb/sdk", () => {
     logRows(logger, 0, 6);
     const started = Date.now();
     const report = await logger.finish(0);
-    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(Date.now() - started).toBeLessThan(15_000);
     expect(report.confirmedRows).toBe(0);
     expect(report.warnings.join("\n")).toMatch(/sync failed/);
     expect(readHistory(logger.runDir)).toHaveLength(6);
@@ -130,7 +131,7 @@ describe.concurrent("WandBLogger with the real @wandb/sdk", () => {
     logRows(logger, 0, 5);
     const started = Date.now();
     const report = await logger.finish(0);
-    expect(Date.now() - started).toBeLessThan(8_000);
+    expect(Date.now() - started).toBeLessThan(15_000);
     expect(report.warnings.join("\n")).toMatch(/init timed out .*killed/);
     const failed = await syncRun(logger.runDir, {
       apiKey: API_KEY,

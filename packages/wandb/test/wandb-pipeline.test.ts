@@ -1,6 +1,6 @@
 import { Pipeline } from "@tipi/core";
 import { describe, expect, it } from "vitest";
-import { RunStore, readHistory, readSyncState, WandBLogger } from "../src/index.ts";
+import { RunStore, readHistory, readSyncState, syncRun, WandBLogger } from "../src/index.ts";
 import { startFakeWandbServer } from "../src/testing/index.ts";
 import { API_KEY, everythingWritten, expectExactlyOnce, tempRoot } from "./wandb-helpers.ts";
 
@@ -17,7 +17,7 @@ describe("WandBLogger as a permanence of a real pipeline", () => {
             project: "demo",
             baseUrl: fake.url,
             apiKey: API_KEY,
-            timeouts: { initMs: 8_000, finishMs: 4_000, requestMs: 1_000 },
+            timeouts: { initMs: 30_000, finishMs: 4_000, requestMs: 1_000 },
           }),
       })
       .io("train", (state, step) => {
@@ -42,5 +42,38 @@ describe("WandBLogger as a permanence of a real pipeline", () => {
     expect(fake.run(runName).config).toEqual({ epochs: 2 });
     expect(fake.run(runName).summary).toMatchObject({ note: "from a step" });
     expect(everythingWritten(store.dir)).not.toContain(API_KEY);
+  });
+
+  it("under a W&B sweep agent, joins the agent's run (WANDB_RUN_ID) and records its sweep", async (ctx) => {
+    const fake = await startFakeWandbServer({ apiKey: API_KEY });
+    ctx.onTestFinished(() => fake.close());
+    const saved = { run: process.env.WANDB_RUN_ID, sweep: process.env.WANDB_SWEEP_ID };
+    process.env.WANDB_RUN_ID = "agentrun";
+    process.env.WANDB_SWEEP_ID = "sweep123";
+    ctx.onTestFinished(async () => {
+      for (const [name, value] of [
+        ["WANDB_RUN_ID", saved.run],
+        ["WANDB_SWEEP_ID", saved.sweep],
+      ] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    });
+    const logger = new WandBLogger({
+      mode: "offline",
+      root: tempRoot(),
+      project: "sweepy",
+      apiKey: API_KEY,
+    });
+    logger.initialize();
+    logger.log({ loss: 0.5 }, { step: 0 });
+    await logger.finish();
+    const synced = await syncRun(logger.runDir, {
+      apiKey: API_KEY,
+      baseUrl: fake.url,
+      exitCode: 0,
+    });
+    expect(synced._unsafeUnwrap().runId).toBe("agentrun");
+    expect(fake.run("agentrun")).toMatchObject({ sweep: "sweep123", project: "sweepy" });
   });
 });

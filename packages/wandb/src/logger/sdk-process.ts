@@ -1,6 +1,5 @@
 import { type ChildProcess, fork } from "node:child_process";
-import { createRequire } from "node:module";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { redactString } from "../store/redact.ts";
 import type { ChildMessage, ParentMessage, SdkInitOptions } from "./sdk-protocol.ts";
 
@@ -22,7 +21,7 @@ export type SdkInitOutcome =
   | { readonly ok: true; readonly entity: string; readonly project: string }
   | { readonly ok: false; readonly reason: string };
 
-const WORKER = fileURLToPath(new URL("./sdk-worker.ts", import.meta.url));
+const WORKER = fileURLToPath(new URL("./sdk-worker.mjs", import.meta.url));
 
 /**
  * `@wandb/sdk` in a child process with hard timeouts: {@link init} and {@link finish} resolve
@@ -63,7 +62,7 @@ export class SdkProcess {
     delete env.WANDB_WORKER; // crashes the SDK (FACTS.md)
     const child = fork(WORKER, [], {
       env,
-      execArgv: [...workerExecArgv()],
+      execArgv: [],
       stdio: [
         "ignore",
         options.onOutput ? "pipe" : "ignore",
@@ -172,11 +171,4 @@ export class SdkProcess {
     const text = "message" in message ? message.message : phase;
     return redactString(`W&B ${phase} failed: ${text}`, { secrets: [this.#options.apiKey] });
   }
-}
-
-/** Under tsx (tests, `tipi run`), the `.ts` worker needs the tsx loader in the child too. */
-function workerExecArgv(): string[] {
-  if (!WORKER.endsWith(".ts")) return [];
-  const tsxLoader = createRequire(import.meta.url).resolve("tsx");
-  return ["--import", pathToFileURL(tsxLoader).href];
 }

@@ -1,4 +1,4 @@
-/** IPC messages between {@link SdkProcess} (parent) and `sdk-worker.ts` (the child). */
+/** IPC messages between {@link SdkProcess} (parent) and `sdk-worker.mjs` (the child). */
 
 export interface SdkInitOptions {
   readonly id: string;

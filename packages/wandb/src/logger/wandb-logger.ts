@@ -189,7 +189,9 @@ export class WandBLogger implements Permanence {
     if (existing !== undefined) return existing;
     return writeSyncState(store.dir, {
       version: 1,
-      runId: newWandbRunId(),
+      // Under a W&B sweep agent, join the run the agent created.
+      runId: process.env.WANDB_RUN_ID ?? newWandbRunId(),
+      sweep: process.env.WANDB_SWEEP_ID,
       project: this.options.project ?? process.env.WANDB_PROJECT ?? store.pipeline,
       entity: this.options.entity ?? process.env.WANDB_ENTITY,
       displayName: this.options.name ?? store.runId,
@@ -208,7 +210,7 @@ export class WandBLogger implements Permanence {
       return;
     }
     // The SDK always streams from offset 0, so it may only write a run W&B has nothing of.
-    if (store.historyLength > 0 || state.history.length > 0 || state.upserted) {
+    if (store.historyLength > 0 || state.history.length > 0) {
       this.#warn("resumed run: W&B is updated by the final sync, not live");
       return;
     }
@@ -240,7 +242,6 @@ export class WandBLogger implements Permanence {
           ...current,
           entity: outcome.entity,
           project: outcome.project,
-          upserted: true,
         });
         const queued = this.#queue;
         this.#queue = [];
@@ -270,11 +271,10 @@ export class WandBLogger implements Permanence {
     if (report.type === "history") {
       writeSyncState(dir, {
         ...state,
-        upserted: true,
         history: addRange(state.history, report.from, report.to),
       });
     } else {
-      writeSyncState(dir, { ...state, upserted: true, complete: { exitcode: report.exitCode } });
+      writeSyncState(dir, { ...state, complete: { exitcode: report.exitCode } });
     }
   }
 

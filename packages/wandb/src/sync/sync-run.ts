@@ -110,7 +110,8 @@ async function runSync(runDir: string, options: SyncOptions, apiKey: string): Pr
     readSyncState(runDir) ??
     writeSyncState(runDir, {
       version: 1,
-      runId: newWandbRunId(),
+      runId: process.env.WANDB_RUN_ID ?? newWandbRunId(),
+      sweep: process.env.WANDB_SWEEP_ID,
       project: options.project ?? process.env.WANDB_PROJECT ?? meta.pipeline,
       entity: options.entity,
       displayName: options.displayName ?? meta.runId,
@@ -157,6 +158,7 @@ async function runSync(runDir: string, options: SyncOptions, apiKey: string): Pr
         displayName: state.displayName,
         config: readJson(join(runDir, RUN_FILES.config)) ?? {},
         tags: state.tags,
+        sweep: state.sweep,
       });
       save({ upserted: true });
     }

@@ -19,8 +19,10 @@ export interface WandbSyncState {
   readonly entity?: string;
   readonly displayName?: string;
   readonly tags?: readonly string[];
+  /** The W&B sweep this run belongs to (`WANDB_SWEEP_ID` under a sweep agent). */
+  readonly sweep?: string;
   readonly mode: "online" | "offline";
-  /** True once an UpsertBucket for this run got an answer. */
+  /** True once the sync's UpsertBucket (config, tags, display name, sweep) was accepted. */
   readonly upserted: boolean;
   /** History rows (by `_index`, which is also the file_stream offset) W&B acknowledged. */
   readonly history: readonly IndexRange[];

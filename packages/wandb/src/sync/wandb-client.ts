@@ -14,6 +14,7 @@ export interface UpsertRunInput {
   readonly displayName?: string;
   readonly config: unknown;
   readonly tags?: readonly string[];
+  readonly sweep?: string;
 }
 
 export interface FileStreamBody {
@@ -23,8 +24,8 @@ export interface FileStreamBody {
 }
 
 const VIEWER = "query Viewer { viewer { id entity } }";
-const UPSERT_BUCKET = `mutation UpsertBucket($name: String, $project: String, $entity: String, $displayName: String, $config: JSONString, $tags: [String!]) {
-  upsertBucket(input: { name: $name, modelName: $project, entityName: $entity, displayName: $displayName, config: $config, tags: $tags }) {
+const UPSERT_BUCKET = `mutation UpsertBucket($name: String, $project: String, $entity: String, $displayName: String, $config: JSONString, $tags: [String!], $sweep: String) {
+  upsertBucket(input: { name: $name, modelName: $project, entityName: $entity, displayName: $displayName, config: $config, tags: $tags, sweep: $sweep }) {
     bucket { id name displayName }
     inserted
   }
@@ -59,6 +60,7 @@ export class WandbClient {
       displayName: input.displayName,
       config: JSON.stringify(input.config ?? {}),
       tags: input.tags,
+      sweep: input.sweep,
     });
   }
 

@@ -16,6 +16,7 @@ export interface FakeWandbRun {
   displayName?: string;
   config?: unknown;
   tags?: readonly string[];
+  sweep?: string;
   /** History rows accepted (HTTP 200), by file_stream offset. */
   readonly history: Map<number, Record<string, unknown>>;
   /** Every offset accepted, in arrival order, duplicates included: for exactly-once checks. */
@@ -159,6 +160,7 @@ export async function startFakeWandbServer(
     if (typeof variables.displayName === "string") run.displayName = variables.displayName;
     if (typeof variables.config === "string") run.config = parseJson(variables.config);
     if (Array.isArray(variables.tags)) run.tags = variables.tags.map(String);
+    if (typeof variables.sweep === "string") run.sweep = variables.sweep;
     return {
       data: {
         upsertBucket: {
