@@ -7,6 +7,11 @@
  * dense10) trains at ~1.5k samples/s on wasm with tipi's kernels (FACTS.md; batch 64,
  * one thread). Every figure is reported as images/s and as a multiple of that rate, and
  * the two PNG decoders as a ratio measured in the same run.
+ *
+ * The machine is shared with other jobs, so wall-clock times mostly measure how long we
+ * waited for a core. Times here are this process's CPU time (all its threads, so sharp's
+ * and libuv's work counts), which is what the input pipeline takes away from training;
+ * tasks run interleaved in `--rounds` rounds and each keeps its fastest run.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -28,8 +33,14 @@ import {
 } from "../packages/tfjs/src/data/index.ts";
 
 const TRAINING_RATE = 1_500; // samples/s, small CNN on wasm (FACTS.md)
-const { values } = parseArgs({ options: { images: { type: "string", default: "2000" } } });
+const { values } = parseArgs({
+  options: {
+    images: { type: "string", default: "2000" },
+    rounds: { type: "string", default: "3" },
+  },
+});
 const folderImages = Number(values.images);
+const rounds = Number(values.rounds);
 
 const train = await loadFashionMnist("train");
 const root = await mkdtemp(join(tmpdir(), "tipi-data-bench-"));
@@ -44,7 +55,11 @@ async function epoch(ds: ImageDataset, augment?: Augmentation[]): Promise<void> 
   }
 }
 
-const bench = new Bench({ iterations: 5, time: 0, warmupIterations: 1 });
+const cpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+const bench = new Bench({ iterations: 3, time: 0, warmupIterations: 1, now: cpuMs });
 const items = new Map<string, number>();
 const add = (name: string, count: number, fn: () => Promise<unknown>) => {
   items.set(name, count);
@@ -67,18 +82,24 @@ add(`image folder, ${folderImages} PNG 28×28, sharp`, folderImages, () =>
 add(`image folder, ${folderImages} JPEG 28×28, sharp`, folderImages, () =>
   loadImageFolder(jpegDir, { channels: 1 }),
 );
-await bench.run();
+const bestMs = new Map<string, number>();
+for (let round = 0; round < rounds; round++) {
+  await bench.run();
+  for (const task of bench.tasks) {
+    const result = task.result;
+    const ms = "latency" in result ? result.latency.min : Number.NaN;
+    bestMs.set(task.name, Math.min(bestMs.get(task.name) ?? Number.POSITIVE_INFINITY, ms));
+  }
+}
 
 const rates = new Map<string, number>();
-const rows = bench.tasks.map((task) => {
-  const result = task.result;
-  const meanMs = "latency" in result ? result.latency.mean : Number.NaN;
-  const rate = (items.get(task.name)! / meanMs) * 1000;
-  rates.set(task.name, rate);
+const rows = [...bestMs.entries()].map(([name, ms]) => {
+  const rate = (items.get(name)! / ms) * 1000;
+  rates.set(name, rate);
   return {
-    task: task.name,
-    "mean ms": meanMs.toFixed(1),
-    "images/s": Math.round(rate),
+    task: name,
+    "best CPU ms": ms.toFixed(1),
+    "images/CPU-s": Math.round(rate),
     "× training (1.5k/s)": (rate / TRAINING_RATE).toFixed(1),
   };
 });
