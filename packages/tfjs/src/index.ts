@@ -24,18 +24,40 @@ export {
   type Evaluation,
   evaluateModel,
 } from "./evaluate/evaluate.ts";
+export {
+  type EvaluateStageOptions,
+  evaluateStage,
+  evaluateWithPermanences,
+} from "./evaluate/evaluate-stage.ts";
+export { EvaluationProcess, evaluationProcessParams } from "./evaluate/evaluation-process.ts";
 export { CPU_FALLBACK_KERNELS } from "./kernels/cpu-fallback.ts";
 export {
   registerWasmTrainingKernels,
   unregisterWasmTrainingKernels,
 } from "./kernels/register-wasm-training-kernels.ts";
+export { Data, type DataOptions, dataParams } from "./permanences/data.ts";
 export {
   Device,
   type DeviceOptions,
   deviceParams,
   type MemoryCheck,
 } from "./permanences/device.ts";
+export {
+  Hyperparameters,
+  type HyperparameterValues,
+  hyperparametersParams,
+} from "./permanences/hyperparameters.ts";
+export { Network, type NetworkOptions, networkParams } from "./permanences/network.ts";
+export { registerTfjs } from "./registry.ts";
 export { deriveSeed, Rng, type RngState } from "./rng.ts";
+export {
+  ARCHITECTURES,
+  type ModelBuilder,
+  type ModelSpec,
+  mlp,
+  seededInitializers,
+  smallCnn,
+} from "./train/architectures.ts";
 export type { Batch as TrainingBatch, LabelledArrays } from "./train/batch.ts";
 export {
   type EarlyStoppingOptions,
@@ -46,9 +68,17 @@ export { clipByGlobalNorm } from "./train/gradients.ts";
 export { countCorrect, crossEntropy, type OutputKind, outputKindOf } from "./train/losses.ts";
 export { type LrSchedule, learningRateAt, type SchedulePosition } from "./train/lr-schedule.ts";
 export {
+  type TrainContext,
+  type TrainJoinOptions,
+  trainJoin,
+  trainWithPermanences,
+} from "./train/train-join.ts";
+export {
   type CheckpointOptions,
   type EpochRecord,
   type TrainOptions,
   type TrainResult,
   train,
 } from "./train/train-loop.ts";
+export { trainResultSchema } from "./train/train-result-schema.ts";
+export { TrainingProcess, trainingProcessParams } from "./train/training-process.ts";

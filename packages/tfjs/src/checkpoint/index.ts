@@ -13,3 +13,4 @@ export {
   restoreOptimizer,
   restoreWeights,
 } from "./model-state.ts";
+export { loadModel, saveModel } from "./saved-model.ts";

@@ -101,7 +101,8 @@ interface LoopState {
   readonly batch: number;
   /** Whether `epoch`'s validation and bookkeeping are done. */
   readonly epochDone: boolean;
-  readonly finished: boolean;
+  /** Early stopping ended the run (more epochs on resume do not restart it). */
+  readonly stoppedEarly: boolean;
   /** The shuffling RNG as it stood at the start of `epoch`. */
   readonly epochRng: RngState;
   readonly sums: { readonly loss: number; readonly correct: number; readonly seen: number };
@@ -155,7 +156,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     epoch: 0,
     batch: 0,
     epochDone: false,
-    finished: false,
+    stoppedEarly: false,
     epochRng: Rng.fromSeed(seed).state(),
     sums: { loss: 0, correct: 0, seen: 0 },
     history: [],
@@ -206,12 +207,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let trainedSamples = 0;
   let trainingMs = 0;
   let currentLr = Number.NaN;
-  let stoppedEarly =
-    state.finished && state.early.wait >= (options.earlyStopping?.patience ?? Infinity);
 
   // Replays the RNG from the checkpointed epoch start, so order and seeds match exactly.
   const rng = Rng.fromState(state.epochRng);
-  for (let epoch = state.epoch; epoch < epochs && !state.finished; epoch++) {
+  for (let epoch = state.epoch; epoch < epochs && !state.stoppedEarly; epoch++) {
     const epochRng = rng.state();
     const order = rng.permutation(data.length);
     const augmentSeed = rng.nextUint32();
@@ -327,20 +326,18 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       values["val/accuracy"] = v.accuracy;
     }
     const record: EpochRecord = { epoch, step, values };
-    let finished = epoch + 1 >= epochs;
+    let stoppedEarly = false;
     let early = state.early;
     if (options.earlyStopping) {
       const verdict = updateEarlyStopping(options.earlyStopping, early, epoch, values);
       early = verdict.state;
       if (verdict.improved && options.earlyStopping.restoreBest)
         bestWeights = captureWeights(model, BEST);
-      if (verdict.stop) {
-        finished = true;
-        stoppedEarly = true;
-      }
+      stoppedEarly = verdict.stop;
     }
-    state = { ...state, epochDone: true, finished, early, history: [...state.history, record] };
-    if (finished && stoppedEarly && bestWeights) restoreWeights(model, bestWeights, BEST);
+    const finished = stoppedEarly || epoch + 1 >= epochs;
+    state = { ...state, epochDone: true, stoppedEarly, early, history: [...state.history, record] };
+    if (stoppedEarly && bestWeights) restoreWeights(model, bestWeights, BEST);
     await checkpoint();
     emit({ type: "metric", step, epoch, values });
     emit({
@@ -358,7 +355,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     epochs: state.history.length,
     steps: step,
     history: state.history,
-    stoppedEarly,
+    stoppedEarly: state.stoppedEarly,
     ...(options.earlyStopping ? { bestEpoch: state.early.bestEpoch } : {}),
     ...(resumedFromStep !== undefined ? { resumedFromStep } : {}),
     samplesPerSecond: trainingMs > 0 ? (trainedSamples / trainingMs) * 1000 : 0,

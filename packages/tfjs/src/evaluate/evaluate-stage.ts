@@ -1,0 +1,57 @@
+import { Data } from "../permanences/data.ts";
+import { Network } from "../permanences/network.ts";
+import type { TrainContext } from "../train/train-join.ts";
+import { type Evaluation, evaluateModel } from "./evaluate.ts";
+
+/** Which permanences the evaluation reads, and on which split. */
+export interface EvaluateStageOptions {
+  readonly network?: string;
+  readonly data?: string;
+  /** Default `test` (falls back to `val` when the source has no test set). */
+  readonly split?: "test" | "val" | "train";
+  readonly batchSize?: number;
+}
+
+/**
+ * Evaluates the `network` permanence on a split of the `data` permanence and emits
+ * `test/accuracy` and `test/loss` as a metric event.
+ */
+export function evaluateWithPermanences(
+  ctx: Pick<TrainContext, "get" | "emit" | "signal">,
+  options: EvaluateStageOptions = {},
+): Evaluation {
+  const networkName = options.network ?? "network";
+  const dataName = options.data ?? "data";
+  const network = ctx.get(networkName);
+  const data = ctx.get(dataName);
+  if (!(network instanceof Network))
+    throw new Error(`evaluation needs a Network permanence named "${networkName}"`);
+  if (!(data instanceof Data))
+    throw new Error(`evaluation needs a Data permanence named "${dataName}"`);
+  const split = options.split ?? "test";
+  const dataset = split === "test" ? (data.test ?? data.val) : data[split];
+  const result = evaluateModel(network.model, dataset, {
+    signal: ctx.signal,
+    ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+  });
+  ctx.emit({
+    type: "metric",
+    values: { [`${split}/accuracy`]: result.accuracy, [`${split}/loss`]: result.loss },
+  });
+  return result;
+}
+
+/**
+ * A DSL step adding `evaluation` to the state.
+ * @example
+ * pipeline.stage("evaluate", evaluateStage())
+ */
+export function evaluateStage(options: EvaluateStageOptions = {}) {
+  return <TState extends object>(
+    state: TState,
+    ctx: Pick<TrainContext, "get" | "emit" | "signal">,
+  ): TState & { evaluation: Evaluation } => ({
+    ...state,
+    evaluation: evaluateWithPermanences(ctx, options),
+  });
+}

@@ -1,0 +1,160 @@
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { LayersModel } from "@tensorflow/tfjs-layers";
+import type { LifecycleContext, Permanence, PermanenceDeps } from "@tipi/core";
+import { z } from "zod";
+import { writeFileAtomic } from "../checkpoint/atomic-write.ts";
+import { decodeCheckpoint, encodeCheckpoint } from "../checkpoint/checkpoint-file.ts";
+import { CheckpointStore } from "../checkpoint/checkpoint-store.ts";
+import { captureWeights, restoreWeights } from "../checkpoint/model-state.ts";
+import { loadModel, saveModel } from "../checkpoint/saved-model.ts";
+import { ARCHITECTURES, type ModelBuilder } from "../train/architectures.ts";
+import type { Data } from "./data.ts";
+import type { Hyperparameters } from "./hyperparameters.ts";
+
+/** Config schema of {@link Network}: exactly one of `architecture`, `module`, `load`. */
+export const networkParams = z
+  .object({
+    /** A built-in architecture: `small-cnn` or `mlp`. */
+    architecture: z.string().optional(),
+    /** A module (path) whose default export is a {@link ModelBuilder}. */
+    module: z.string().optional(),
+    /** A folder with a saved tfjs-layers model (`model.json` + weights). */
+    load: z.string().optional(),
+    /** Per-sample input shape; default: the data permanence's `[h, w, c]`. */
+    inputShape: z.array(z.number().int().positive()).optional(),
+    /** Default: the data permanence's class count. */
+    numClasses: z.number().int().positive().optional(),
+    /** Names of the permanences the shape and seed come from. */
+    data: z.string().default("data"),
+    hyperparameters: z.string().default("hyperparameters"),
+  })
+  .refine((p) => [p.architecture, p.module, p.load].filter((v) => v !== undefined).length <= 1, {
+    message: "set only one of architecture, module, load",
+  });
+
+export type NetworkOptions = z.input<typeof networkParams> & {
+  /** Builds the model (DSL pipelines); takes precedence over the config keys. */
+  readonly build?: ModelBuilder;
+  /** Default 42, or the hyperparameters permanence's `seed`. */
+  readonly seed?: number;
+};
+
+const WEIGHTS_FILE = join("model", "weights.ckpt");
+
+/**
+ * The model of a run, built on first use (after every permanence has initialised, so the
+ * backend is chosen and the data's shape known) from a builder, a built-in architecture, a
+ * module or a saved model. `checkpoint()` saves its weights atomically into the run directory;
+ * `restore()` (on `--resume`) loads the newest training checkpoint's weights and asks the
+ * train join to continue from it.
+ *
+ * @example
+ * .provide({ network: () => new Network({ build: ({ inputShape, numClasses, seed }) => myCnn() }) })
+ */
+export class Network implements Permanence {
+  static readonly params = networkParams;
+  readonly options: NetworkOptions;
+  readonly #deps: PermanenceDeps | undefined;
+  #model: LayersModel | undefined;
+  #builder: ModelBuilder | undefined;
+  #resume = false;
+
+  constructor(options: NetworkOptions, deps?: PermanenceDeps) {
+    networkParams.parse(options);
+    this.options = options;
+    this.#deps = deps;
+  }
+
+  /** Builds or loads the model; called by `model`'s first use, or explicitly. */
+  async initialize(): Promise<void> {
+    const o = this.options;
+    if (this.#model) return;
+    if (o.load) {
+      this.#model = await loadModel(resolve(o.load));
+      return;
+    }
+    if (o.module) {
+      const mod = (await import(pathToFileURL(resolve(o.module)).href)) as { default?: unknown };
+      if (typeof mod.default !== "function") {
+        throw new Error(`${o.module} must export a model builder function as default`);
+      }
+      this.#builder = mod.default as ModelBuilder;
+    }
+  }
+
+  #dep<T>(name: string): T | undefined {
+    try {
+      return this.#deps?.get(name) as T | undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The model; built on first access. */
+  get model(): LayersModel {
+    if (this.#model) return this.#model;
+    const o = this.options;
+    const builder =
+      o.build ??
+      this.#builder ??
+      (o.architecture !== undefined ? ARCHITECTURES[o.architecture] : undefined);
+    if (!builder) {
+      throw new Error(
+        o.architecture !== undefined
+          ? `unknown architecture "${o.architecture}" (built in: ${Object.keys(ARCHITECTURES).join(", ")})`
+          : "Network needs `build`, `architecture`, `module` or `load`",
+      );
+    }
+    const dataName = o.data ?? "data";
+    const data = this.#dep<Data>(dataName);
+    const hp = this.#dep<Hyperparameters>(o.hyperparameters ?? "hyperparameters");
+    const inputShape = o.inputShape ?? (data ? [...data.train.shape] : undefined);
+    const numClasses = o.numClasses ?? data?.train.numClasses;
+    if (!inputShape || numClasses === undefined) {
+      throw new Error(
+        `Network needs inputShape and numClasses, or a "${dataName}" Data permanence`,
+      );
+    }
+    this.#model = builder({ inputShape, numClasses, seed: o.seed ?? hp?.values.seed ?? 42 });
+    return this.#model;
+  }
+
+  /** True after `restore()`: the train join then continues from the newest checkpoint. */
+  get resumeRequested(): boolean {
+    return this.#resume;
+  }
+
+  /** Saves the model (topology + weights) in the tfjs-layers format into `dir`. */
+  save(dir: string): Promise<void> {
+    return saveModel(this.model, dir);
+  }
+
+  checkpoint(ctx: LifecycleContext): void {
+    if (!ctx.runDir || !this.#model) return;
+    const tensors = captureWeights(this.#model);
+    mkdirSync(dirname(join(ctx.runDir, WEIGHTS_FILE)), { recursive: true });
+    writeFileAtomic(
+      join(ctx.runDir, WEIGHTS_FILE),
+      encodeCheckpoint({ step: 0, tensors, state: null }),
+    );
+  }
+
+  restore(ctx: LifecycleContext): void {
+    this.#resume = true;
+    if (!ctx.runDir) return;
+    const latest = new CheckpointStore(join(ctx.runDir, "checkpoints")).latest();
+    if (latest) {
+      restoreWeights(this.model, latest.tensors);
+      return;
+    }
+    const file = join(ctx.runDir, WEIGHTS_FILE);
+    if (existsSync(file)) restoreWeights(this.model, decodeCheckpoint(readFileSync(file)).tensors);
+  }
+
+  cleanup(): void {
+    this.#model?.dispose();
+    this.#model = undefined;
+  }
+}

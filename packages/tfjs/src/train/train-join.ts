@@ -1,0 +1,104 @@
+import { join } from "node:path";
+import type { StepContext } from "@tipi/core";
+import { Data } from "../permanences/data.ts";
+import { Hyperparameters } from "../permanences/hyperparameters.ts";
+import { Network } from "../permanences/network.ts";
+import { type TrainResult, train } from "./train-loop.ts";
+
+/** The part of a step context the train join uses; any pipeline's `ctx` fits. */
+export type TrainContext = Pick<StepContext, "signal" | "emit" | "step" | "runDir"> & {
+  get(name: string): unknown;
+};
+
+/** Which permanences (by provided name) the join reads, and what it saves. */
+export interface TrainJoinOptions {
+  /** Default `network`. */
+  readonly network?: string;
+  /** Default `data`. */
+  readonly data?: string;
+  /** Default `hyperparameters`. */
+  readonly hyperparameters?: string;
+  /** Save the trained model to `<runDir>/model` (tfjs-layers format). Default true. */
+  readonly saveModel?: boolean;
+}
+
+function permanence<T>(
+  ctx: TrainContext,
+  name: string,
+  cls: abstract new (...args: never[]) => T,
+): T {
+  let value: unknown;
+  try {
+    value = ctx.get(name);
+  } catch (cause) {
+    throw new Error(`the train join needs a ${cls.name} permanence named "${name}"`, { cause });
+  }
+  if (!(value instanceof cls)) {
+    throw new Error(`the train join needs a ${cls.name} permanence named "${name}"`);
+  }
+  return value;
+}
+
+/**
+ * Trains the `network` permanence on the `data` permanence with the `hyperparameters`
+ * permanence, through {@link train}: checkpoints into `<runDir>/checkpoints` (resumed from
+ * when the run was started with `--resume`), progress and metric events on `ctx.emit`,
+ * stopping at a batch boundary when `ctx.signal` aborts.
+ */
+export async function trainWithPermanences(
+  ctx: TrainContext,
+  options: TrainJoinOptions = {},
+): Promise<TrainResult> {
+  const network = permanence(ctx, options.network ?? "network", Network);
+  const data = permanence(ctx, options.data ?? "data", Data);
+  const hp = permanence(ctx, options.hyperparameters ?? "hyperparameters", Hyperparameters);
+  const v = hp.values;
+  const augment = data.augment;
+  const earlyStopping = hp.earlyStopping;
+  const result = await train({
+    model: network.model,
+    optimizer: hp.createOptimizer(),
+    train: data.train,
+    validation: data.val,
+    epochs: v.epochs,
+    batchSize: v.batchSize,
+    learningRate: v.learningRate,
+    lrSchedule: hp.lrSchedule,
+    seed: v.seed,
+    ...(v.clipNorm !== undefined ? { clipNorm: v.clipNorm } : {}),
+    ...(earlyStopping ? { earlyStopping } : {}),
+    ...(augment ? { augment } : {}),
+    ...(ctx.runDir
+      ? {
+          checkpoint: {
+            dir: join(ctx.runDir, "checkpoints"),
+            keep: v.keepCheckpoints,
+            ...(v.checkpointEvery > 0 ? { everySteps: v.checkpointEvery } : {}),
+          },
+        }
+      : {}),
+    resume: network.resumeRequested,
+    signal: ctx.signal,
+    emit: (e) => ctx.emit(e),
+    progressId: ctx.step,
+  });
+  if (ctx.runDir && options.saveModel !== false) await network.save(join(ctx.runDir, "model"));
+  return result;
+}
+
+/**
+ * The default `train` join: `provideJoin("train", trainJoin())`. Adds `training` (the
+ * {@link TrainResult}) to the state.
+ *
+ * @example
+ * const pipeline = base.provideJoin("train", trainJoin());
+ */
+export function trainJoin(options: TrainJoinOptions = {}) {
+  return async <TState extends object>(
+    state: TState,
+    ctx: TrainContext,
+  ): Promise<TState & { training: TrainResult }> => ({
+    ...state,
+    training: await trainWithPermanences(ctx, options),
+  });
+}
