@@ -56,16 +56,13 @@ export class Hyperparameters implements Permanence {
   /** The learning-rate schedule the values describe. */
   get lrSchedule(): LrSchedule {
     const v = this.values;
-    switch (v.lrSchedule) {
-      case "constant":
-        return { kind: "constant" };
-      case "step":
-        return { kind: "step", everyEpochs: v.lrStepEpochs, gamma: v.lrGamma };
-      case "exponential":
-        return { kind: "exponential", gamma: v.lrGamma };
-      case "cosine":
-        return { kind: "cosine", minLr: v.minLearningRate, warmupEpochs: v.warmupEpochs };
-    }
+    const schedules: Record<HyperparameterValues["lrSchedule"], LrSchedule> = {
+      constant: { kind: "constant" },
+      step: { kind: "step", everyEpochs: v.lrStepEpochs, gamma: v.lrGamma },
+      exponential: { kind: "exponential", gamma: v.lrGamma },
+      cosine: { kind: "cosine", minLr: v.minLearningRate, warmupEpochs: v.warmupEpochs },
+    };
+    return schedules[v.lrSchedule];
   }
 
   /** Early stopping settings, when `earlyStoppingPatience` is set. */
