@@ -3,7 +3,9 @@
  *
  * Each block becomes a virtual module inside `packages/tipi/.docs-check/`, so `tipi`,
  * `@tipi/*` and the root's dev dependencies resolve the way they do for a user of the
- * workspace. Nothing is written to disk. A block opts out with ```ts no-check.
+ * workspace. Nothing is written to disk. A block opts out with ```ts no-check. A block that
+ * quotes a file (```ts file=examples/x/y.ts) is checked beside that file, so its relative
+ * imports resolve; tests/docs.test.ts also checks that the quote matches the file.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -19,6 +21,8 @@ export interface CodeBlock {
   readonly line: number;
   readonly lang: string;
   readonly flags: readonly string[];
+  /** `key=value` flags of the fence, e.g. `file`, `from`, `to`. */
+  readonly attrs: Readonly<Record<string, string>>;
   readonly code: string;
 }
 
@@ -48,11 +52,18 @@ export function extractBlocks(markdown: string, file: string): CodeBlock[] {
       return;
     }
     if (text.trim().startsWith(open.fence) && text.trim().replace(/[`~]/g, "") === "") {
+      const attrs = Object.fromEntries(
+        open.flags.flatMap((f) => {
+          const eq = f.indexOf("=");
+          return eq > 0 ? [[f.slice(0, eq), f.slice(eq + 1)]] : [];
+        }),
+      );
       blocks.push({
         file,
         line: open.line,
         lang: open.lang,
         flags: open.flags,
+        attrs,
         code: open.body.join("\n"),
       });
       open = null;
@@ -110,7 +121,9 @@ export function checkBlocks(blocks: readonly CodeBlock[], root = repoRoot): Bloc
   const virtual = new Map<string, CodeBlock>();
   blocks.forEach((block, i) => {
     const safe = block.file.replace(/[^A-Za-z0-9]+/g, "_");
-    virtual.set(join(virtualDir, `${safe}_L${block.line}_${i}.ts`), block);
+    const quoted = block.attrs.file;
+    const dir = quoted === undefined ? virtualDir : dirname(join(root, quoted));
+    virtual.set(join(dir, `.docs-block_${safe}_L${block.line}_${i}.ts`), block);
   });
 
   const host = ts.createCompilerHost(options, true);

@@ -101,3 +101,40 @@ describe("docs links", () => {
     expect(broken).toEqual([]);
   });
 });
+
+describe("docs quotes and diffs of real files", () => {
+  const blocks = readBlocks(docFiles());
+  const read = (path: string) => readFileSync(join(repoRoot, path), "utf8");
+  const linesOf = (path: string) =>
+    new Set(
+      read(path)
+        .split("\n")
+        .map((l) => l.trimEnd()),
+    );
+
+  it("a block with `file=` is an exact excerpt of that file", () => {
+    const wrong = blocks
+      .filter((b) => b.attrs.file !== undefined && b.lang !== "diff")
+      .filter((b) => !read(b.attrs.file!).includes(b.code.trim()))
+      .map((b) => `${b.file}:${b.line}: does not match ${b.attrs.file}`);
+    expect(wrong).toEqual([]);
+  });
+
+  it("a ```diff block with `from=`/`to=` matches the two files line for line", () => {
+    const wrong: string[] = [];
+    for (const b of blocks.filter((b) => b.lang === "diff" && b.attrs.from && b.attrs.to)) {
+      const from = linesOf(b.attrs.from!);
+      const to = linesOf(b.attrs.to!);
+      b.code.split("\n").forEach((line, i) => {
+        const text = line.slice(1).trimEnd();
+        const where = `${b.file}:${b.line + 1 + i}`;
+        if (line.startsWith("@@") || line.trim() === "") return;
+        if (line.startsWith("+") && !to.has(text)) wrong.push(`${where}: not in ${b.attrs.to}`);
+        if (line.startsWith("-") && !from.has(text)) wrong.push(`${where}: not in ${b.attrs.from}`);
+        if (line.startsWith(" ") && !(from.has(text) && to.has(text)))
+          wrong.push(`${where}: context line not in both files`);
+      });
+    }
+    expect(wrong).toEqual([]);
+  });
+});

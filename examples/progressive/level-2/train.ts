@@ -25,12 +25,18 @@ const optimizer = createOptimizer(settings);
 
 let step = 0;
 for (const epoch of progressBar(settings.epochs, { label: "Epoch" })) {
+  let total = 0;
+  let count = 0;
   for await (const batch of progressBar(epochBatches(data, settings, epoch), {
     label: "Batch",
     total: batchesPerEpoch(data, settings),
   })) {
-    logger.log({ loss: trainStep(model, optimizer, batch) }, ++step);
+    const loss = trainStep(model, optimizer, batch);
+    logger.log({ loss }, ++step);
+    total += loss;
+    count++;
   }
+  console.log(`epoch ${epoch + 1}/${settings.epochs} loss ${(total / count).toFixed(4)}`);
 }
 const accuracy = evaluate(model, data.test);
 logger.log({ test_accuracy: accuracy }, step);
