@@ -141,6 +141,14 @@ describe("validation errors name the file, key path and line", () => {
     );
     expect(error.message).toBe("bad.toml:3: parameters.lr.min: min 1 is not less than max 0.5");
   });
+
+  it("tells TOML floats from integers (min = 1.0 picks uniform)", () => {
+    const floats = parseSweepConfigText(
+      'method = "random"\n[parameters]\na = { min = 1, max = 10 }\nb = { min = 1.0, max = 10.0 }\n[parameters.c]\nmin = 0\nmax = 5.0\n',
+      "f.toml",
+    );
+    expect(dist(floats)).toEqual({ a: "int_uniform", b: "uniform", c: "uniform" });
+  });
 });
 
 describe.runIf(existsSync(CORPUS))("the W&B corpus", () => {
@@ -205,6 +213,17 @@ describe.runIf(existsSync(CORPUS))("the W&B corpus", () => {
       ["model.num_groups"],
       ["normalization"],
     ]);
+  });
+});
+
+describe("unreadable files", () => {
+  it("names the file and the reason", async () => {
+    await expect(loadSweepConfig(join(FIXTURES, "missing.yaml"))).rejects.toThrow(
+      /missing\.yaml: cannot read sweep file \(ENOENT\)/,
+    );
+    expect(() =>
+      parseSweepConfigText("method: grid\nparameters: [unclosed\n", "broken.yaml"),
+    ).toThrow(/broken\.yaml:\d+: invalid YAML/);
   });
 });
 
