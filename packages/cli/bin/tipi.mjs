@@ -14,6 +14,14 @@ if (process.env.npm_lifecycle_event === "tipi" && process.env.INIT_CWD) {
   delete process.env.npm_lifecycle_event;
 }
 
+// `tipi … | head` closes the pipe early: that is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 const packageDir = fileURLToPath(new URL("..", import.meta.url));
 const bundle = join(packageDir, "dist", "main.mjs");
 

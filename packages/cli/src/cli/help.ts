@@ -106,5 +106,44 @@ export function cliReferenceMarkdown(): string {
     }
     out.push("", "Examples:", "", "```sh", ...command.examples, "```", "");
   }
+  out.push(...RUNNING_NOTES);
   return out.join("\n");
 }
+
+const RUNNING_NOTES = [
+  "## What a run leaves behind",
+  "",
+  "`tipi run` writes `<runs>/<pipeline>/<run-id>/` (or exactly `--run-dir`):",
+  "",
+  "| File | |",
+  "| --- | --- |",
+  "| `config.json` | the resolved config (after `-c` files and overrides), secrets redacted |",
+  "| `meta.json` | tipi, node and tfjs versions, seed, requested backend, git commit (`-dirty` when changed), command line, host |",
+  "| `status.json` | `running`, `finished`, `failed` or `interrupted` |",
+  "| `events.jsonl` | every event of the run (progress thinned to one a second per bar) |",
+  "| `history.jsonl` | one row per `metric` event |",
+  "| `summary.json` | the last value of every metric, plus explicit summary values |",
+  "| `checkpoints/` | what the permanences checkpoint; `--resume` restores it |",
+  "",
+  "## Terminal output",
+  "",
+  "In a terminal, a task list of the pipeline's steps (spinner, ✔/✖, duration) with the open",
+  "progress bars of the running step nested under it (Epoch → Batch, with throughput and ETA),",
+  "an Overall bar over the steps and a Cleanup bar over the permanences, redrawn at most ten",
+  "times a second however often the run reports progress. What a step prints with",
+  "`console.log` appears above the bars. Without a terminal, or with `CI=true`, plain lines: one",
+  "per step and one per 10% of a bar. `--json` prints the events as JSON lines on stdout",
+  "(anything else goes to stderr); `--no-progress` prints only what the steps print and the result.",
+  "",
+  "Ctrl-C aborts the running step, checkpoints and cleans up, and exits with 130; a second",
+  "Ctrl-C exits at once.",
+  "",
+  "## TypeScript",
+  "",
+  "Pipeline modules, `[pipeline] modules` and the `@tipi/*` packages are TypeScript, loaded through",
+  "esbuild-based module hooks with an on-disk cache (`TIPI_TS_LOADER=tsx` uses tsx instead). The",
+  "CLI itself runs from a bundle that `pnpm install` builds (`packages/cli/dist`, not in git);",
+  "when the sources are newer it runs from the sources. `node --import @tipi/cli/register file.ts`",
+  "runs any TypeScript file the same way.",
+  "",
+];
