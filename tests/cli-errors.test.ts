@@ -167,6 +167,12 @@ const CASES: readonly Case[] = [
     expect: [/processes\.hello\.loud: expected a boolean, got "maybe"/],
   },
   {
+    name: "a problem in a -c file is located in that file",
+    args: ["validate", BASIC, "-c", `${BAD}/overlay-bad.toml`],
+    code: 2,
+    expect: [`${BAD}/overlay-bad.toml:3:1: processes.hello.times: expected a number, got "x"`],
+  },
+  {
     name: "unknown option with a suggestion",
     args: ["run", BASIC, "--dry-rn"],
     code: 2,

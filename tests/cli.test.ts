@@ -101,6 +101,28 @@ describe("run", () => {
     expect(r.stderr).toContain("hello from a step");
   });
 
+  test("-c merges a TOML file over the pipeline's config", async () => {
+    const r = await tipi([
+      "run",
+      BASIC,
+      "-c",
+      "tests/fixtures/cli/overlay.toml",
+      "--runs",
+      join(scratch, "overlay"),
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("from the overlay");
+    const [id] = readdirSync(join(scratch, "overlay", "basic"));
+    const config = json(join(scratch, "overlay", "basic", id!, "config.json")) as {
+      processes: {
+        hello: { type: string; text: string };
+        train: { epochs: number; batches: number };
+      };
+    };
+    expect(config.processes.hello).toEqual({ type: "Echo", text: "from the overlay" });
+    expect(config.processes.train).toMatchObject({ epochs: 1, batches: 4 });
+  });
+
   test("--dry-run builds and prints the plan, creates no run", async () => {
     const dryRuns = join(scratch, "dry");
     const r = await tipi(["run", BASIC, "--runs", dryRuns, "--dry-run", "--set", "train.epochs=9"]);
