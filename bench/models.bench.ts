@@ -1,6 +1,7 @@
 /**
  * Training throughput (samples/s, batch 64, Adam) of the small CNN and the MLP from FACTS.md on:
- * wasm with tipi's kernels, stock wasm (the CNN fails there: no Conv2DBackpropFilter), and cpu.
+ * wasm with tipi's kernels, stock wasm (the CNN fails there: no Conv2DBackpropFilter), stock wasm
+ * plus only the composed Conv2DBackpropFilter (the least that trains a CNN), and cpu.
  * Everything runs in one process, one after the other, so the ratios are comparable even on a
  * shared machine; absolute figures are not.
  *
@@ -14,6 +15,7 @@ import {
   resolveBackend,
   unregisterWasmTrainingKernels,
 } from "../packages/tfjs/src/index.ts";
+import { conv2DBackpropFilterConfig } from "../packages/tfjs/src/kernels/conv2d-backprop-filter.ts";
 import { medianMs, printTable } from "./timing.ts";
 
 const BATCH = 64;
@@ -90,13 +92,18 @@ async function trainingRate(
 
 const withCpu = !process.argv.includes("--no-cpu");
 await resolveBackend({ backend: "wasm" });
-const rows: (string | number)[][] = [["model", "backend", "samples/s", "× stock wasm", "× cpu"]];
+const rows: (string | number)[][] = [
+  ["model", "backend", "samples/s", "× stock wasm", "× filter-grad only", "× cpu"],
+];
 for (const model of MODELS) {
   registerWasmTrainingKernels();
   await tf.setBackend("wasm");
   const tipi = await trainingRate(model, 15, 3);
   unregisterWasmTrainingKernels();
   const stock = await trainingRate(model, 15, 3);
+  tf.registerKernel(conv2DBackpropFilterConfig);
+  const filterOnly = await trainingRate(model, 15, 3);
+  tf.unregisterKernel(conv2DBackpropFilterConfig.kernelName, "wasm");
   registerWasmTrainingKernels();
   let cpu: number | string = "skipped";
   if (withCpu) {
@@ -105,8 +112,16 @@ for (const model of MODELS) {
   }
   const ratio = (a: number | string, b: number | string) =>
     typeof a === "number" && typeof b === "number" ? (a / b).toFixed(1) : "–";
-  rows.push([model.name, "wasm + tipi kernels", tipi, ratio(tipi, stock), ratio(tipi, cpu)]);
-  rows.push([model.name, "stock wasm", stock, "", ""]);
-  rows.push([model.name, "cpu", cpu, "", ""]);
+  rows.push([
+    model.name,
+    "wasm + tipi kernels",
+    tipi,
+    ratio(tipi, stock),
+    ratio(tipi, filterOnly),
+    ratio(tipi, cpu),
+  ]);
+  rows.push([model.name, "stock wasm", stock, "", "", ""]);
+  rows.push([model.name, "stock wasm + Conv2DBackpropFilter only", filterOnly, "", "", ""]);
+  rows.push([model.name, "cpu", cpu, "", "", ""]);
 }
 printTable(rows);
