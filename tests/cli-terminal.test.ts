@@ -110,42 +110,45 @@ describe("through a pipe", () => {
 });
 
 describe("Ctrl-C", () => {
-  test("a real SIGINT during a run exits 130 after cleanup ran", async () => {
-    const journal = join(scratch, "journal.txt");
-    const runs = join(scratch, "sigint-runs");
-    const child = spawn(
-      process.execPath,
-      [
-        BIN,
-        "run",
-        "tests/fixtures/cli/sigint.toml",
-        "--set",
-        `journal.file=${journal}`,
-        "--runs",
-        runs,
-      ],
-      { cwd: REPO, env: { ...process.env, CI: "" }, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let stdout = "";
-    let stderr = "";
-    const waiting = new Promise<void>((resolve) => {
-      child.stdout.on("data", (chunk: Buffer) => {
-        stdout += chunk.toString();
-        if (stdout.includes("waiting")) resolve();
+  test.each(["SIGINT", "SIGTERM"] as const)(
+    "a real %s during a run exits 130 after cleanup ran",
+    async (signal) => {
+      const journal = join(scratch, `journal-${signal}.txt`);
+      const runs = join(scratch, `${signal}-runs`);
+      const child = spawn(
+        process.execPath,
+        [
+          BIN,
+          "run",
+          "tests/fixtures/cli/sigint.toml",
+          "--set",
+          `journal.file=${journal}`,
+          "--runs",
+          runs,
+        ],
+        { cwd: REPO, env: { ...process.env, CI: "" }, stdio: ["ignore", "pipe", "pipe"] },
+      );
+      let stdout = "";
+      let stderr = "";
+      const waiting = new Promise<void>((resolve) => {
+        child.stdout.on("data", (chunk: Buffer) => {
+          stdout += chunk.toString();
+          if (stdout.includes("waiting")) resolve();
+        });
       });
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-    await waiting;
-    expect(readFileSync(journal, "utf8")).toBe("initialize\n");
-    child.kill("SIGINT");
-    expect(await exited).toBe(130);
-    expect(readFileSync(journal, "utf8")).toBe("initialize\ncleanup\n");
-    expect(stderr).toContain("interrupted; cleanup done");
-    const [runId] = readdirSync(join(runs, "sigint"));
-    const status = JSON.parse(readFileSync(join(runs, "sigint", runId!, "status.json"), "utf8"));
-    expect((status as { status: string }).status).toBe("interrupted");
-  });
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+      await waiting;
+      expect(readFileSync(journal, "utf8")).toBe("initialize\n");
+      child.kill(signal);
+      expect(await exited).toBe(130);
+      expect(readFileSync(journal, "utf8")).toBe("initialize\ncleanup\n");
+      expect(stderr).toContain("interrupted; cleanup done");
+      const [runId] = readdirSync(join(runs, "sigint"));
+      const status = JSON.parse(readFileSync(join(runs, "sigint", runId!, "status.json"), "utf8"));
+      expect((status as { status: string }).status).toBe("interrupted");
+    },
+  );
 });

@@ -40,7 +40,9 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
   const renderer = await chooseRenderer(args, stdout, graph.permanences.length);
 
   const controller = new AbortController();
+  // SIGTERM (a sweep stopping a trial, a job scheduler) is handled like Ctrl-C: cleanup runs.
   const uninstall = installSigintHandler(controller, {
+    signals: ["SIGINT", "SIGTERM"],
     onInterrupt: () =>
       process.stderr.write("\nstopping: checkpoint and cleanup run… (Ctrl-C again to force)\n"),
   });
