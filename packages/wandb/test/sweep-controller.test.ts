@@ -216,6 +216,21 @@ describe("runSweep (local controller)", () => {
     ).rejects.toThrow(/different sweep/);
   });
 
+  it("refuses a sweep directory another live controller holds, and takes over a dead one's lock", async () => {
+    const sweepDir = tempDir();
+    const config = parseSweepConfig({ method: "grid", parameters: { steps: { values: [1] } } });
+    writeFileSync(join(sweepDir, "sweep.lock"), String(process.ppid));
+    await expect(runSweep({ pipeline: "fake", config, sweepDir, trialCommand })).rejects.toThrow(
+      /in use by another sweep controller/,
+    );
+    const dead = spawn(process.execPath, ["-e", ""]);
+    await new Promise((r) => dead.once("exit", r));
+    writeFileSync(join(sweepDir, "sweep.lock"), String(dead.pid));
+    const outcome = await runSweep({ pipeline: "fake", config, sweepDir, trialCommand });
+    expect(outcome.state.status).toBe("finished");
+    expect(existsSync(join(sweepDir, "sweep.lock"))).toBe(false);
+  });
+
   it("resumes after SIGKILL without re-running finished trials", async () => {
     const sweepDir = tempDir();
     const sweepFile = join(sweepDir, "..", `${sweepDir.split("/").at(-1)}.yaml`);

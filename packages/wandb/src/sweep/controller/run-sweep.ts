@@ -13,6 +13,7 @@ import { hyperbandStop } from "../search/hyperband.ts";
 import { paramsToSetFlags, stableStringify } from "../search/params.ts";
 import { createSearch } from "../search/search.ts";
 import { bestTrial, formatSweepTable } from "./summary.ts";
+import { lockSweepDir } from "./sweep-lock.ts";
 import {
   readSweepState,
   type SweepState,
@@ -98,11 +99,24 @@ function checkSameSweep(
 export async function runSweep(opts: RunSweepOptions): Promise<SweepOutcome> {
   const config = typeof opts.config === "string" ? await loadSweepConfig(opts.config) : opts.config;
   const sweepDir = resolve(opts.sweepDir);
+  mkdirSync(join(sweepDir, "trials"), { recursive: true });
+  const unlock = lockSweepDir(sweepDir);
+  try {
+    return await runLocked(opts, config, sweepDir);
+  } finally {
+    unlock();
+  }
+}
+
+async function runLocked(
+  opts: RunSweepOptions,
+  config: SweepConfig,
+  sweepDir: string,
+): Promise<SweepOutcome> {
   const parallel = Math.max(1, Math.floor(opts.parallel ?? 1));
   const pollMs = opts.pollMs ?? 200;
   const emit = (event: TipiEvent) => opts.onEvent?.(event);
   const makeCommand = opts.trialCommand ?? defaultTrialCommand;
-  mkdirSync(join(sweepDir, "trials"), { recursive: true });
 
   const previous = readSweepState(sweepDir);
   if (previous) checkSameSweep(previous, config, opts.pipeline, sweepDir);
