@@ -73,7 +73,13 @@ describe.concurrent("WandBLogger with the real @wandb/sdk", () => {
     expect(report).toMatchObject({ mode: "offline", totalRows: 7, confirmedRows: 0 });
     expect(fake.requests).toEqual([]);
 
-    const first = await syncRun(logger.runDir, { apiKey: API_KEY, baseUrl: fake.url });
+    // Two syncs at once: the lock lets one upload, the other is refused.
+    const [a, b] = await Promise.all([
+      syncRun(logger.runDir, { apiKey: API_KEY, baseUrl: fake.url }),
+      syncRun(logger.runDir, { apiKey: API_KEY, baseUrl: fake.url }),
+    ]);
+    const first = a.isOk() ? a : b;
+    expect((a.isOk() ? b : a)._unsafeUnwrapErr().message).toMatch(/another sync .* in progress/);
     expect(first._unsafeUnwrap()).toMatchObject({
       uploadedRows: 7,
       confirmedRows: 7,

@@ -10,6 +10,7 @@ import {
   readHistory,
   type StoredHistoryRow,
 } from "../store/run-store.ts";
+import { acquireSyncLock } from "./sync-lock.ts";
 import {
   addRange,
   isInRanges,
@@ -105,6 +106,22 @@ type SyncFailure = Error & { uploadedRows?: number; pendingRows?: number };
 async function runSync(runDir: string, options: SyncOptions, apiKey: string): Promise<SyncReport> {
   const meta = readJson<RunMeta>(join(runDir, RUN_FILES.meta));
   if (meta === undefined) throw new Error(`not a run directory (no ${RUN_FILES.meta}): ${runDir}`);
+  const lock = acquireSyncLock(runDir);
+  if ("heldBy" in lock)
+    throw new Error(`another sync of this run is in progress (pid ${lock.heldBy})`);
+  try {
+    return await syncLocked(runDir, meta, options, apiKey);
+  } finally {
+    lock.release();
+  }
+}
+
+async function syncLocked(
+  runDir: string,
+  meta: RunMeta,
+  options: SyncOptions,
+  apiKey: string,
+): Promise<SyncReport> {
   const baseUrl = options.baseUrl ?? process.env.WANDB_BASE_URL ?? "https://api.wandb.ai";
   let state: WandbSyncState =
     readSyncState(runDir) ??
