@@ -12,7 +12,7 @@ import type { SweepConfig } from "../config/types.ts";
 import { hyperbandStop } from "../search/hyperband.ts";
 import { paramsToSetFlags, stableStringify } from "../search/params.ts";
 import { createSearch } from "../search/search.ts";
-import { bestTrial, formatSweepTable } from "./summary.ts";
+import { bestTrial, formatMetric, formatSweepTable } from "./summary.ts";
 import { lockSweepDir } from "./sweep-lock.ts";
 import {
   readSweepState,
@@ -172,7 +172,7 @@ async function runLocked(
       unit: "trials",
       ...(best?.metric === undefined || !metric
         ? {}
-        : { status: `best ${metric.name}=${best.metric}` }),
+        : { status: `best ${metric.name}=${formatMetric(best.metric)}` }),
       ...(done ? { done: true } : {}),
     });
   };

@@ -18,7 +18,8 @@ export function bestTrial(
   return best;
 }
 
-const formatMetric = (value: number | undefined) =>
+/** A metric value for people: integers as they are, others to 6 significant digits. */
+export const formatMetric = (value: number | undefined): string =>
   value === undefined ? "-" : Number.isInteger(value) ? String(value) : value.toPrecision(6);
 
 /** A plain-text table: one row per trial (id, status, metric, each searched parameter), then the best. */
