@@ -1,0 +1,69 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { customPipeline } from "./custom-train.ts";
+import { fashionMnistPipeline } from "./pipeline.ts";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const tiny = { trainLimit: 512, testLimit: 300 };
+
+describe("the Fashion-MNIST example in tiny mode (1 epoch, 512 samples, wasm)", () => {
+  it("runs the TypeScript pipeline with the default train join", async () => {
+    const runDir = mkdtempSync(join(tmpdir(), "tipi-fmnist-"));
+    const result = await fashionMnistPipeline({
+      device: { backend: "wasm" },
+      hyperparameters: { epochs: 1 },
+      data: tiny,
+    }).run(undefined, { runDir });
+    if (result.isErr()) throw new Error(result.error.message);
+    const state = result.value;
+    expect(state.backend).toBe("wasm");
+    expect(state.training.epochs).toBe(1);
+    expect(state.training.steps).toBe(8);
+    expect(state.evaluation.samples).toBe(300);
+    // Chance is 0.1; one short epoch already does clearly better.
+    expect(state.evaluation.accuracy).toBeGreaterThan(0.2);
+    expect(existsSync(join(runDir, "model", "model.json"))).toBe(true);
+  });
+
+  it("runs pipeline.toml through the tipi CLI", () => {
+    const runDir = mkdtempSync(join(tmpdir(), "tipi-fmnist-cli-"));
+    const cli = spawnSync(
+      process.execPath,
+      [
+        join(root, "packages/cli/bin/tipi.mjs"),
+        "run",
+        join(root, "examples/fashion-mnist/pipeline.toml"),
+        "--set",
+        "hyperparameters.epochs=1",
+        "--set",
+        `data.trainLimit=${tiny.trainLimit}`,
+        "--set",
+        `data.testLimit=${tiny.testLimit}`,
+        "--set",
+        "device.backend=wasm",
+        "--run-dir",
+        runDir,
+        "--no-progress",
+      ],
+      { encoding: "utf8", cwd: root },
+    );
+    expect(cli.status, cli.stderr).toBe(0);
+    const summary = JSON.parse(readFileSync(join(runDir, "summary.json"), "utf8"));
+    expect(summary["test/accuracy"]).toBeGreaterThan(0.2);
+    expect(summary["val/accuracy"]).toBeGreaterThan(0.2);
+    expect(existsSync(join(runDir, "checkpoints"))).toBe(true);
+  });
+
+  it("runs the hand-written loop of custom-train.ts in the same join", async () => {
+    const result = await customPipeline({ epochs: 1, trainLimit: 512, backend: "wasm" }).run(
+      undefined,
+    );
+    if (result.isErr()) throw new Error(result.error.message);
+    expect(result.value.training.steps).toBe(8);
+    expect(result.value.evaluation.accuracy).toBeGreaterThan(0.2);
+  });
+});
