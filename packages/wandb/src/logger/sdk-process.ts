@@ -21,6 +21,8 @@ export type SdkInitOutcome =
   | { readonly ok: true; readonly entity: string; readonly project: string }
   | { readonly ok: false; readonly reason: string };
 
+const MAX_BATCH = 256;
+
 const WORKER = fileURLToPath(new URL("./sdk-worker.mjs", import.meta.url));
 
 /**
@@ -32,6 +34,8 @@ export class SdkProcess {
   readonly #options: SdkProcessOptions;
   readonly #waiters = new Set<(message: ChildMessage | { type: "exit" }) => void>();
   #exited = false;
+  #batch: { index: number; values: Record<string, unknown> }[] = [];
+  #flushSoon: NodeJS.Immediate | undefined;
 
   private constructor(child: ChildProcess, options: SdkProcessOptions) {
     this.#child = child;
@@ -101,12 +105,25 @@ export class SdkProcess {
 
   /** Hands one history row to the SDK (fire and forget; delivery is reported via `onReport`). */
   log(index: number, values: Record<string, unknown>): void {
-    this.#send({ type: "log", index, values });
+    this.#batch.push({ index, values });
+    if (this.#batch.length >= MAX_BATCH) this.#flush();
+    else this.#flushSoon ??= setImmediate(() => this.#flush()).unref();
+  }
+
+  /** Rows go over IPC in batches: one message per event-loop turn (or per MAX_BATCH rows). */
+  #flush(): void {
+    if (this.#flushSoon !== undefined) clearImmediate(this.#flushSoon);
+    this.#flushSoon = undefined;
+    if (this.#batch.length === 0) return;
+    const rows = this.#batch;
+    this.#batch = [];
+    this.#send({ type: "log", rows });
   }
 
   /** Finishes the W&B run; the child is gone when this resolves (killed if it overran). */
   async finish(exitCode: number, timeoutMs: number): Promise<SdkOutcome> {
     const reply = this.#next((m) => m.type === "finish:ok" || m.type === "finish:error", timeoutMs);
+    this.#flush();
     this.#send({ type: "finish", exitCode });
     const message = await reply;
     if (message?.type === "finish:ok") {

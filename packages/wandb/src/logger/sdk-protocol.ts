@@ -11,7 +11,14 @@ export interface SdkInitOptions {
 
 export type ParentMessage =
   | { readonly type: "init"; readonly options: SdkInitOptions }
-  | { readonly type: "log"; readonly index: number; readonly values: Record<string, unknown> }
+  /** History rows in order; `index` is the row's `_index`, logged as the SDK's step. */
+  | {
+      readonly type: "log";
+      readonly rows: readonly {
+        readonly index: number;
+        readonly values: Record<string, unknown>;
+      }[];
+    }
   | { readonly type: "finish"; readonly exitCode: number };
 
 export type ChildMessage =

@@ -106,7 +106,7 @@ async function handle(message) {
       return;
     }
     case "log":
-      run?.log({ ...message.values }, message.index);
+      for (const row of message.rows) run?.log({ ...row.values }, row.index);
       return;
     case "finish":
       if (run !== undefined) await run.finish(message.exitCode);
