@@ -23,6 +23,14 @@ const openBars: { readonly id: string; readonly runId: string | undefined }[] = 
 let nextId = 0;
 
 const EMIT_EVERY_MS = 100;
+const DRAW_EVERY_MS = 80;
+
+/** The first count past the current whole percent (no total: never, time decides). */
+function nextPercentAt(current: number, total: number | undefined): number {
+  return total === undefined || total <= 0
+    ? Number.POSITIVE_INFINITY
+    : Math.ceil(((Math.floor((current * 100) / total) + 1) * total) / 100);
+}
 
 /** Emits `progress` events on the run's bus: at each percent, or every 100 ms without a total. */
 function runSink(ctx: StepContext, id: string, label: string, opts: ProgressBarOptions): BarSink {
@@ -36,19 +44,14 @@ function runSink(ctx: StepContext, id: string, label: string, opts: ProgressBarO
     ...(opts.unit !== undefined ? { unit: opts.unit } : {}),
   };
   const total = opts.total;
-  /** The first count past the current whole percent (no total: never, time decides). */
-  const nextPercentAt = (current: number) =>
-    total === undefined || total <= 0
-      ? Number.POSITIVE_INFINITY
-      : Math.ceil(((Math.floor((current * 100) / total) + 1) * total) / 100);
-  let nextAt = nextPercentAt(0);
+  let nextAt = nextPercentAt(0, total);
   let lastEmit = performance.now();
   ctx.emit({ ...base, current: 0 });
   return {
     update(current) {
       const timeIsUp = total === undefined && performance.now() - lastEmit >= EMIT_EVERY_MS;
       if (current < nextAt && !timeIsUp) return;
-      nextAt = nextPercentAt(current);
+      nextAt = nextPercentAt(current, total);
       lastEmit = performance.now();
       ctx.emit({ ...base, current });
     },
@@ -61,7 +64,19 @@ function runSink(ctx: StepContext, id: string, label: string, opts: ProgressBarO
 function terminalSink(label: string, opts: ProgressBarOptions): BarSink {
   if (process.env.TIPI_NO_PROGRESS === "1") return { update() {}, close() {} };
   const bar: TerminalBar = terminalProgress().open(label, opts.total, opts.unit);
-  return { update: (current) => bar.update(current), close: () => bar.close() };
+  // The display is only told at each percent and every 80 ms: per item this costs a clock read.
+  let nextAt = nextPercentAt(0, opts.total);
+  let lastDraw = performance.now();
+  return {
+    update(current) {
+      const now = performance.now();
+      if (current < nextAt && now - lastDraw < DRAW_EVERY_MS) return;
+      nextAt = nextPercentAt(current, opts.total);
+      lastDraw = now;
+      bar.update(current);
+    },
+    close: () => bar.close(),
+  };
 }
 
 function openSink(opts: ProgressBarOptions): { sink: BarSink; id: string } {

@@ -45,6 +45,7 @@ function snapshot(bar: OpenBar, now: number): BarSnapshot {
 
 class TerminalProgress {
   readonly #stream = process.stderr;
+  readonly #interactive = isInteractive(process.stderr);
   readonly #bars: OpenBar[] = [];
   #spinner: Ora | undefined;
   #lastRender = 0;
@@ -74,7 +75,7 @@ class TerminalProgress {
 
   #refresh(why: "update" | "forced" | "top-level-opened"): void {
     const now = performance.now();
-    if (isInteractive(this.#stream)) {
+    if (this.#interactive) {
       if (why === "update" && now - this.#lastRender < RENDER_EVERY_MS) return;
       this.#lastRender = now;
       this.#spinner ??= ora({ stream: this.#stream, discardStdin: false, isEnabled: true }).start();
@@ -113,7 +114,7 @@ class TerminalProgress {
     if (this.#spinner !== undefined) {
       this.#spinner.stopAndPersist({ symbol: "✔", text });
       this.#spinner = undefined;
-    } else if (!isInteractive(this.#stream)) {
+    } else if (!this.#interactive) {
       if (this.#lastDecile !== 10) this.#stream.write(`${text}\n`);
     }
   }
