@@ -67,6 +67,8 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
     uninstall();
     if (json) process.stdout.write = realStdoutWrite as typeof process.stdout.write;
   }
+  const backend = loaded.resolvedBackend?.();
+  if (backend !== undefined) store.writeSummary({ backend });
   const status =
     error === undefined ? "finished" : isInterrupt(error, controller) ? "interrupted" : "failed";
   store.setStatus(status);

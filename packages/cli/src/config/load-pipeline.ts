@@ -43,6 +43,8 @@ export interface LoadedPipeline {
   readonly logger: string | undefined;
   /** The backend a `Device` permanence asks for (`auto`, `wasm`…), for the run's metadata. */
   readonly backend?: string;
+  /** The backend a permanence reports (`backendName`) once initialised, if any. */
+  readonly resolvedBackend?: () => string | undefined;
   /** What `run()` receives: `{}` for TOML pipelines, a module's `input` export otherwise. */
   readonly input: unknown;
 }
@@ -89,12 +91,14 @@ async function loadToml(target: Target, options: LoadOptions): Promise<LoadedPip
     }
   }
   if (table.logger === "wandb") await addWandbLogger(config, registry);
-  let built = buildPipeline(withoutCliKeys(config), registry);
+  const created: object[] = [];
+  const observing = observeInstances(registry, created);
+  let built = buildPipeline(withoutCliKeys(config), observing);
   // An override with no value to replace was typed as a TOML literal; when the schema
   // rejects exactly that value, it gets the text as a string instead.
   if (built.isErr()) {
     const retyped = retypeGuessed(config, applied, built.error);
-    if (retyped) built = buildPipeline(withoutCliKeys(config), registry);
+    if (retyped) built = buildPipeline(withoutCliKeys(config), observing);
   }
   if (built.isErr()) problems.push(...built.error.map((issue) => locate(docs, issue)));
   if (problems.length > 0 || built.isErr()) throw new ConfigProblems(problems);
@@ -106,6 +110,7 @@ async function loadToml(target: Target, options: LoadOptions): Promise<LoadedPip
     config,
     seed: effectiveSeed(config),
     backend: requestedBackend(config),
+    resolvedBackend: () => resolvedBackend(created),
     logger: typeof table.logger === "string" ? table.logger : undefined,
     input: {},
   };
@@ -157,6 +162,48 @@ function requestedBackend(config: TomlTable): string | undefined {
     if (!isTable(entry) || entry.type !== "Device") continue;
     const params = isTable(entry.params) ? entry.params : entry;
     return typeof params.backend === "string" ? params.backend : "auto";
+  }
+  return undefined;
+}
+
+/**
+ * The registry as `buildPipeline` sees it, with each permanence class subclassed so that the
+ * instances a run creates are collected (to read what they resolved, e.g. the backend).
+ */
+function observeInstances(registry: Registry, created: object[]): Registry {
+  const wrapped = new Map<string, unknown>();
+  const view = {
+    permanence(type: string) {
+      const cls = registry.permanence(type);
+      if (cls === undefined) return undefined;
+      if (!wrapped.has(type)) {
+        wrapped.set(
+          type,
+          class extends (cls as new (...args: never[]) => object) {
+            constructor(...args: never[]) {
+              super(...args);
+              created.push(this);
+            }
+          },
+        );
+      }
+      return wrapped.get(type);
+    },
+    process: (type: string) => registry.process(type),
+    get permanenceTypes() {
+      return registry.permanenceTypes;
+    },
+    get processTypes() {
+      return registry.processTypes;
+    },
+  };
+  return view as unknown as Registry;
+}
+
+function resolvedBackend(instances: readonly object[]): string | undefined {
+  for (const instance of instances) {
+    const name = (instance as { backendName?: unknown }).backendName;
+    if (typeof name === "string") return name;
   }
   return undefined;
 }
