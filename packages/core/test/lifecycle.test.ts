@@ -254,3 +254,32 @@ describe("permanence lifecycle", () => {
     expect((await p.run())._unsafeUnwrap()).toBe(42);
   });
 });
+
+describe("cancellation inside a sub-pipeline join", () => {
+  for (const innerPermanence of [true, false]) {
+    it(`cancels the inner step, cleans up inner before outer (inner permanence: ${innerPermanence})`, async () => {
+      const log: string[] = [];
+      const controller = new AbortController();
+      const perm = (name: string) => () => ({ cleanup: () => void log.push(`cleanup ${name}`) });
+      const fit = Pipeline.create<number>().io("fit", () => {
+        setTimeout(() => controller.abort(new Error("stop")), 5);
+        // Ignores its signal for a while: the inner executor abandons it.
+        return new Promise<number>((resolve) => setTimeout(() => resolve(1), 200));
+      });
+      const inner = innerPermanence ? fit.provide({ innerPerm: perm("inner") }) : fit;
+      const outer = Pipeline.create<number>()
+        .provide({ outerPerm: perm("outer") })
+        .requireJoin("train")
+        .stage("after", (n) => {
+          log.push("after");
+          return n;
+        })
+        .provideJoin("train", inner);
+      const started = Date.now();
+      const e = (await outer.run(0, { signal: controller.signal }))._unsafeUnwrapErr();
+      expect(Date.now() - started).toBeLessThan(150);
+      expect(e).toMatchObject({ kind: "cancelled", step: "train/fit" });
+      expect(log).toEqual(innerPermanence ? ["cleanup inner", "cleanup outer"] : ["cleanup outer"]);
+    });
+  }
+});

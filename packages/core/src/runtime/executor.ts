@@ -3,7 +3,7 @@ import { runBounded, sleep } from "../_internals/abortable.ts";
 import { describeCause, isPromiseLike } from "../_internals/error-message.ts";
 import { errors, NestedFailure } from "../_internals/errors.ts";
 import type { PipelineGraph } from "../graph/pipeline-graph.ts";
-import type { FnStepNode } from "../graph/step-node.ts";
+import type { FnStepNode, StepNode } from "../graph/step-node.ts";
 import type { PipelineError } from "../types/errors.ts";
 import type { EventListener } from "../types/events.ts";
 import type { AnyStepFn, HookSpec } from "../types/step.ts";
@@ -58,6 +58,10 @@ function isResult(value: object): value is Result<unknown, unknown> {
     typeof r.isErr === "function" &&
     typeof r._unsafeUnwrap === "function"
   );
+}
+
+function isSubPipeline(node: StepNode): boolean {
+  return node.kind === "join" && node.impl?.kind === "pipeline";
 }
 
 function failure(path: string, cause: unknown, run: RunState): Outcome {
@@ -201,7 +205,11 @@ async function runSteps(
         let threw = false;
         try {
           value = fn(state, ctx);
-          if (isPromiseLike(value)) value = await (run.abortable ? run.watch(value) : value);
+          // A sub-pipeline join is not watched: its own steps are, and it must get to
+          // clean up its permanences before the outer pipeline does.
+          if (isPromiseLike(value)) {
+            value = await (run.abortable && !isSubPipeline(node) ? run.watch(value) : value);
+          }
         } catch (cause) {
           threw = true;
           value = cause;
