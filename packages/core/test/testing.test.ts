@@ -80,7 +80,7 @@ describe("@tipi/core/testing", () => {
   it("runs a whole pipeline with fakes, and currentRun() sees them", async () => {
     const full = pipeline.provideJoin("report", (s) => ({
       ...s,
-      text: `mean ${s.mean} on ${(currentRun()?.get("gpu") as { name: string }).name}`,
+      text: `mean ${s.mean} on ${(currentRun()?.get("gpu") as { name: string } | undefined)?.name}`,
     }));
     const run = await runPipeline(full, { values: [1, 1] }, { permanences: { gpu: fakeGpu } });
     expect(run.result._unsafeUnwrap()).toBe("mean 1 on fake");
