@@ -128,7 +128,13 @@ describe("loadImageFolder", () => {
         "wrong-size.png": png(9, 8, 3),
       },
     });
-    const ds = await loadImageFolder(dir, { onError: "skip", concurrency: 2 });
+    const progress: string[] = [];
+    const ds = await loadImageFolder(dir, {
+      onError: "skip",
+      concurrency: 2,
+      onProgress: (done, total) => progress.push(`${done}/${total}`),
+    });
+    expect(progress).toEqual(["1/6", "2/6", "3/6", "4/6", "5/6", "6/6"]);
     expect(ds.length).toBe(3);
     expect([...ds.labels]).toEqual([0, 0, 1]);
     expect(ds.skipped.map((s) => s.file.slice(dir.length + 1))).toEqual([

@@ -21,6 +21,8 @@ export interface ImageFolderOptions {
   readonly concurrency?: number;
   /** `"auto"` (default): pngjs for tiny PNGs at their own size, sharp otherwise. `"sharp"`: sharp always. */
   readonly decoder?: "auto" | "sharp";
+  /** Called after each image is decoded (or fails), e.g. to drive a progress bar. */
+  readonly onProgress?: (done: number, total: number) => void;
 }
 
 /** An image left out in `onError: "skip"` mode, and why. */
@@ -74,6 +76,7 @@ export async function loadImageFolder(
   const decoded = new Array<Decoded | undefined>(files.length);
   const failures = new Map<number, string>();
   let nextIndex = 0;
+  let done = 0;
   const worker = async () => {
     while (nextIndex < files.length && (skip || failures.size === 0)) {
       const index = nextIndex++;
@@ -82,6 +85,7 @@ export async function loadImageFolder(
       } catch (error) {
         failures.set(index, reasonOf(error));
       }
+      options.onProgress?.(++done, files.length);
     }
   };
   const concurrency = Math.max(1, options.concurrency ?? 8);
