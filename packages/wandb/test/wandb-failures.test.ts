@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { readHistory, readSyncState, syncRun } from "../src/index.ts";
 import { startFakeWandbServer } from "../src/testing/index.ts";
@@ -105,4 +105,46 @@ describe("isolation from the training process", () => {
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(readHistory(out.trim())).toHaveLength(4);
   });
+
+  it("when the training process is SIGKILLed, the SDK child does not outlive it", async (ctx) => {
+    const fake = await startFakeWandbServer({ apiKey: API_KEY, mode: "stall", stallMs: 20_000 });
+    ctx.onTestFinished(() => fake.close());
+    const script = `
+      const { WandBLogger } = await import(${JSON.stringify(new URL("../src/index.ts", import.meta.url).href)});
+      const logger = new WandBLogger({ mode: "online", project: "p", baseUrl: ${JSON.stringify(fake.url)}, apiKey: ${JSON.stringify(API_KEY)}, root: ${JSON.stringify(tempRoot())}, timeouts: { initMs: 60000 } });
+      logger.initialize();
+      console.log("started");
+      setInterval(() => logger.log({ loss: 1 }), 50);
+    `;
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "--input-type=module", "-e", script],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
+    // The SDK child is up once its Viewer request reaches the (stalling) server.
+    await fake.waitFor(() => fake.requests.length > 0, 30_000);
+    const sdkPids = execFileSync("pgrep", ["-P", String(child.pid)], { encoding: "utf8" })
+      .trim()
+      .split("\n")
+      .map(Number);
+    expect(sdkPids.length).toBeGreaterThan(0);
+    child.kill("SIGKILL");
+    await new Promise((resolve) => child.once("exit", resolve));
+    const deadline = Date.now() + 10_000;
+    const alive = () => sdkPids.filter((pid) => isAlive(pid));
+    while (alive().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(alive()).toEqual([]);
+  });
 });
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
