@@ -24,6 +24,8 @@ const HANDLERS: Record<string, () => Promise<CommandHandler>> = {
 /** Runs `tipi` with `argv` (without node and the script) and returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   const debug = argv.includes("--debug");
+  // Stack traces point into the TypeScript sources (the transpiler inlines source maps).
+  if (debug) process.setSourceMapsEnabled(true);
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     const command = name === "help" && rest[0] ? findCommand(rest[0]) : undefined;
