@@ -191,3 +191,31 @@ describe("Pipeline", () => {
     });
   });
 });
+
+describe("describe()", () => {
+  it("returns the graph as data, with distinct names for unnamed throughs", () => {
+    const schema = z.object({ n: z.number() });
+    const p = Pipeline.create<{ n: number }>({ name: "g" })
+      .provide({ dev: () => ({}) })
+      .through(schema)
+      .io("save", (s) => s, { timeout: "1m30s", retries: 2, checkpoint: true })
+      .through(schema, { name: "checked" })
+      .through(schema)
+      .requireJoin("train");
+    const graph = p.describe();
+    expect(graph.name).toBe("g");
+    expect(graph.permanences.map((x) => x.name)).toEqual(["dev"]);
+    expect(graph.steps.map((s) => `${s.kind}:${s.name}`)).toEqual([
+      "through:through",
+      "io:save",
+      "through:checked",
+      "through:through#3",
+      "join:train",
+    ]);
+    expect(graph.steps[1]).toMatchObject({
+      timeoutMs: 90_000,
+      checkpoint: true,
+      retry: { retries: 2, backoff: { initialMs: 100, factor: 2 } },
+    });
+  });
+});

@@ -288,6 +288,12 @@ class PipelineImpl {
     return this.#withGraph(PipelineGraph.cloneWithStep(this.#def.graph, node));
   }
 
+  /** `through`, then `through#2`, `through#3`… so that step events stay distinguishable. */
+  #nextThroughName(): string {
+    const count = this.#def.graph.steps.filter((s) => s.kind === "through").length;
+    return count === 0 ? "through" : `through#${count + 1}`;
+  }
+
   provide(providers: Record<string, AnyPermanenceFactory>): PipelineImpl {
     const nodes = Object.entries(providers).map(([name, factory]) => ({ name, factory }));
     return this.#withGraph(PipelineGraph.cloneWithPermanences(this.#def.graph, nodes));
@@ -319,7 +325,7 @@ class PipelineImpl {
   through(schema: AnySchema, options: ThroughOptions<never> = {}): PipelineImpl {
     return this.#withStep({
       kind: "through",
-      name: options.name ?? "through",
+      name: options.name ?? this.#nextThroughName(),
       schema,
       hooks: normaliseHooks(options.hooks ?? [], options.fatalHooks === true),
     });

@@ -83,7 +83,7 @@ export type Hook<TState> = HookFn<TState> | HookSpec<TState>;
 
 /** Options of `through`. */
 export interface ThroughOptions<TState> {
-  /** Shown in events and `describe()` (default `"through"`). */
+  /** Shown in events and `describe()` (default `"through"`, then `"through#2"`, …). */
   readonly name?: string;
   readonly hooks?: readonly Hook<TState>[];
   /** Makes every hook of this `through` fatal. */
