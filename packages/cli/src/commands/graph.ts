@@ -95,11 +95,7 @@ function quote(text: string): string {
 
 export function graphMermaid(graph: PipelineGraph): string {
   const lines = ["flowchart TD"];
-  const emit = (
-    g: PipelineGraph,
-    prefix: string,
-    indent: string,
-  ): { first?: string; last?: string } => {
+  const emit = (g: PipelineGraph, prefix: string, indent: string): void => {
     if (g.permanences.length > 0) {
       lines.push(`${indent}subgraph ${prefix}_permanences [permanences]`);
       for (const p of g.permanences)
@@ -109,7 +105,6 @@ export function graphMermaid(graph: PipelineGraph): string {
       lines.push(`${indent}end`);
     }
     let previous: string | undefined;
-    let first: string | undefined;
     g.steps.forEach((step, index) => {
       const label = stepLabel(step);
       const node = id(`${prefix}_s${index}`, label.name);
@@ -118,9 +113,8 @@ export function graphMermaid(graph: PipelineGraph): string {
       );
       if (step.kind === "join" && step.impl?.kind === "pipeline") {
         lines.push(`${indent}subgraph ${node} [${quote(`join ${label.name}`)}]`);
-        const inner = emit(step.impl.graph, node, `${indent}  `);
+        emit(step.impl.graph, node, `${indent}  `);
         lines.push(`${indent}end`);
-        void inner;
       } else if (step.kind === "through") {
         lines.push(`${indent}${node}{{${text}}}`);
       } else if (step.kind === "join") {
@@ -130,9 +124,7 @@ export function graphMermaid(graph: PipelineGraph): string {
       }
       if (previous) lines.push(`${indent}${previous} --> ${node}`);
       previous = node;
-      first ??= node;
     });
-    return { first, last: previous };
   };
   emit(graph, "g", "  ");
   return `${lines.join("\n")}\n`;

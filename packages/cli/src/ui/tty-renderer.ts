@@ -162,11 +162,10 @@ export class TtyRenderer implements RunRenderer {
   #finishOverall(error?: string): void {
     if (this.#overallDone.settled) return;
     this.#overallDone.resolve("done");
-    for (const [name, step] of this.#steps) {
+    for (const step of this.#steps.values()) {
       if (step.done.settled) continue;
       if (error !== undefined && step.task) step.done.reject(new Error(error));
       else step.done.resolve("skipped");
-      void name;
     }
     this.#flush();
   }
