@@ -176,3 +176,22 @@ describe("testing helpers", () => {
     runStep(p, "len", "x", { permanences: { scale: { factor: "3" } } });
   });
 });
+
+describe("sub-pipelines that use the outer pipeline's permanences", () => {
+  it("declares them with create<In, TNeeds>() and checks the outer pipeline provides them", () => {
+    const sub = Pipeline.create<{ n: number }, { device: { name: string } }>().stage(
+      "fit",
+      (s, ctx) => ({ n: s.n, on: ctx.get("device").name }),
+    );
+    const outer = Pipeline.create<{ n: number }>()
+      .provide({ device: () => ({ name: "cpu", cleanup() {} }) })
+      .requireJoin("train", z.object({ n: z.number(), on: z.string() }));
+    outer.provideJoin("train", sub);
+    const bare = Pipeline.create<{ n: number }>().requireJoin(
+      "train",
+      z.object({ n: z.number(), on: z.string() }),
+    );
+    // @ts-expect-error the sub-pipeline needs permanences "device" that this pipeline does not provide
+    bare.provideJoin("train", sub);
+  });
+});

@@ -38,6 +38,7 @@ type AddStep<TDef extends PipelineDef, TName extends string, TOut> = TDef extend
   input: infer I;
   state: infer S;
   perms: infer P extends object;
+  needs: infer N extends object;
   openJoins: infer O extends string;
   joins: infer J extends JoinSlot;
   steps: infer T extends StepSlot;
@@ -46,6 +47,7 @@ type AddStep<TDef extends PipelineDef, TName extends string, TOut> = TDef extend
       input: I;
       state: TOut;
       perms: P;
+      needs: N;
       openJoins: O;
       joins: J;
       steps: T | { name: TName; in: S; out: TOut };
@@ -57,6 +59,7 @@ type AddJoin<TDef extends PipelineDef, TName extends string, TOut, TAfter> = TDe
   input: infer I;
   state: infer S;
   perms: infer P extends object;
+  needs: infer N extends object;
   openJoins: infer O extends string;
   joins: infer J extends JoinSlot;
   steps: infer T extends StepSlot;
@@ -65,6 +68,7 @@ type AddJoin<TDef extends PipelineDef, TName extends string, TOut, TAfter> = TDe
       input: I;
       state: TAfter;
       perms: P;
+      needs: N;
       openJoins: O | TName;
       joins: J | { name: TName; in: S; out: TOut; after: TAfter };
       steps: T;
@@ -92,12 +96,18 @@ export interface PipelineLike {
 }
 
 /** Checks a sub-pipeline against the join it fills; `unknown` when it fits. */
-type CheckSubPipeline<TSub extends PipelineDef, TName extends string, TIn, TOut> = [
-  TSub["openJoins"],
-] extends [never]
+type CheckSubPipeline<
+  TSub extends PipelineDef,
+  TName extends string,
+  TIn,
+  TOut,
+  TOuterPerms extends object,
+> = [TSub["openJoins"]] extends [never]
   ? [TIn] extends [TSub["input"]]
     ? [TSub["state"]] extends [TOut]
-      ? unknown
+      ? [TOuterPerms] extends [TSub["needs"]]
+        ? unknown
+        : PipelineTypeError<`the sub-pipeline needs permanences "${Exclude<keyof TSub["needs"], keyof TOuterPerms> & string}" that this pipeline does not provide`>
       : PipelineTypeError<`the sub-pipeline's final state does not fit join "${TName}"`>
     : PipelineTypeError<`the sub-pipeline's input does not accept the state at join "${TName}"`>
   : PipelineTypeError<`the sub-pipeline has an unfilled join "${TSub["openJoins"]}"`>;
@@ -203,7 +213,8 @@ export interface Pipeline<TDef extends PipelineDef> {
         $Sub["~def"],
         $Name & string,
         JoinOf<TDef, $Name>["in"],
-        JoinOf<TDef, $Name>["out"]
+        JoinOf<TDef, $Name>["out"],
+        TDef["perms"]
       >,
   ): Pipeline<SetDef<TDef, "openJoins", Exclude<TDef["openJoins"], $Name>>>;
 
@@ -390,7 +401,8 @@ export interface CreateOptions {
 export const Pipeline = Object.freeze({
   /**
    * Starts an empty pipeline whose `run()` takes `TInput`. `TPerms` declares permanences a
-   * sub-pipeline expects from the pipeline that embeds it.
+   * sub-pipeline expects from the pipeline that embeds it: its steps can `ctx.get` them,
+   * and `provideJoin` only accepts it in a pipeline that provides them.
    * @example
    * const p = Pipeline.create<{ configPath: string }>({ name: "train" });
    */

@@ -9,6 +9,11 @@ export interface PipelineDef {
   state: unknown;
   /** Permanence name → type, read in steps with `ctx.get(name)`. */
   perms: object;
+  /**
+   * Permanences this pipeline expects from a pipeline that embeds it as a join
+   * (`Pipeline.create<In, TNeeds>()`); `provideJoin` checks the outer pipeline has them.
+   */
+  needs: object;
   /** Names of joins declared by `requireJoin` and not yet provided (`never` when none). */
   openJoins: string;
   /** Every join declared so far (a union of {@link JoinSlot}). */
@@ -45,6 +50,7 @@ export interface CreateDef<TInput, TPerms extends object> {
   input: TInput;
   state: TInput;
   perms: TPerms;
+  needs: TPerms;
   openJoins: never;
   joins: never;
   steps: never;
@@ -55,6 +61,7 @@ export interface AnyDef {
   input: unknown;
   state: unknown;
   perms: Record<string, unknown>;
+  needs: Record<never, never>;
   openJoins: never;
   joins: JoinSlot;
   steps: StepSlot;
