@@ -28,3 +28,16 @@ export function crossEntropy(outputs: tf.Tensor, labels: tf.Tensor1D, kind: Outp
 export function countCorrect(outputs: tf.Tensor, labels: tf.Tensor1D): tf.Scalar {
   return tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(outputs, -1), labels), "int32")));
 }
+
+/** How many rows of row-major `outputs` ([n, k]) have their arg-max at `labels[row]`. */
+export function countCorrectOnHost(outputs: ArrayLike<number>, labels: Int32Array): number {
+  const n = labels.length;
+  const k = outputs.length / n;
+  let correct = 0;
+  for (let row = 0; row < n; row++) {
+    let best = 0;
+    for (let j = 1; j < k; j++) if (outputs[row * k + j]! > outputs[row * k + best]!) best = j;
+    if (best === labels[row]) correct++;
+  }
+  return correct;
+}
