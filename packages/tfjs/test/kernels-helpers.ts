@@ -75,17 +75,18 @@ export interface ConvCase {
   readonly pad: "same" | "valid";
 }
 
-export function convCases(): ConvCase[] {
+/** Strides 1 and 2 × same/valid × kernel sizes 1–5, batch 3, a 9×8 image. */
+export function convCases(inChannels = 2): ConvCase[] {
   const cases: ConvCase[] = [];
   for (const stride of [1, 2]) {
     for (const pad of ["same", "valid"] as const) {
       for (const kernel of [1, 2, 3, 4, 5]) {
         cases.push({
-          name: `k${kernel} s${stride} ${pad}`,
+          name: `k${kernel} s${stride} ${pad} cin${inChannels}`,
           batch: 3,
           height: 9,
           width: 8,
-          inChannels: 2,
+          inChannels,
           outChannels: 3,
           kernel,
           stride,
