@@ -283,3 +283,26 @@ describe("cancellation inside a sub-pipeline join", () => {
     });
   }
 });
+
+describe("interrupt checkpoint", () => {
+  it("is bounded, so a hanging checkpoint cannot keep cleanup from running", async () => {
+    const log: string[] = [];
+    const controller = new AbortController();
+    const p = Pipeline.create()
+      .provide({
+        stuck: () => ({
+          checkpoint: () => new Promise<void>(() => {}),
+          cleanup: () => void log.push("cleanup stuck"),
+        }),
+      })
+      .io("wait", () => {
+        controller.abort("stop");
+        return new Promise(() => {});
+      });
+    const e = (
+      await p.run(undefined, { signal: controller.signal, cleanupTimeoutMs: 30 })
+    )._unsafeUnwrapErr();
+    expect(e.kind).toBe("cancelled");
+    expect(log).toEqual(["cleanup stuck"]);
+  });
+});

@@ -294,8 +294,16 @@ export async function executeGraph(
     else error = outcome.error;
   }
   if (error?.kind === "cancelled" && live.length > 0) {
-    // The run's signal is already aborted: the interrupt checkpoint gets its own.
-    await runPhase(live, "checkpoint", run, "interrupt", new AbortController().signal);
+    // The run's signal is already aborted: the interrupt checkpoint gets its own, and a
+    // bound, so that a hanging checkpoint cannot keep cleanup from running.
+    await runPhase(
+      live,
+      "checkpoint",
+      run,
+      "interrupt",
+      new AbortController().signal,
+      run.lifecycleTimeoutMs ?? run.cleanupTimeoutMs,
+    );
   }
   const failures = live.length > 0 ? await cleanupAll(live, run) : [];
   if (failures.length > 0) {

@@ -78,6 +78,7 @@ export async function runPhase(
   run: RunState,
   reason?: LifecycleContext["reason"],
   signal: AbortSignal = run.signal,
+  timeoutMs: number | undefined = run.lifecycleTimeoutMs,
 ): Promise<PipelineError | undefined> {
   for (const p of live) {
     const method = methodOf(p.value, phase);
@@ -86,7 +87,7 @@ export async function runPhase(
     const outcome = await runBounded(
       (s) => method({ signal: s, runDir: run.runDir, ...(reason ? { reason } : {}) }),
       signal,
-      run.lifecycleTimeoutMs,
+      timeoutMs,
     );
     if (outcome.status === "ok") {
       run.emit({ type: "permanence", phase, name: p.name, status: "end" });
