@@ -50,10 +50,12 @@ export class ProgressModel {
         this.steps = event.steps;
         this.runStartedAt = this.now();
         break;
+      // Steps of a sub-pipeline (`train/fit`) count toward their top-level step only.
       case "step:start":
-        this.running = event.step;
+        if (this.#isTopLevel(event.step)) this.running = event.step;
         break;
       case "step:end":
+        if (!this.#isTopLevel(event.step)) break;
         this.finished.set(event.step, {
           durationMs: event.durationMs,
           skipped: event.skipped === true,
@@ -81,6 +83,10 @@ export class ProgressModel {
       default:
         break;
     }
+  }
+
+  #isTopLevel(step: string): boolean {
+    return this.steps.length === 0 || this.steps.includes(step);
   }
 
   #progress(event: EventOf<"progress">): void {
