@@ -5,7 +5,9 @@
  * `@tipi/*` and the root's dev dependencies resolve the way they do for a user of the
  * workspace. Nothing is written to disk. A block opts out with ```ts no-check. A block that
  * quotes a file (```ts file=examples/x/y.ts) is checked beside that file, so its relative
- * imports resolve; tests/docs.test.ts also checks that the quote matches the file.
+ * imports resolve; tests/docs.test.ts also checks that the quote matches the file. A block
+ * marked ```ts continue is appended to the previous checked block of the same page, so a
+ * page can build one example over several blocks.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -32,6 +34,13 @@ export interface BlockFailure {
   readonly line: number;
   readonly code: number;
   readonly message: string;
+}
+
+/** One checked module: a block, or a block followed by its `continue` blocks. */
+interface VirtualFile {
+  code: string;
+  /** Each block's first line (0-based) in `code`, to map diagnostics back to the page. */
+  readonly segments: { readonly block: CodeBlock; readonly firstLine: number }[];
 }
 
 const TS_LANGS = new Set(["ts", "typescript"]);
@@ -118,12 +127,19 @@ function compilerOptions(root: string): ts.CompilerOptions {
 export function checkBlocks(blocks: readonly CodeBlock[], root = repoRoot): BlockFailure[] {
   const options = compilerOptions(root);
   const virtualDir = join(root, "packages", "tipi", ".docs-check");
-  const virtual = new Map<string, CodeBlock>();
+  const virtual = new Map<string, VirtualFile>();
+  let previous: VirtualFile | undefined;
   blocks.forEach((block, i) => {
+    if (block.flags.includes("continue") && previous?.segments[0]?.block.file === block.file) {
+      previous.segments.push({ block, firstLine: previous.code.split("\n").length });
+      previous.code = `${previous.code}\n${block.code}`;
+      return;
+    }
     const safe = block.file.replace(/[^A-Za-z0-9]+/g, "_");
     const quoted = block.attrs.file;
     const dir = quoted === undefined ? virtualDir : dirname(join(root, quoted));
-    virtual.set(join(dir, `.docs-block_${safe}_L${block.line}_${i}.ts`), block);
+    previous = { code: block.code, segments: [{ block, firstLine: 0 }] };
+    virtual.set(join(dir, `.docs-block_${safe}_L${block.line}_${i}.ts`), previous);
   });
 
   const host = ts.createCompilerHost(options, true);
@@ -133,8 +149,8 @@ export function checkBlocks(blocks: readonly CodeBlock[], root = repoRoot): Bloc
   host.fileExists = (f) => virtual.has(f) || realFileExists(f);
   host.readFile = (f) => virtual.get(f)?.code ?? realReadFile(f);
   host.getSourceFile = (f, languageVersion, onError, shouldCreate) => {
-    const block = virtual.get(f);
-    if (block !== undefined) return ts.createSourceFile(f, block.code, languageVersion, true);
+    const file = virtual.get(f);
+    if (file !== undefined) return ts.createSourceFile(f, file.code, languageVersion, true);
     return realGetSourceFile(f, languageVersion, onError, shouldCreate);
   };
   // A block may import a dependency of any workspace package (e.g. @tensorflow/tfjs-core):
@@ -163,7 +179,7 @@ export function checkBlocks(blocks: readonly CodeBlock[], root = repoRoot): Bloc
 
   const program = ts.createProgram({ rootNames: [...virtual.keys()], options, host });
   const failures: BlockFailure[] = [];
-  for (const [path, block] of virtual) {
+  for (const [path, file] of virtual) {
     const sf = program.getSourceFile(path);
     if (sf === undefined) continue;
     const diagnostics = [
@@ -171,11 +187,11 @@ export function checkBlocks(blocks: readonly CodeBlock[], root = repoRoot): Bloc
       ...program.getSemanticDiagnostics(sf),
     ];
     for (const d of diagnostics) {
-      const lineInBlock =
-        d.start === undefined ? 0 : sf.getLineAndCharacterOfPosition(d.start).line;
+      const line = d.start === undefined ? 0 : sf.getLineAndCharacterOfPosition(d.start).line;
+      const segment = file.segments.findLast((s) => s.firstLine <= line) ?? file.segments[0]!;
       failures.push({
-        file: block.file,
-        line: block.line + 1 + lineInBlock,
+        file: segment.block.file,
+        line: segment.block.line + 1 + line - segment.firstLine,
         code: d.code,
         message: ts.flattenDiagnosticMessageText(d.messageText, "\n"),
       });

@@ -35,6 +35,10 @@ const fixtureMarkdown = [
   "```sh", //                                               18
   "pnpm tipi run examples/fashion-mnist", //                19
   "```", //                                                 20
+  "```ts continue", //                                      21
+  "const again: number = ok;", //                           22
+  "const bad: boolean = again > 0 ? again : false;", //     23
+  "```", //                                                 24
 ].join("\n");
 
 describe("docs code blocks", () => {
@@ -55,14 +59,18 @@ describe("docs code blocks", () => {
       ["ts", 9],
       ["ts", 14],
       ["sh", 18],
+      ["ts", 21],
     ]);
-    expect(fixtureBlocks.map((b) => b.line)).toEqual([3, 9]);
+    expect(fixtureBlocks.map((b) => b.line)).toEqual([3, 9, 21]);
   });
 
   it("reports a failing block with its markdown file and line", () => {
     const fromFixture = failures.filter((f) => f.file === FIXTURE);
-    expect(fromFixture).toHaveLength(1);
+    expect(fromFixture).toHaveLength(2);
     expect(fromFixture[0]).toMatchObject({ file: FIXTURE, line: 11, code: 2322 });
+    // A `continue` block sees the names of the block before it (`ok`), and its own errors
+    // are reported at its own lines.
+    expect(fromFixture[1]).toMatchObject({ file: FIXTURE, line: 23, code: 2322 });
   });
 
   it("type-checks every ts block of docs/*.md and README.md", () => {
