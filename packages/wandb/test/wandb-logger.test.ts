@@ -48,6 +48,15 @@ describe.concurrent("WandBLogger with the real @wandb/sdk", () => {
     expect(run.summary).toMatchObject({ best_acc: 0.11, loss: 1 / 12 });
     expect(run.complete).toEqual({ exitcode: 0 });
     expect(run.tags).toEqual(["test"]);
+    const png = readFileSync(join(logger.runDir, "media/confusion.png"));
+    expect(png.subarray(1, 4).toString()).toBe("PNG");
+    expect(JSON.parse(readFileSync(join(logger.runDir, "summary.json"), "utf8")).confusion).toEqual(
+      {
+        _type: "confusion_matrix",
+        path: "media/confusion.json",
+        image: "media/confusion.png",
+      },
+    );
     expect(JSON.parse(readFileSync(join(logger.runDir, path), "utf8"))).toMatchObject({
       labels: ["cat", "dog"],
       matrix: [

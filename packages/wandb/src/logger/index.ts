@@ -1,3 +1,4 @@
+export { confusionMatrixImage, encodePng, type RawImage } from "./png.ts";
 export {
   type WandBFinishReport,
   WandBLogger,

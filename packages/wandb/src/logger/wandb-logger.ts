@@ -11,6 +11,7 @@ import {
   type WandbSyncState,
   writeSyncState,
 } from "../sync/sync-state.ts";
+import { confusionMatrixImage, encodePng, type RawImage } from "./png.ts";
 import { SdkProcess, type SdkReport } from "./sdk-process.ts";
 
 /** `online`: stream to W&B (best effort) and sync at the end; `offline`: local only, `tipi sync` later; `disabled`: no W&B at all. */
@@ -131,13 +132,23 @@ export class WandBLogger implements Permanence {
     this.store.writeSummary(values);
   }
 
-  /** Stores an encoded image (PNG/JPEG bytes) under `media/`; returns its path in the run directory. Local only. */
+  /**
+   * Stores an image under `media/` and returns its path in the run directory: encoded
+   * PNG/JPEG bytes as they are, or raw pixels ({@link RawImage}, floats in 0..1) encoded as
+   * PNG. Local only (see docs/tracking.md).
+   */
   logImage(
     name: string,
-    bytes: Uint8Array,
+    image: Uint8Array | RawImage,
     at: { step?: number; extension?: "png" | "jpg" } = {},
   ): string {
-    return this.#writeMedia(name, at.step, at.extension ?? "png", bytes);
+    const bytes = image instanceof Uint8Array ? image : encodePng(image);
+    return this.#writeMedia(
+      name,
+      at.step,
+      image instanceof Uint8Array ? (at.extension ?? "png") : "png",
+      bytes,
+    );
   }
 
   /** Stores a figure as JSON under `media/` (e.g. a confusion matrix); returns its path. Local only. */
@@ -150,7 +161,10 @@ export class WandBLogger implements Permanence {
     );
   }
 
-  /** Stores a confusion matrix (`matrix[actual][predicted]`) as a JSON figure and records its path in the summary. */
+  /**
+   * Stores a confusion matrix (`matrix[actual][predicted]`) as JSON and as a PNG heat map
+   * under `media/`, and records both paths in the summary. Returns the JSON's path.
+   */
   logConfusionMatrix(
     name: string,
     matrix: readonly (readonly number[])[],
@@ -162,7 +176,8 @@ export class WandBLogger implements Permanence {
       { type: "confusion_matrix", labels: labels ?? matrix.map((_, i) => String(i)), matrix },
       at,
     );
-    this.summary({ [name]: { _type: "confusion_matrix", path } });
+    const image = this.logImage(name, confusionMatrixImage(matrix), at);
+    this.summary({ [name]: { _type: "confusion_matrix", path, image } });
     return path;
   }
 
