@@ -306,3 +306,25 @@ describe("interrupt checkpoint", () => {
     expect(log).toEqual(["cleanup stuck"]);
   });
 });
+
+describe("defects outside step functions", () => {
+  it("a schema whose validate throws still fails typed and still cleans up", async () => {
+    const log: string[] = [];
+    const broken = {
+      "~standard": {
+        version: 1 as const,
+        vendor: "broken",
+        validate: (): never => {
+          throw new Error("validator crashed");
+        },
+      },
+    };
+    const p = Pipeline.create()
+      .provide({ a: () => ({ cleanup: () => void log.push("cleanup a") }) })
+      .through(broken);
+    const e = (await p.run())._unsafeUnwrapErr();
+    expect(e).toMatchObject({ kind: "step-failed", step: "through" });
+    expect(e.message).toContain("validator crashed");
+    expect(log).toEqual(["cleanup a"]);
+  });
+});

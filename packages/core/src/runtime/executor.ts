@@ -289,7 +289,16 @@ export async function executeGraph(
   }
   let state: unknown = input;
   if (error === undefined) {
-    const outcome = await runSteps(graph, input, run, scope, live, prefix, from, to);
+    let outcome: Outcome;
+    try {
+      outcome = await runSteps(graph, input, run, scope, live, prefix, from, to);
+    } catch (cause) {
+      // A schema whose validate() throws, a guard factory that throws…: still a typed
+      // error, and cleanup still runs.
+      const step = run.frame.current?.step ?? `${prefix}<steps>`;
+      outcome = { ok: false, error: errors.stepFailed(step, cause) };
+      run.emit({ type: "step:error", step, error: outcome.error });
+    }
     if (outcome.ok) state = outcome.value;
     else error = outcome.error;
   }
