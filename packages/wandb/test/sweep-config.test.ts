@@ -63,6 +63,26 @@ describe("YAML 1.1 scalars (as PyYAML reads them)", () => {
   });
 });
 
+describe("YAML anchors and merge keys", () => {
+  it("resolves aliases and << merges, explicit keys winning", () => {
+    const config = parseSweepConfigText(
+      [
+        "method: random",
+        "parameters:",
+        "  lr: &lr {distribution: log_uniform_values, min: 1.0e-4, max: 1.0e-1}",
+        "  lr2: {<<: *lr, max: 1.0e-2}",
+        "  lr3: *lr",
+      ].join("\n"),
+      "a.yaml",
+    );
+    expect(config.parameters.map((p) => p.spec)).toEqual([
+      { distribution: "log_uniform_values", min: 1e-4, max: 1e-1 },
+      { distribution: "log_uniform_values", min: 1e-4, max: 1e-2 },
+      { distribution: "log_uniform_values", min: 1e-4, max: 1e-1 },
+    ]);
+  });
+});
+
 describe("validation errors name the file, key path and line", () => {
   it("reports min ≥ max with its line", () => {
     const error = errorOf(() =>
