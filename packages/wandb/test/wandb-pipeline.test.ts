@@ -1,6 +1,13 @@
-import { Pipeline } from "@tipi/core";
+import { buildPipeline, Pipeline, Registry } from "@tipi/core";
 import { describe, expect, it } from "vitest";
-import { RunStore, readHistory, readSyncState, syncRun, WandBLogger } from "../src/index.ts";
+import {
+  RunStore,
+  readHistory,
+  readSyncState,
+  registerWandb,
+  syncRun,
+  WandBLogger,
+} from "../src/index.ts";
 import { startFakeWandbServer } from "../src/testing/index.ts";
 import { API_KEY, everythingWritten, expectExactlyOnce, tempRoot } from "./wandb-helpers.ts";
 
@@ -75,5 +82,36 @@ describe("WandBLogger as a permanence of a real pipeline", () => {
     });
     expect(synced._unsafeUnwrap().runId).toBe("agentrun");
     expect(fake.run("agentrun")).toMatchObject({ sweep: "sweep123", project: "sweepy" });
+  });
+
+  it("config-built pipelines: registerWandb validates WandBLogger params and builds it", async () => {
+    const registry = registerWandb(new Registry());
+    const bad = buildPipeline(
+      { permanences: { logger: { type: "WandBLogger", mode: "loud", tags: "x" } } },
+      registry,
+    );
+    expect(bad._unsafeUnwrapErr().map((issue) => issue.path.join("."))).toEqual([
+      "permanences.logger.mode",
+      "permanences.logger.tags",
+    ]);
+    const store = RunStore.create({ root: tempRoot(), pipeline: "toml", config: {} });
+    const good = buildPipeline(
+      {
+        permanences: {
+          logger: { type: "WandBLogger", mode: "offline", project: "from-toml", tags: ["a"] },
+        },
+        processes: {},
+      },
+      registry,
+    );
+    const result = await good
+      ._unsafeUnwrap()
+      .run(undefined, { runDir: store.dir, onEvent: store.listener() });
+    expect(result.isOk()).toBe(true);
+    expect(readSyncState(store.dir)).toMatchObject({
+      project: "from-toml",
+      tags: ["a"],
+      mode: "offline",
+    });
   });
 });

@@ -1,4 +1,5 @@
 export { confusionMatrixImage, encodePng, type RawImage } from "./png.ts";
+export { registerWandb } from "./register.ts";
 export {
   type WandBFinishReport,
   WandBLogger,
@@ -6,3 +7,4 @@ export {
   type WandBMode,
   type WandBTimeouts,
 } from "./wandb-logger.ts";
+export { wandbLoggerParams } from "./wandb-logger-params.ts";

@@ -13,6 +13,7 @@ import {
 } from "../sync/sync-state.ts";
 import { confusionMatrixImage, encodePng, type RawImage } from "./png.ts";
 import { SdkProcess, type SdkReport } from "./sdk-process.ts";
+import { wandbLoggerParams } from "./wandb-logger-params.ts";
 
 /** `online`: stream to W&B (best effort) and sync at the end; `offline`: local only, `tipi sync` later; `disabled`: no W&B at all. */
 export type WandBMode = "online" | "offline" | "disabled";
@@ -76,6 +77,8 @@ const DEFAULT_TIMEOUTS = { initMs: 10_000, finishMs: 10_000, requestMs: 5_000 } 
  * Pipeline.create<{}>().provide({ logger: () => new WandBLogger({ project: "mnist" }) })
  */
 export class WandBLogger implements Permanence {
+  /** Params schema for config-built pipelines (see {@link registerWandb}). */
+  static readonly params = wandbLoggerParams;
   readonly options: WandBLoggerOptions;
   readonly mode: WandBMode;
   #store: RunStore | undefined;
