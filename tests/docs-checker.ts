@@ -44,6 +44,7 @@ interface VirtualFile {
 }
 
 const TS_LANGS = new Set(["ts", "typescript"]);
+const EXAMPLE_COMMENT = /^<!--\s*example:\s*(\S+)\s*-->$/;
 const FENCE = /^(\s*)(`{3,}|~{3,})\s*([^\s`]*)\s*(.*)$/;
 
 /** Every fenced block of a markdown text, with its language, flags and fence line. */
@@ -52,11 +53,20 @@ export function extractBlocks(markdown: string, file: string): CodeBlock[] {
   const blocks: CodeBlock[] = [];
   let open: { fence: string; line: number; lang: string; flags: string[]; body: string[] } | null =
     null;
+  let lastText = "";
   lines.forEach((text, index) => {
     if (open === null) {
       const m = FENCE.exec(text);
-      if (m === null) return;
+      if (m === null) {
+        if (text.trim() !== "") lastText = text.trim();
+        return;
+      }
       const flags = (m[4] ?? "").split(/[\s,]+/).filter((f) => f.length > 0);
+      // `<!-- example: path#region -->` right before a block: it quotes a region of a file
+      // that its own test compiles and runs.
+      const example = EXAMPLE_COMMENT.exec(lastText)?.[1];
+      if (example !== undefined) flags.push(`example=${example}`);
+      lastText = "";
       open = { fence: m[2] ?? "```", line: index + 1, lang: m[3] ?? "", flags, body: [] };
       return;
     }
@@ -83,9 +93,14 @@ export function extractBlocks(markdown: string, file: string): CodeBlock[] {
   return blocks;
 }
 
-/** The TypeScript blocks that must be checked (not marked `no-check`). */
+/**
+ * The TypeScript blocks this checker compiles: not marked `no-check`, and not excerpts of a
+ * tested file (`<!-- example: … -->`, whose region tests/docs.test.ts checks exists).
+ */
 export function checkedBlocks(blocks: readonly CodeBlock[]): CodeBlock[] {
-  return blocks.filter((b) => TS_LANGS.has(b.lang) && !b.flags.includes("no-check"));
+  return blocks.filter(
+    (b) => TS_LANGS.has(b.lang) && !b.flags.includes("no-check") && b.attrs.example === undefined,
+  );
 }
 
 /** Markdown files the checker covers: `docs/**\/*.md` and the root `README.md`. */

@@ -128,6 +128,18 @@ describe("docs quotes and diffs of real files", () => {
     expect(wrong).toEqual([]);
   });
 
+  it("a block after `<!-- example: file#region -->` names a region that exists", () => {
+    const wrong = blocks
+      .filter((b) => b.attrs.example !== undefined)
+      .filter((b) => {
+        const [path, region] = b.attrs.example!.split("#");
+        if (!existsSync(join(repoRoot, path!))) return true;
+        return region !== undefined && !read(path!).includes(`#region ${region}`);
+      })
+      .map((b) => `${b.file}:${b.line}: no such example ${b.attrs.example}`);
+    expect(wrong).toEqual([]);
+  });
+
   it("a ```diff block with `from=`/`to=` matches the two files line for line", () => {
     const wrong: string[] = [];
     for (const b of blocks.filter((b) => b.lang === "diff" && b.attrs.from && b.attrs.to)) {
