@@ -72,6 +72,7 @@ export {
   type TrainJoinOptions,
   trainJoin,
   trainWithPermanences,
+  type WithResult,
 } from "./train/train-join.ts";
 export {
   type CheckpointOptions,

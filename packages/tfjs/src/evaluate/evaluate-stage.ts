@@ -1,6 +1,6 @@
 import { Data } from "../permanences/data.ts";
 import { Network } from "../permanences/network.ts";
-import type { TrainContext } from "../train/train-join.ts";
+import type { TrainContext, WithResult } from "../train/train-join.ts";
 import { type Evaluation, evaluateModel } from "./evaluate.ts";
 
 /** Which permanences the evaluation reads, and on which split. */
@@ -47,11 +47,12 @@ export function evaluateWithPermanences(
  * pipeline.stage("evaluate", evaluateStage())
  */
 export function evaluateStage(options: EvaluateStageOptions = {}) {
-  return <TState extends object>(
+  return <TState>(
     state: TState,
     ctx: Pick<TrainContext, "get" | "emit" | "signal">,
-  ): TState & { evaluation: Evaluation } => ({
-    ...state,
-    evaluation: evaluateWithPermanences(ctx, options),
-  });
+  ): WithResult<TState, { evaluation: Evaluation }> =>
+    ({
+      ...(typeof state === "object" ? state : {}),
+      evaluation: evaluateWithPermanences(ctx, options),
+    }) as WithResult<TState, { evaluation: Evaluation }>;
 }

@@ -5,6 +5,9 @@ import { Hyperparameters } from "../permanences/hyperparameters.ts";
 import { Network } from "../permanences/network.ts";
 import { type TrainResult, train } from "./train-loop.ts";
 
+/** `TState` (when it is an object, e.g. not the `void` of a fresh pipeline) plus `TAdd`. */
+export type WithResult<TState, TAdd> = (TState extends object ? TState : unknown) & TAdd;
+
 /** The part of a step context the train join uses; any pipeline's `ctx` fits. */
 export type TrainContext = Pick<StepContext, "signal" | "emit" | "step" | "runDir"> & {
   get(name: string): unknown;
@@ -94,11 +97,12 @@ export async function trainWithPermanences(
  * const pipeline = base.provideJoin("train", trainJoin());
  */
 export function trainJoin(options: TrainJoinOptions = {}) {
-  return async <TState extends object>(
+  return async <TState>(
     state: TState,
     ctx: TrainContext,
-  ): Promise<TState & { training: TrainResult }> => ({
-    ...state,
-    training: await trainWithPermanences(ctx, options),
-  });
+  ): Promise<WithResult<TState, { training: TrainResult }>> =>
+    ({
+      ...(typeof state === "object" ? state : {}),
+      training: await trainWithPermanences(ctx, options),
+    }) as WithResult<TState, { training: TrainResult }>;
 }
