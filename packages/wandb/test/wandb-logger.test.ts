@@ -166,4 +166,22 @@ describe.concurrent("WandBLogger with the real @wandb/sdk", () => {
     expectExactlyOnce(fake, logger.runDir, readSyncState(logger.runDir)?.runId ?? "");
     expect(everythingWritten(logger.runDir)).not.toContain(API_KEY);
   });
+
+  it("a sync against a stalled server stops at its time budget and leaves every row pending", async (ctx) => {
+    const fake = await server(ctx, { mode: "stall" });
+    const logger = loggerFor(fake, tempRoot(), { mode: "offline" });
+    logger.initialize();
+    logRows(logger, 0, 4);
+    await logger.finish();
+    const started = Date.now();
+    const result = await syncRun(logger.runDir, {
+      apiKey: API_KEY,
+      baseUrl: fake.url,
+      timeoutMs: 30_000,
+      budgetMs: 600,
+    });
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(result._unsafeUnwrapErr()).toMatchObject({ uploadedRows: 0, pendingRows: 4 });
+    expect(readSyncState(logger.runDir)?.lastError).toMatch(/no answer in \d+ ms/);
+  });
 });

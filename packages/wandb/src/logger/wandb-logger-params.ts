@@ -15,7 +15,7 @@ const STRING_KEYS = [
   "root",
   "pipeline",
 ] as const;
-const TIMEOUT_KEYS = ["initMs", "finishMs", "requestMs"] as const;
+const TIMEOUT_KEYS = ["initMs", "finishMs", "requestMs", "syncMs"] as const;
 const MODES = ["online", "offline", "disabled"];
 
 /**

@@ -25,6 +25,8 @@ export interface WandBTimeouts {
   readonly finishMs?: number;
   /** Each request of the final sync. Default 5 s. */
   readonly requestMs?: number;
+  /** The whole final sync (the rest stays pending for `tipi sync`). Default 15 s. */
+  readonly syncMs?: number;
 }
 
 export interface WandBLoggerOptions {
@@ -65,7 +67,12 @@ export interface WandBFinishReport {
   readonly warnings: readonly string[];
 }
 
-const DEFAULT_TIMEOUTS = { initMs: 10_000, finishMs: 10_000, requestMs: 5_000 } as const;
+const DEFAULT_TIMEOUTS = {
+  initMs: 10_000,
+  finishMs: 10_000,
+  requestMs: 5_000,
+  syncMs: 15_000,
+} as const;
 
 /**
  * Experiment tracking as a permanence. The run directory is written first and is the source
@@ -93,6 +100,8 @@ export class WandBLogger implements Permanence {
   /** Set when the run's events show a failure (cleanup runs before `run:end`). */
   #failed = false;
   #unwatchEvents: (() => void) | undefined;
+  /** file_stream statuses already warned about (one warning each, not one per request). */
+  readonly #rejectedStatuses = new Set<number>();
 
   constructor(options: WandBLoggerOptions = {}) {
     this.options = options;
@@ -278,6 +287,8 @@ export class WandBLogger implements Permanence {
 
   #onReport(report: SdkReport): void {
     if (report.status !== 200) {
+      if (this.#rejectedStatuses.has(report.status)) return;
+      this.#rejectedStatuses.add(report.status);
       this.#warn(
         `W&B did not accept a file_stream request (HTTP ${report.status || "no answer"}); the final sync will retry`,
       );
@@ -333,6 +344,7 @@ export class WandBLogger implements Permanence {
         apiKey: this.#apiKey(),
         baseUrl: this.#baseUrl(),
         timeoutMs: timeouts.requestMs,
+        budgetMs: timeouts.syncMs,
         exitCode,
       });
       result.match(

@@ -34,6 +34,8 @@ export interface SyncOptions {
   readonly tags?: readonly string[];
   /** Per-request timeout. Default 10 s. */
   readonly timeoutMs?: number;
+  /** Total time budget: no request starts or runs past it. Default none. */
+  readonly budgetMs?: number;
   /** History rows per file_stream request. Default 500. */
   readonly batchSize?: number;
   /**
@@ -162,7 +164,12 @@ async function syncLocked(
   if (pending.length === 0 && !needsSummary && !needsComplete && state.upserted)
     return report(0, true);
 
-  const client = new WandbClient({ baseUrl, apiKey, timeoutMs: options.timeoutMs ?? 10_000 });
+  const client = new WandbClient({
+    baseUrl,
+    apiKey,
+    timeoutMs: options.timeoutMs ?? 10_000,
+    ...(options.budgetMs === undefined ? {} : { deadline: Date.now() + options.budgetMs }),
+  });
   let uploaded = 0;
   try {
     const entity = state.entity ?? options.entity ?? (await client.viewer());

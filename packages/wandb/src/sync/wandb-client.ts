@@ -5,6 +5,8 @@ export interface WandbClientOptions {
   readonly apiKey: string;
   /** Every request is aborted after this long. */
   readonly timeoutMs: number;
+  /** No request starts or runs past this time (epoch ms). */
+  readonly deadline?: number;
 }
 
 export interface UpsertRunInput {
@@ -94,8 +96,11 @@ export class WandbClient {
   }
 
   async #post(path: string, body: unknown): Promise<unknown> {
-    const { baseUrl, apiKey, timeoutMs } = this.#options;
+    const { baseUrl, apiKey, deadline } = this.#options;
     const url = `${baseUrl}${path}`;
+    const left = deadline === undefined ? Number.POSITIVE_INFINITY : deadline - Date.now();
+    if (left <= 0) throw new Error(`POST ${url}: not sent, the sync's time budget is spent`);
+    const timeoutMs = Math.max(1, Math.min(this.#options.timeoutMs, left));
     let response: Response;
     try {
       response = await fetch(url, {
