@@ -87,6 +87,11 @@ describe("progressive levels share one training step", () => {
 });
 
 describe("progressive levels run (small mode, subprocess)", () => {
+  it("hello.ts (docs/getting-started.md) runs", async () => {
+    const { stdout } = await runLevel("hello.ts");
+    expect(stdout).toBe("hello, tipi\ndone\n");
+  });
+
   it("level 0: a raw script prints its loss and accuracy", async () => {
     const { stdout, accuracy } = await runLevel("level-0/train.ts");
     expect(stdout).toMatch(/epoch 1\/1 loss \d/);
