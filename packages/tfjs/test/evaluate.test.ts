@@ -1,0 +1,60 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { resolveBackend } from "../src/backend/resolve-backend.ts";
+import { saveModel } from "../src/checkpoint/saved-model.ts";
+import { evaluateModel } from "../src/evaluate/evaluate.ts";
+import { Network } from "../src/permanences/network.ts";
+
+beforeAll(async () => {
+  await resolveBackend({ backend: "cpu" });
+});
+
+/** A 3-class "model" whose prediction is the arg-max of its 3 inputs (identity weights). */
+function argmaxModel(): tfl.LayersModel {
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.dense({ inputShape: [3], units: 3, useBias: false, activation: "softmax" }),
+    ],
+  });
+  model.setWeights([tf.eye(3)]);
+  return model;
+}
+
+// Rows predict classes 0, 1, 2, 2, 0; true labels 0, 1, 1, 2, 2.
+const data = {
+  images: new Float32Array([5, 0, 0, 0, 5, 0, 0, 0, 5, 0, 0, 5, 5, 0, 0]),
+  labels: new Int32Array([0, 1, 1, 2, 2]),
+  length: 5,
+  numClasses: 3,
+  classNames: ["a", "b", "c"],
+};
+
+describe("evaluateModel", () => {
+  it("computes accuracy, per-class accuracy and the confusion matrix", () => {
+    const result = evaluateModel(argmaxModel(), data, { batchSize: 2 });
+    expect(result.samples).toBe(5);
+    expect(result.accuracy).toBeCloseTo(3 / 5);
+    expect(result.confusion).toEqual([
+      [1, 0, 0],
+      [0, 1, 1],
+      [1, 0, 1],
+    ]);
+    expect(result.perClassAccuracy).toEqual([1, 0.5, 0.5]);
+    expect(result.classNames).toEqual(["a", "b", "c"]);
+    // Cross-entropy of softmax([5,0,0]) at the right class is ~0.0134; wrong ones are ~5.01.
+    expect(result.loss).toBeCloseTo((3 * 0.01339 + 2 * 5.01339) / 5, 3);
+  });
+
+  it("evaluates a model saved to disk and loaded by the Network permanence", async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "tipi-eval-")), "model");
+    await saveModel(argmaxModel(), dir);
+    const network = new Network({ load: dir });
+    await network.initialize();
+    expect(evaluateModel(network.model, data).accuracy).toBeCloseTo(3 / 5);
+    network.cleanup();
+  });
+});
