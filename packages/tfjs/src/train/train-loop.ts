@@ -173,6 +173,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const best = saved.tensors.filter((t) => t.name.startsWith(BEST));
     bestWeights = best.length > 0 ? best : undefined;
     resumedFromStep = saved.step;
+    emit({
+      type: "log",
+      level: "info",
+      message: `resuming from step ${saved.step} (${saved.path})`,
+    });
   }
   let step = state.epoch * stepsPerEpoch + state.batch;
 
