@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { Pipeline, type PipelineError, type TipiEvent } from "../src/index.ts";
+import {
+  type LifecycleContext,
+  Pipeline,
+  type PipelineError,
+  type TipiEvent,
+} from "../src/index.ts";
 
 /** A pipeline with three logging permanences (a, b, c) and the given failing step. */
 function tracked(log: string[]) {
@@ -244,6 +249,24 @@ describe("permanence lifecycle", () => {
       "cleanup b",
       "cleanup a",
     ]);
+  });
+
+  it("lifecycle methods publish on the run's bus through ctx.emit", async () => {
+    const events: TipiEvent[] = [];
+    const say = (message: string) => (ctx: LifecycleContext) =>
+      ctx.emit?.({ type: "log", level: "info", message });
+    await Pipeline.create()
+      .provide({ device: () => ({ initialize: say("chosen"), cleanup: say("freed") }) })
+      .stage("s", () => events.push({ type: "log", level: "debug", message: "step" }))
+      .run(undefined, { onEvent: (e) => events.push(e) });
+    const order = events.flatMap((e) =>
+      e.type === "log"
+        ? [e.message]
+        : e.type === "permanence" && e.status === "end"
+          ? [`${e.phase} end`]
+          : [],
+    );
+    expect(order).toEqual(["chosen", "initialize end", "step", "freed", "cleanup end"]);
   });
 
   it("a factory may use permanences provided before it", async () => {

@@ -1,8 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
+import type { TipiEvent } from "@tipi/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { defaultResolvePaths } from "../src/backend/optional-module.ts";
 import { BackendUnavailableError } from "../src/backend/resolve-backend.ts";
-import { Device, deviceParams } from "../src/permanences/device.ts";
+import { choiceLine, Device, deviceParams } from "../src/permanences/device.ts";
 import { createFixtureDir, FAKE_TFJS_NODE } from "./backend-fixtures.ts";
 
 const ctx = { signal: new AbortController().signal };
@@ -37,6 +38,18 @@ describe("Device lifecycle", () => {
     expect(device.backendName).toBe("wasm");
     expect(device.choice?.skipped).toHaveLength(3);
     expect(device.describe()).toMatch(/^wasm: WebAssembly .*skipped tensorflow-gpu: /);
+  });
+
+  it("initialize() reports the backend and why each other one was skipped, as one log event", async () => {
+    const events: TipiEvent[] = [];
+    await new Device({ env: {} }).initialize({ ...ctx, emit: (e) => events.push(e) });
+    expect(events).toHaveLength(1);
+    const event = events[0];
+    expect(event?.type === "log" && event.level).toBe("info");
+    const message = event?.type === "log" ? event.message : "";
+    expect(message).toMatch(
+      /^backend: wasm \(WebAssembly[^)]*\) — skipped: tensorflow-gpu \([^)]*not installed\), tensorflow \([^)]*not installed\), cpu \(lower priority than wasm\)$/,
+    );
   });
 
   it("initialize() fails with the reason when the forced backend is missing", async () => {
@@ -75,6 +88,37 @@ describe("Device lifecycle", () => {
     expect(weights.isDisposed).toBe(true);
     expect(tf.memory().numTensors).toBe(before - 1);
     expect(() => device.cleanup(ctx)).not.toThrow();
+  });
+});
+
+describe("Device with tfjs-node installed (stand-in)", () => {
+  afterEach(async () => {
+    await tf.setBackend("cpu");
+  });
+
+  it("reports tensorflow as chosen, and the GPU build and the rest as skipped", async () => {
+    const fixture = await createFixtureDir();
+    try {
+      await fixture.linkPackage("@tensorflow/tfjs-core");
+      await fixture.linkPackage("@tensorflow/tfjs-backend-cpu");
+      await fixture.addPackage("@tensorflow/tfjs-node", FAKE_TFJS_NODE);
+      const messages: string[] = [];
+      const device = new Device({
+        resolvePaths: [fixture.root, ...defaultResolvePaths()],
+        env: {},
+      });
+      await device.initialize({
+        ...ctx,
+        emit: (e) => void (e.type === "log" && messages.push(e.message)),
+      });
+      expect(device.backendName).toBe("tensorflow");
+      expect(messages).toEqual([choiceLine(device.choice!)]);
+      expect(messages[0]).toMatch(
+        /^backend: tensorflow \(.+\) — skipped: tensorflow-gpu \([^)]*not installed\), wasm \(lower priority than tensorflow\), cpu \(lower priority than tensorflow\)$/,
+      );
+    } finally {
+      await fixture.dispose();
+    }
   });
 });
 

@@ -77,6 +77,24 @@ describe("RunStore.create", () => {
     );
   });
 
+  it("updateMeta merges into meta.json, redacted, keeping the keys the store owns", () => {
+    const store = RunStore.create({ root, pipeline: "p", config: {}, meta: { seed: 7 } });
+    const path = join(store.dir, "meta.json");
+    const created = JSON.parse(readFileSync(path, "utf8"));
+    store.updateMeta({ backend: { name: "wasm" }, runId: "other", apiKey: "k" });
+    store.updateMeta({ backendSkipped: ["cpu"] });
+    const meta = JSON.parse(readFileSync(path, "utf8"));
+    expect(meta).toEqual({
+      ...created,
+      backend: { name: "wasm" },
+      backendSkipped: ["cpu"],
+      apiKey: redactSecrets({ apiKey: "k" }).apiKey,
+    });
+    expect(meta.apiKey).not.toBe("k");
+    expect(meta.runId).toBe(store.runId);
+    expect(readdirSync(store.dir).filter((f) => f.includes(".tmp"))).toEqual([]);
+  });
+
   it("gives short, sortable, unique ids", () => {
     const ids = Array.from(
       { length: 40 },

@@ -2,7 +2,7 @@ import { runBounded } from "../_internals/abortable.ts";
 import { errors } from "../_internals/errors.ts";
 import type { PermanenceNode } from "../graph/permanence-node.ts";
 import type { PipelineError } from "../types/errors.ts";
-import type { LifecyclePhase } from "../types/events.ts";
+import type { LifecyclePhase, TipiEvent } from "../types/events.ts";
 import type { LifecycleContext } from "../types/permanence.ts";
 import type { RunState } from "./run-state.ts";
 import { lookup, type Scope } from "./step-context.ts";
@@ -21,6 +21,11 @@ function methodOf(value: unknown, phase: LifecyclePhase): Method | undefined {
     return undefined;
   const m = (value as Record<string, unknown>)[phase];
   return typeof m === "function" ? (m as Method).bind(value) : undefined;
+}
+
+/** What a lifecycle method's `ctx.emit` calls: the run's bus (a broken listener is ignored). */
+function emitter(run: RunState): (event: TipiEvent) => void {
+  return (event) => run.emit(event);
 }
 
 /** Creates the permanences in provide order into `scope`; stops at the first failure. */
@@ -80,12 +85,13 @@ export async function runPhase(
   signal: AbortSignal = run.signal,
   timeoutMs: number | undefined = run.lifecycleTimeoutMs,
 ): Promise<PipelineError | undefined> {
+  const emit = emitter(run);
   for (const p of live) {
     const method = methodOf(p.value, phase);
     if (method === undefined) continue;
     run.emit({ type: "permanence", phase, name: p.name, status: "start" });
     const outcome = await runBounded(
-      (s) => method({ signal: s, runDir: run.runDir, ...(reason ? { reason } : {}) }),
+      (s) => method({ signal: s, runDir: run.runDir, emit, ...(reason ? { reason } : {}) }),
       signal,
       timeoutMs,
     );
@@ -109,6 +115,7 @@ export async function cleanupAll(
   run: RunState,
 ): Promise<{ permanence: string; cause: unknown }[]> {
   const failures: { permanence: string; cause: unknown }[] = [];
+  const emit = emitter(run);
   for (let i = live.length - 1; i >= 0; i--) {
     const p = live[i];
     if (p === undefined || p.cleaned) continue;
@@ -117,7 +124,7 @@ export async function cleanupAll(
     if (method === undefined) continue;
     run.emit({ type: "permanence", phase: "cleanup", name: p.name, status: "start" });
     const outcome = await runBounded(
-      (signal) => method({ signal, runDir: run.runDir }),
+      (signal) => method({ signal, runDir: run.runDir, emit }),
       undefined,
       run.cleanupTimeoutMs,
     );

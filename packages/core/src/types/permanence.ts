@@ -1,3 +1,5 @@
+import type { TipiEvent } from "./events.ts";
+
 /**
  * A permanence lives for the whole run (device, network, data, logger). The controller calls
  * `initialize` in provide order, then `validate`, then the steps, `checkpoint` at checkpoint
@@ -10,6 +12,12 @@ export interface LifecycleContext {
   readonly runDir?: string;
   /** Why a checkpoint is taken. */
   readonly reason?: "step" | "interrupt" | "manual";
+  /**
+   * Publishes an event on the run's bus (the CLI's output, `events.jsonl`, loggers), e.g. a
+   * `log` line saying which backend was chosen. Supplied by the runner; optional so that a
+   * permanence can also be driven by hand.
+   */
+  readonly emit?: (event: TipiEvent) => void;
 }
 
 export interface Permanence {

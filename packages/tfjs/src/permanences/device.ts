@@ -75,9 +75,11 @@ export class Device implements Permanence {
     return this.#choice?.name;
   }
 
-  async initialize(_ctx?: LifecycleContext): Promise<void> {
+  /** Resolves the backend and reports it on the run's bus as a `log` event (see {@link choiceLine}). */
+  async initialize(ctx?: LifecycleContext): Promise<void> {
     this.#choice = await resolveBackend({ backend: this.backend, ...this.#resolveOptions });
     this.#cleaned = false;
+    ctx?.emit?.({ type: "log", level: "info", message: choiceLine(this.#choice) });
   }
 
   /** Measures every memory pool the backend draws on. */
@@ -137,6 +139,15 @@ export class Device implements Permanence {
     if (!this.#choice) throw new Error("Device.initialize() has not run");
     return this.#choice;
   }
+}
+
+/**
+ * The backend in use and why every other one was skipped, on one line:
+ * `backend: wasm (WebAssembly …) — skipped: tensorflow-gpu (… is not installed), …`.
+ */
+export function choiceLine(choice: BackendChoice): string {
+  const skipped = choice.skipped.map((s) => `${s.backend} (${s.reason})`).join(", ");
+  return `backend: ${choice.name} (${choice.reason})${skipped ? ` — skipped: ${skipped}` : ""}`;
 }
 
 function check(

@@ -211,6 +211,24 @@ export class RunStore {
     this.#flushSummary();
   }
 
+  /**
+   * Merges `patch` into `meta.json` (redacted, replaced atomically), e.g. what is only known once
+   * the run started, such as the backend the device resolved. The keys the store owns
+   * (`runId`, `pipeline`, `createdAt`) cannot be changed.
+   */
+  updateMeta(patch: Readonly<Record<string, unknown>>): void {
+    const path = join(this.dir, RUN_FILES.meta);
+    const current = readJson<RunMeta>(path);
+    const meta = {
+      ...current,
+      ...redactSecrets(patch),
+      runId: this.runId,
+      pipeline: this.pipeline,
+      createdAt: current?.createdAt,
+    };
+    writeJsonAtomic(path, meta);
+  }
+
   /** The run's (redacted) config as written to `config.json`. */
   config(): Record<string, unknown> {
     return readJson<Record<string, unknown>>(join(this.dir, RUN_FILES.config)) ?? {};
