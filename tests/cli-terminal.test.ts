@@ -77,6 +77,18 @@ describe.skipIf(!hasScript).concurrent("in a pseudo-terminal", () => {
     expect(output.length).toBeLessThan(300_000);
   });
 
+  test("the Device's backend line (a log event) is shown, once", async () => {
+    const { code, output } = await inTerminal([
+      "run",
+      "tests/fixtures/cli/device-seed",
+      "--runs",
+      join(scratch, "device"),
+    ]);
+    expect(code).toBe(0);
+    expect(output).toContain("Overall");
+    expect(output.match(/backend: wasm \(.+\) — skipped: tensorflow-gpu \(/g)).toHaveLength(1);
+  });
+
   test("CI=true draws plain lines even in a terminal", async () => {
     const { code, output } = await inTerminal(["run", BASIC, "--runs", join(scratch, "ci")], {
       CI: "true",

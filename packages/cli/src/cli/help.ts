@@ -118,7 +118,7 @@ const RUNNING_NOTES = [
   "| File | |",
   "| --- | --- |",
   "| `config.json` | the resolved config (after `-c` files and overrides), secrets redacted |",
-  "| `meta.json` | tipi, node and tfjs versions, seed, requested backend, git commit (`-dirty` when changed), command line, host |",
+  "| `meta.json` | tipi, node and tfjs versions, seed, requested backend (`backendRequested`), git commit (`-dirty` when changed), command line, host; once the `Device` is initialised, the backend in use (`backend`), why (`backendReason`) and why each other one was skipped (`backendSkipped`) |",
   "| `status.json` | `running`, `finished`, `failed` or `interrupted` |",
   "| `events.jsonl` | every event of the run (progress thinned to one a second per bar) |",
   "| `history.jsonl` | one row per `metric` event |",

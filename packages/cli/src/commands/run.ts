@@ -4,6 +4,7 @@ import { installSigintHandler, type PipelineError, type TipiEvent } from "@tipi/
 import { RunStore, resolveRunDir } from "@tipi/wandb";
 import { EXIT, UsageError } from "../cli/errors.ts";
 import type { ParsedArgs } from "../cli/parse-args.ts";
+import type { ResolvedBackend } from "../config/load-pipeline.ts";
 import { runMeta } from "../run/run-meta.ts";
 import { formatDuration } from "../ui/format.ts";
 import { JsonRenderer, toJsonLine } from "../ui/json-renderer.ts";
@@ -50,9 +51,18 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
   let error: PipelineError | undefined;
   const started = Date.now();
   try {
+    let backendRecorded = false;
     const onEvent = (event: TipiEvent) => {
       record(event);
       renderer?.onEvent(event);
+      // Known once the Device is initialised: recorded then, so a run that fails later has it.
+      if (!backendRecorded && event.type === "permanence" && event.phase === "initialize") {
+        const backend = loaded.resolvedBackend?.();
+        if (backend !== undefined) {
+          backendRecorded = true;
+          store.updateMeta(backendMeta(backend));
+        }
+      }
     };
     const result = await loaded.pipeline.run(loaded.input, {
       signal: controller.signal,
@@ -68,7 +78,7 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
     if (json) process.stdout.write = realStdoutWrite as typeof process.stdout.write;
   }
   const backend = loaded.resolvedBackend?.();
-  if (backend !== undefined) store.writeSummary({ backend });
+  if (backend !== undefined) store.writeSummary({ backend: backend.name });
   const status =
     error === undefined ? "finished" : isInterrupt(error, controller) ? "interrupted" : "failed";
   store.setStatus(status);
@@ -88,6 +98,15 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
   process.stderr.write(formatRunError(error, args.options.debug === true));
   process.stderr.write(`  run directory: ${where}\n`);
   return EXIT.failed;
+}
+
+/** `meta.json`'s record of the backend in use: `backend`, `backendReason`, `backendSkipped`. */
+function backendMeta(backend: ResolvedBackend): Record<string, unknown> {
+  return {
+    backend: backend.name,
+    ...(backend.reason === undefined ? {} : { backendReason: backend.reason }),
+    ...(backend.skipped === undefined ? {} : { backendSkipped: backend.skipped }),
+  };
 }
 
 function isInterrupt(error: PipelineError, controller: AbortController): boolean {

@@ -43,10 +43,18 @@ export interface LoadedPipeline {
   readonly logger: string | undefined;
   /** The backend a `Device` permanence asks for (`auto`, `wasm`…), for the run's metadata. */
   readonly backend?: string;
-  /** The backend a permanence reports (`backendName`) once initialised, if any. */
-  readonly resolvedBackend?: () => string | undefined;
+  /** The backend a permanence (the `Device`) resolved once initialised, and why, if any. */
+  readonly resolvedBackend?: () => ResolvedBackend | undefined;
   /** What `run()` receives: `{}` for TOML pipelines, a module's `input` export otherwise. */
   readonly input: unknown;
+}
+
+/** What a `Device` reports about the backend it chose (its `choice`). */
+export interface ResolvedBackend {
+  readonly name: string;
+  readonly reason?: string;
+  /** Every other backend, with why it was not used. */
+  readonly skipped?: readonly { readonly backend: string; readonly reason: string }[];
 }
 
 /** Loads a `.toml` or module pipeline. Throws {@link ConfigProblems} or {@link UsageError}. */
@@ -200,10 +208,16 @@ function observeInstances(registry: Registry, created: object[]): Registry {
   return view as unknown as Registry;
 }
 
-function resolvedBackend(instances: readonly object[]): string | undefined {
+function resolvedBackend(instances: readonly object[]): ResolvedBackend | undefined {
   for (const instance of instances) {
-    const name = (instance as { backendName?: unknown }).backendName;
-    if (typeof name === "string") return name;
+    const { backendName, choice } = instance as { backendName?: unknown; choice?: unknown };
+    if (typeof backendName !== "string") continue;
+    const { reason, skipped } = (choice ?? {}) as Partial<ResolvedBackend>;
+    return {
+      name: backendName,
+      ...(typeof reason === "string" ? { reason } : {}),
+      ...(Array.isArray(skipped) ? { skipped } : {}),
+    };
   }
   return undefined;
 }
@@ -307,7 +321,8 @@ async function createRegistry(doc: TomlDocument, config: TomlTable, modules: rea
 }
 
 async function loadTfjsRegistration(): Promise<Registration | undefined> {
-  const tfjs: Record<string, unknown> = await import("@tipi/tfjs");
+  // the registration entry point: schemas and classes, without tfjs or sharp (loaded at run time)
+  const tfjs: Record<string, unknown> = await import("@tipi/tfjs/registry");
   const register = tfjs.registerTfjs;
   return typeof register === "function" ? (register as Registration) : undefined;
 }

@@ -95,6 +95,12 @@ export class TtyRenderer implements RunRenderer {
       case "permanence":
         if (event.phase === "cleanup") this.#finishOverall();
         break;
+      case "log":
+        // Written like a step's own output: above the bars once they are drawn.
+        (this.options.stdout ?? process.stdout).write(
+          `${event.level === "info" ? "" : `${event.level}: `}${event.message}\n`,
+        );
+        break;
       case "run:end":
         this.#finishOverall(event.ok ? undefined : (event.error?.message ?? "failed"));
         this.#cleanupDone.resolve("done");
