@@ -52,7 +52,7 @@ describe.concurrent("tipi run with a Device and Hyperparameters", () => {
     expect(summary.backend).toBe("wasm");
   });
 
-  test("[pipeline] seed from a -c file reaches Hyperparameters.seed", async () => {
+  test("[pipeline] seed from a -c file replaces the file's hyperparameters seed", async () => {
     const { summary, config, meta } = await run("seed-11", [
       "-c",
       `${FIXTURE}/seed-11.toml`,
@@ -63,9 +63,21 @@ describe.concurrent("tipi run with a Device and Hyperparameters", () => {
     expect(meta.seed).toBe(11);
   });
 
-  test("without any seed, Hyperparameters keeps its default (42)", async () => {
+  test("--set hyperparameters.seed wins over [pipeline] seed, and meta.json says so", async () => {
+    const { summary, meta } = await run("seed-5", [
+      "-c",
+      `${FIXTURE}/seed-11.toml`,
+      "--set",
+      "hyperparameters.seed=5",
+      "--no-progress",
+    ]);
+    expect(summary.seed).toBe(5);
+    expect(meta.seed).toBe(5);
+  });
+
+  test("without --seed or [pipeline] seed, the file's hyperparameters seed is used and recorded", async () => {
     const { summary, meta } = await run("no-seed", ["--no-progress"]);
     expect(summary.seed).toBe(42);
-    expect(meta.seed).toBeUndefined();
+    expect(meta.seed).toBe(42);
   });
 });

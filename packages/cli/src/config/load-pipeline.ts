@@ -80,7 +80,7 @@ async function loadToml(target: Target, options: LoadOptions): Promise<LoadedPip
   for (const overlay of docs.slice(1)) config = mergeTables(config, overlay.data);
 
   const { applied, problems } = applyOverrides(config, options.overrides ?? []);
-  applySeed(config, options.seed);
+  applySeed(config, options.seed, applied);
   problems.push(...checkPipelineTable(base, config.pipeline));
 
   // Every problem of the file is reported at once: table, modules, types and params.
@@ -125,10 +125,16 @@ async function loadToml(target: Target, options: LoadOptions): Promise<LoadedPip
 }
 
 /**
- * `--seed` sets `pipeline.seed` and the `seed` of the hyperparameters permanence (or the one
- * entry that has a `seed`); a `pipeline.seed` from the file fills that `seed` when unset.
+ * The run's seed (`--seed`, else `[pipeline] seed` from the files) is written to `pipeline.seed`
+ * and to the `seed` of the hyperparameters permanence (or the one entry that has a `seed`), so
+ * that meta.json's seed is the one training uses. Only `--set <entry>.seed=…` (without `--seed`)
+ * keeps its own value.
  */
-function applySeed(config: TomlTable, seed: number | undefined): void {
+function applySeed(
+  config: TomlTable,
+  seed: number | undefined,
+  applied: readonly AppliedOverride[],
+): void {
   if (seed !== undefined) setAt(config, ["pipeline", "seed"], seed);
   const value = seed ?? (config.pipeline as TomlTable | undefined)?.seed;
   if (value === undefined) return;
@@ -138,9 +144,10 @@ function applySeed(config: TomlTable, seed: number | undefined): void {
   // Only where a seed is known to be a parameter: written already, or tipi's Hyperparameters.
   const entry = valueAt(config, target.path.slice(0, 2)) as TomlTable | undefined;
   if (current === undefined && entry?.type !== "Hyperparameters") return;
-  if (seed !== undefined || current === undefined) {
-    setAt(config, target.path, typeof value === "bigint" ? Number(value) : value);
-  }
+  const key = JSON.stringify(target.path);
+  const setOnCommandLine = applied.some((a) => JSON.stringify(a.path) === key);
+  if (seed === undefined && setOnCommandLine) return;
+  setAt(config, target.path, typeof value === "bigint" ? Number(value) : value);
 }
 
 /**
@@ -156,12 +163,11 @@ async function addWandbLogger(config: TomlTable, registry: Registry): Promise<vo
   config.permanences = { wandb: { type: "WandBLogger" }, ...permanences };
 }
 
-/** `pipeline.seed`, else the seed the hyperparameters (or the one entry with a seed) use. */
+/** The seed the hyperparameters (or the one entry with a seed) use, else `pipeline.seed`. */
 function effectiveSeed(config: TomlTable): number | undefined {
-  const own = toNumber((config.pipeline as TomlTable | undefined)?.seed);
-  if (own !== undefined) return own;
   const target = resolveOverrideKey(config, "seed");
-  return "path" in target ? toNumber(valueAt(config, target.path)) : undefined;
+  const used = "path" in target ? toNumber(valueAt(config, target.path)) : undefined;
+  return used ?? toNumber((config.pipeline as TomlTable | undefined)?.seed);
 }
 
 function requestedBackend(config: TomlTable): string | undefined {

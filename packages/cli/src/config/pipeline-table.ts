@@ -35,7 +35,8 @@ export const PIPELINE_KEYS: readonly PipelineKeyDef[] = [
   {
     key: "seed",
     type: "integer",
-    description: "The run's random seed, recorded in the run's metadata; `--seed` overrides it.",
+    description:
+      "The run's random seed: also the hyperparameters' `seed` (over the one written there), recorded in the run's metadata; `--seed` overrides it.",
     example: "seed = 42",
   },
   {

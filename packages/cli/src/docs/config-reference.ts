@@ -156,7 +156,7 @@ export function configReferenceMarkdown(registry: Registry): string {
     "The value is typed like the value it replaces (number, boolean, string; arrays and tables",
     'as TOML); a new key is read as a TOML literal (`3`, `0.5`, `true`, `[1, 2]`, `"text"`) and',
     "falls back to the plain text, and to text again when the schema rejects the literal.",
-    "`--seed n` sets `pipeline.seed` and the hyperparameters' `seed`.",
+    "`--seed n` sets `pipeline.seed` and the hyperparameters' `seed`; so does `[pipeline] seed` in a file or a `-c` overlay, unless `--set hyperparameters.seed=…` is given. `meta.json` records the seed the hyperparameters use.",
     "",
     "## Types from `@tipi/tfjs`",
     "",
