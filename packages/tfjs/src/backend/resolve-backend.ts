@@ -1,6 +1,12 @@
 import { dirname } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { registerWasmTrainingKernels } from "../kernels/register-wasm-training-kernels.ts";
+import {
+  BACKEND_ORDER,
+  BACKEND_PACKAGES,
+  type BackendName,
+  type BackendRequest,
+} from "./backend-names.ts";
 import { type GpuInfo, pickGpu, queryGpus } from "./nvidia-smi.ts";
 import {
   defaultResolvePaths,
@@ -10,19 +16,12 @@ import {
   resolveOptional,
 } from "./optional-module.ts";
 
-/** The backends tipi knows, fastest first. */
-export const BACKEND_ORDER = ["tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
-export type BackendName = (typeof BACKEND_ORDER)[number];
-/** What a user asks for: a backend, or `auto` for the first one that works. */
-export type BackendRequest = "auto" | BackendName;
-
-/** The npm package that provides each backend. */
-export const BACKEND_PACKAGES: Readonly<Record<BackendName, string>> = {
-  "tensorflow-gpu": "@tensorflow/tfjs-node-gpu",
-  tensorflow: "@tensorflow/tfjs-node",
-  wasm: "@tensorflow/tfjs-backend-wasm",
-  cpu: "@tensorflow/tfjs-backend-cpu",
-};
+export {
+  BACKEND_ORDER,
+  BACKEND_PACKAGES,
+  type BackendName,
+  type BackendRequest,
+} from "./backend-names.ts";
 
 export interface SkippedBackend {
   readonly backend: BackendName;
@@ -240,6 +239,11 @@ async function tryCpu(context: AttemptContext): Promise<Attempt> {
 }
 
 async function activate(tfjsName: string, reason: string): Promise<Attempt> {
+  // The cpu backend (chosen, or wasm's fallback for rare kernels) console.warns "Hi, looks like
+  // you are running TensorFlow.js in Node.js…" on its first tensor; our `backend:` line already
+  // says why tfjs-node is not used. Prod mode is tfjs's documented switch: in tfjs 4.22 it only
+  // mutes tfjs's warn/log helpers (every `PROD` read in core and layers guards a console call).
+  if (tfjsName !== "tensorflow") tf.enableProdMode();
   try {
     const ok = tf.getBackend() === tfjsName || (await tf.setBackend(tfjsName));
     if (!ok) return { ok: false, reason: `tf.setBackend("${tfjsName}") failed` };

@@ -1,5 +1,6 @@
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "@tensorflow/tfjs-core";
 import type { LayersModel } from "@tensorflow/tfjs-layers";
+import { tfCore } from "../lazy/modules.ts";
 import type { NamedArray } from "./checkpoint-file.ts";
 
 const MODEL = "model/";
@@ -18,7 +19,7 @@ function toArray(name: string, tensor: tf.Tensor): NamedArray {
 }
 
 function toTensor(a: NamedArray): tf.Tensor {
-  return tf.tensor(a.data, [...a.shape], a.dtype);
+  return tfCore().tensor(a.data, [...a.shape], a.dtype);
 }
 
 /** The model's weights (trainable and not, in `model.weights` order) as plain arrays. */
@@ -46,13 +47,14 @@ export function restoreWeights(
     return toTensor(a);
   });
   model.setWeights(tensors);
-  tf.dispose(tensors);
+  tfCore().dispose(tensors);
 }
 
 type OptimizerInternals = Partial<Record<(typeof EXTRA_SCALARS)[number], tf.Variable>>;
 
 /** The optimizer's state (iterations, moments, …) as plain arrays. */
 export async function captureOptimizer(optimizer: tf.Optimizer): Promise<NamedArray[]> {
+  const tf = tfCore();
   const named = await optimizer.getWeights();
   const arrays = named.map((w, i) => toArray(`${OPTIMIZER}${i}:${w.name}`, w.tensor));
   // getWeights wraps the iteration count in a fresh scalar we own.
@@ -70,6 +72,7 @@ export async function restoreOptimizer(
   optimizer: tf.Optimizer,
   arrays: readonly NamedArray[],
 ): Promise<void> {
+  const tf = tfCore();
   const state = arrays.filter((a) => a.name.startsWith(OPTIMIZER));
   const named = state.map((a) => ({
     name: a.name.replace(/^optimizer\/\d+:/, ""),

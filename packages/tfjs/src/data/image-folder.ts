@@ -3,8 +3,7 @@ import { readFile as readFileCallback } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { PNG } from "pngjs";
-import sharp from "sharp";
+import { loadSharp, pngjs } from "../lazy/modules.ts";
 import { type ImageDataset, makeDataset } from "./dataset.ts";
 import { DatasetError, reasonOf } from "./errors.ts";
 import { affineOf, type NormalizeOptions, normalizeInto } from "./normalize.ts";
@@ -233,12 +232,13 @@ async function decodeBytes(
     const height = bytes.readUInt32BE(20);
     const sameSize = size === undefined || (size[0] === height && size[1] === width);
     if (sameSize && width * height <= PNGJS_MAX_PIXELS) {
-      const png = PNG.sync.read(bytes);
+      const png = pngjs().PNG.sync.read(bytes);
       return { height: png.height, width: png.width, pixels: toChannels(png.data, 4, channels) };
     }
   } else if (!isJpeg(bytes) && !isPng(bytes)) {
     throw new NotAnImage("not a PNG or JPEG file");
   }
+  const sharp = await loadSharp();
   let pipeline = sharp(bytes, { failOn: "error" });
   if (size) pipeline = pipeline.resize(size[1], size[0], { fit: "fill" });
   const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });

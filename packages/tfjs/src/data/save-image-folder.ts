@@ -1,7 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { PNG } from "pngjs";
-import sharp from "sharp";
+import { loadSharp, pngjs } from "../lazy/modules.ts";
 import type { ImageDataset } from "./dataset.ts";
 
 export interface SaveImageFolderOptions {
@@ -50,9 +49,11 @@ export async function saveImageFolder(
 
 async function encode(pixels: Uint8Array, w: number, h: number, c: number, format: "png" | "jpeg") {
   if (format === "jpeg" || (c !== 1 && c !== 3)) {
+    const sharp = await loadSharp();
     const image = sharp(pixels, { raw: { width: w, height: h, channels: c as 1 | 2 | 3 | 4 } });
     return format === "jpeg" ? image.jpeg({ quality: 95 }).toBuffer() : image.png().toBuffer();
   }
+  const { PNG } = pngjs();
   const png = new PNG({ width: w, height: h });
   for (let p = 0; p < w * h; p++) {
     for (let k = 0; k < 3; k++) png.data[4 * p + k] = pixels[p * c + (c === 1 ? 0 : k)]!;

@@ -1,5 +1,6 @@
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "@tensorflow/tfjs-core";
 import type { LayersModel } from "@tensorflow/tfjs-layers";
+import { tfCore } from "../lazy/modules.ts";
 import {
   batchTensors,
   gatherBatch,
@@ -35,6 +36,7 @@ export function evaluateModel(
   data: LabelledArrays,
   options: EvaluateOptions = {},
 ): Evaluation {
+  const tf = tfCore();
   const batchSize = options.batchSize ?? 256;
   const kind = options.outputKind ?? outputKindOf(model);
   const shape = sampleShape(model);

@@ -1,15 +1,10 @@
 import { freemem, totalmem } from "node:os";
-import * as tf from "@tensorflow/tfjs-core";
 import type { LifecycleContext, Permanence } from "@tipi/core";
 import { z } from "zod";
+import { BACKEND_ORDER, type BackendName } from "../backend/backend-names.ts";
 import { queryGpus } from "../backend/nvidia-smi.ts";
-import {
-  BACKEND_ORDER,
-  type BackendChoice,
-  type BackendName,
-  type ResolveBackendOptions,
-  resolveBackend,
-} from "../backend/resolve-backend.ts";
+import type { BackendChoice, ResolveBackendOptions } from "../backend/resolve-backend.ts";
+import { tfCore } from "../lazy/modules.ts";
 
 /** The wasm32 heap tfjs-backend-wasm is built with can grow to 4 GiB, no further. */
 const WASM_HEAP_LIMIT_BYTES = 4 * 1024 ** 3;
@@ -77,6 +72,8 @@ export class Device implements Permanence {
 
   /** Resolves the backend and reports it on the run's bus as a `log` event (see {@link choiceLine}). */
   async initialize(ctx?: LifecycleContext): Promise<void> {
+    // tfjs loads here, not when a config naming a Device is validated
+    const { resolveBackend } = await import("../backend/resolve-backend.ts");
     this.#choice = await resolveBackend({ backend: this.backend, ...this.#resolveOptions });
     this.#cleaned = false;
     ctx?.emit?.({ type: "log", level: "info", message: choiceLine(this.#choice) });
@@ -101,7 +98,12 @@ export class Device implements Permanence {
     checks.push(check("system", total - freemem(), total, "system RAM"));
     if (choice.name === "wasm") {
       checks.push(
-        check("wasm-heap", tf.memory().numBytes, WASM_HEAP_LIMIT_BYTES, "wasm heap (tensors)"),
+        check(
+          "wasm-heap",
+          tfCore().memory().numBytes,
+          WASM_HEAP_LIMIT_BYTES,
+          "wasm heap (tensors)",
+        ),
       );
     }
     return checks;
@@ -124,7 +126,8 @@ export class Device implements Permanence {
     if (this.#cleaned || this.#choice === undefined) return;
     this.#cleaned = true;
     // Variable.dispose() (unlike tf.disposeVariables()) also marks the handle as disposed.
-    for (const variable of Object.values(tf.engine().state.registeredVariables)) variable.dispose();
+    for (const variable of Object.values(tfCore().engine().state.registeredVariables))
+      variable.dispose();
   }
 
   /** One line for logs: the backend and why. */

@@ -1,6 +1,7 @@
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "@tensorflow/tfjs-core";
 import type { Permanence } from "@tipi/core";
 import { z } from "zod";
+import { tfCore } from "../lazy/modules.ts";
 import type { EarlyStoppingOptions } from "../train/early-stopping.ts";
 import type { LrSchedule } from "../train/lr-schedule.ts";
 
@@ -79,6 +80,7 @@ export class Hyperparameters implements Permanence {
   /** A fresh optimizer of the configured kind at the base learning rate. */
   createOptimizer(): tf.Optimizer {
     const { optimizer, learningRate, momentum } = this.values;
+    const tf = tfCore();
     switch (optimizer) {
       case "adam":
         return tf.train.adam(learningRate);

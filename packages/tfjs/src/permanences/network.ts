@@ -8,7 +8,6 @@ import { writeFileAtomic } from "../checkpoint/atomic-write.ts";
 import { decodeCheckpoint, encodeCheckpoint } from "../checkpoint/checkpoint-file.ts";
 import { CheckpointStore } from "../checkpoint/checkpoint-store.ts";
 import { captureWeights, restoreWeights } from "../checkpoint/model-state.ts";
-import { loadModel, saveModel } from "../checkpoint/saved-model.ts";
 import { ARCHITECTURES, type ModelBuilder } from "../train/architectures.ts";
 import type { Data } from "./data.ts";
 import type { Hyperparameters } from "./hyperparameters.ts";
@@ -72,6 +71,7 @@ export class Network implements Permanence {
     const o = this.options;
     if (this.#model) return;
     if (o.load) {
+      const { loadModel } = await import("../checkpoint/saved-model.ts");
       this.#model = await loadModel(resolve(o.load));
       return;
     }
@@ -127,7 +127,8 @@ export class Network implements Permanence {
   }
 
   /** Saves the model (topology + weights) in the tfjs-layers format into `dir`. */
-  save(dir: string): Promise<void> {
+  async save(dir: string): Promise<void> {
+    const { saveModel } = await import("../checkpoint/saved-model.ts");
     return saveModel(this.model, dir);
   }
 

@@ -1,4 +1,5 @@
-import * as tfl from "@tensorflow/tfjs-layers";
+import type * as tfl from "@tensorflow/tfjs-layers";
+import { tfLayers } from "../lazy/modules.ts";
 
 /** What a model builder receives. */
 export interface ModelSpec {
@@ -22,13 +23,15 @@ export type ModelBuilder = (spec: ModelSpec) => tfl.LayersModel;
 export function seededInitializers(
   seed: number,
 ): () => ReturnType<typeof tfl.initializers.glorotUniform> {
+  const { initializers } = tfLayers();
   let next = seed * 1000;
-  return () => tfl.initializers.glorotUniform({ seed: next++ });
+  return () => initializers.glorotUniform({ seed: next++ });
 }
 
 /** The small CNN of the Fashion-MNIST example: conv3×3×16, pool, conv3×3×32, pool, dense64, dense10. */
 export const smallCnn: ModelBuilder = ({ inputShape, numClasses, seed }) => {
   const init = seededInitializers(seed);
+  const tfl = tfLayers();
   return tfl.sequential({
     layers: [
       tfl.layers.conv2d({
@@ -56,6 +59,7 @@ export const smallCnn: ModelBuilder = ({ inputShape, numClasses, seed }) => {
 /** A multi-layer perceptron: flatten, dense256, dense128, dense(numClasses). */
 export const mlp: ModelBuilder = ({ inputShape, numClasses, seed }) => {
   const init = seededInitializers(seed);
+  const tfl = tfLayers();
   return tfl.sequential({
     layers: [
       tfl.layers.flatten({ inputShape: [...inputShape] }),

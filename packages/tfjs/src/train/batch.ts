@@ -1,5 +1,6 @@
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "@tensorflow/tfjs-core";
 import type { LayersModel } from "@tensorflow/tfjs-layers";
+import { tfCore } from "../lazy/modules.ts";
 
 /**
  * The part of the data contract's `ImageDataset` that training needs: samples stored
@@ -51,6 +52,7 @@ export function sampleShape(model: LayersModel): number[] {
 
 /** The batch as `[n, ...sampleShape]` inputs and int32 labels. */
 export function batchTensors(batch: Batch, shape: readonly number[]): [tf.Tensor, tf.Tensor1D] {
+  const tf = tfCore();
   return [tf.tensor(batch.xs, [batch.size, ...shape]), tf.tensor1d(batch.ys, "int32")];
 }
 

@@ -1,5 +1,6 @@
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "@tensorflow/tfjs-core";
 import type { LayersModel } from "@tensorflow/tfjs-layers";
+import { tfCore } from "../lazy/modules.ts";
 
 /** Whether a classifier's output is raw logits or softmax probabilities. */
 export type OutputKind = "logits" | "probabilities";
@@ -15,6 +16,7 @@ export function outputKindOf(model: LayersModel): OutputKind {
 
 /** Mean sparse categorical cross-entropy of `outputs` [n, k] against integer `labels` [n]. */
 export function crossEntropy(outputs: tf.Tensor, labels: tf.Tensor1D, kind: OutputKind): tf.Scalar {
+  const tf = tfCore();
   return tf.tidy(() => {
     const oneHot = tf.oneHot(labels, outputs.shape[1] ?? 1);
     if (kind === "logits") return tf.losses.softmaxCrossEntropy(oneHot, outputs) as tf.Scalar;
@@ -26,6 +28,7 @@ export function crossEntropy(outputs: tf.Tensor, labels: tf.Tensor1D, kind: Outp
 
 /** How many rows of `outputs` have their arg-max at the label. */
 export function countCorrect(outputs: tf.Tensor, labels: tf.Tensor1D): tf.Scalar {
+  const tf = tfCore();
   return tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(outputs, -1), labels), "int32")));
 }
 

@@ -1,6 +1,5 @@
 import { PipelineProcess, type ProcessContext } from "@tipi/core";
 import { z } from "zod";
-import { trainWithPermanences } from "./train-join.ts";
 import type { TrainResult } from "./train-loop.ts";
 
 /** Config schema of {@link TrainingProcess}: the names of the permanences it uses. */
@@ -19,7 +18,9 @@ export const trainingProcessParams = z.object({
 export class TrainingProcess extends PipelineProcess<z.output<typeof trainingProcessParams>> {
   static override readonly params = trainingProcessParams;
 
-  execute(ctx: ProcessContext): Promise<TrainResult> {
+  async execute(ctx: ProcessContext): Promise<TrainResult> {
+    // the train loop loads tfjs: only when a run trains, not when a config is validated
+    const { trainWithPermanences } = await import("./train-join.ts");
     return trainWithPermanences(ctx, this.params);
   }
 }
