@@ -9,6 +9,8 @@ import { fashionMnistPipeline } from "./pipeline.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const tiny = { trainLimit: 512, testLimit: 300 };
+/** What tfjs-backend-cpu console.warns on its first tensor in Node unless tfjs is in prod mode. */
+const TFJS_NODE_BANNER = "looks like you are running TensorFlow.js in Node.js";
 
 describe("the Fashion-MNIST example in tiny mode (1 epoch, 512 samples, wasm)", () => {
   it("runs the TypeScript pipeline with the default train join", async () => {
@@ -56,6 +58,28 @@ describe("the Fashion-MNIST example in tiny mode (1 epoch, 512 samples, wasm)", 
     expect(summary["test/accuracy"]).toBeGreaterThan(0.2);
     expect(summary["val/accuracy"]).toBeGreaterThan(0.2);
     expect(existsSync(join(runDir, "checkpoints"))).toBe(true);
+    expect(cli.stderr).not.toContain(TFJS_NODE_BANNER);
+  });
+
+  it("keeps tfjs's Node.js banner out of a cpu-backend run's output", () => {
+    const runDir = mkdtempSync(join(tmpdir(), "tipi-fmnist-cpu-"));
+    const cli = spawnSync(
+      process.execPath,
+      [
+        join(root, "packages/cli/bin/tipi.mjs"),
+        "run",
+        join(root, "examples/fashion-mnist/pipeline.toml"),
+        ...["--set", "device.backend=cpu", "--set", "network.architecture=mlp"],
+        ...["--set", "hyperparameters.epochs=1", "--set", "data.trainLimit=64"],
+        ...["--set", "data.testLimit=64", "--run-dir", runDir, "--no-progress"],
+      ],
+      { encoding: "utf8", cwd: root },
+    );
+    expect(cli.status, cli.stderr).toBe(0);
+    // the run did use the cpu backend, whose first tensor triggers the banner
+    expect(JSON.parse(readFileSync(join(runDir, "meta.json"), "utf8")).backend).toBe("cpu");
+    expect(cli.stderr).not.toContain(TFJS_NODE_BANNER);
+    expect(cli.stdout).not.toContain(TFJS_NODE_BANNER);
   });
 
   it("runs the hand-written loop of custom-train.ts in the same join", async () => {
