@@ -13,23 +13,12 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { constants, gunzipSync, gzipSync } from "node:zlib";
+import { FASHION_MNIST_CLASSES } from "@tipi/tfjs";
 
 const SOURCE_DIR = process.argv[2] ?? "/usr/share/datasets/fashion-mnist";
 const OUT_DIR = dirname(fileURLToPath(import.meta.url));
 const TRAIN_COUNT = 12_000;
 const TEST_COUNT = 2_000;
-const CLASS_NAMES = [
-  "T-shirt/top",
-  "Trouser",
-  "Pullover",
-  "Dress",
-  "Coat",
-  "Sandal",
-  "Shirt",
-  "Sneaker",
-  "Bag",
-  "Ankle boot",
-];
 
 const IMAGES_MAGIC = 0x00000803;
 const LABELS_MAGIC = 0x00000801;
@@ -59,9 +48,9 @@ function writeSubset(name: string, magic: number, count: number): Buffer {
 }
 
 function classBalance(labels: Buffer): string {
-  const counts = new Array<number>(CLASS_NAMES.length).fill(0);
+  const counts = new Array<number>(FASHION_MNIST_CLASSES.length).fill(0);
   for (const label of labels) counts[label] = (counts[label] ?? 0) + 1;
-  return counts.map((c, i) => `${i} ${CLASS_NAMES[i]}: ${c}`).join("\n");
+  return counts.map((c, i) => `${i} ${FASHION_MNIST_CLASSES[i]}: ${c}`).join("\n");
 }
 
 writeSubset("train-images-idx3-ubyte.gz", IMAGES_MAGIC, TRAIN_COUNT);

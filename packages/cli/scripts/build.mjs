@@ -6,6 +6,17 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const packageDir = fileURLToPath(new URL("..", import.meta.url));
+
+// The one @tipi module the cold path (argument parsing, unknown commands) needs: dependency-free,
+// so it is bundled rather than loaded as TypeScript before the hooks are registered.
+const bundleDidYouMean = {
+  name: "bundle-did-you-mean",
+  setup(builder) {
+    builder.onResolve({ filter: /^@tipi\/core\/did-you-mean$/ }, (args) => ({
+      path: fileURLToPath(import.meta.resolve(args.path)),
+    }));
+  },
+};
 rmSync(`${packageDir}dist`, { recursive: true, force: true });
 await build({
   entryPoints: { main: `${packageDir}src/main.ts` },
@@ -18,6 +29,7 @@ await build({
   platform: "node",
   target: "node20",
   packages: "external",
+  plugins: [bundleDidYouMean],
   sourcemap: "linked",
   logLevel: "warning",
 });

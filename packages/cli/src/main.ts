@@ -1,8 +1,8 @@
+import { didYouMean } from "@tipi/core/did-you-mean";
 import { registerTypeScript } from "../loader/register.mjs";
 import { COMMANDS, findCommand } from "./cli/definitions.ts";
 import { EXIT, UsageError } from "./cli/errors.ts";
 import { commandHelp, mainHelp } from "./cli/help.ts";
-import { didYouMean } from "./cli/nearest.ts";
 import { type ParsedArgs, parseArgs } from "./cli/parse-args.ts";
 import { ConfigProblems, formatProblems } from "./config/problems.ts";
 import { VERSION } from "./version.ts";

@@ -1,6 +1,6 @@
+import { didYouMean } from "@tipi/core/did-you-mean";
 import { type CommandDef, GLOBAL_OPTIONS, type OptionDef } from "./definitions.ts";
 import { UsageError } from "./errors.ts";
-import { didYouMean } from "./nearest.ts";
 
 export type OptionValue = string | number | boolean | string[] | number[];
 

@@ -1,5 +1,5 @@
+import { didYouMean } from "@tipi/core/did-you-mean";
 import { parse } from "smol-toml";
-import { didYouMean } from "../cli/nearest.ts";
 import type { Override } from "../cli/parse-args.ts";
 import { describe } from "./pipeline-table.ts";
 import type { ConfigProblem } from "./problems.ts";

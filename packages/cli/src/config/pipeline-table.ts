@@ -1,4 +1,4 @@
-import { didYouMean } from "../cli/nearest.ts";
+import { didYouMean } from "@tipi/core/did-you-mean";
 import type { ConfigProblem } from "./problems.ts";
 import type { TomlDocument } from "./toml-document.ts";
 

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
+import { didYouMean } from "@tipi/core/did-you-mean";
 import { UsageError } from "../cli/errors.ts";
-import { didYouMean } from "../cli/nearest.ts";
 
 /** What `tipi run <pipeline>` points at. */
 export interface Target {

@@ -1,6 +1,6 @@
 import { err, ok, type Result } from "neverthrow";
 import { describeCause } from "../_internals/error-message.ts";
-import { nearest } from "../_internals/nearest.ts";
+import { nearest } from "../did-you-mean.ts";
 import type { PermanenceNode } from "../graph/permanence-node.ts";
 import { PipelineGraph } from "../graph/pipeline-graph.ts";
 import type { StepNode } from "../graph/step-node.ts";

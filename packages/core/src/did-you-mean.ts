@@ -1,4 +1,10 @@
-/** Edit distance (Levenshtein), case-insensitive. */
+/**
+ * "Did you mean …?" suggestions for misspelt names (config keys, types, commands, options).
+ * Dependency-free, and importable alone as `@tipi/core/did-you-mean` so a CLI's cold start
+ * need not load the rest of core.
+ */
+
+/** Edit distance (Levenshtein) between `a` and `b`, case-insensitive. */
 export function editDistance(a: string, b: string): number {
   const x = a.toLowerCase();
   const y = b.toLowerCase();
@@ -14,7 +20,13 @@ export function editDistance(a: string, b: string): number {
   return previous[y.length]!;
 }
 
-/** The candidate closest to `word`, if it is close enough to be a plausible typo. */
+/**
+ * The candidate closest to `word` when it is plausibly a typo of it: at most
+ * max(2, ⌈length / 3⌉) edits away.
+ * @example
+ * nearest("Trainig", ["Training", "Evaluation"]); // "Training"
+ * nearest("zzz", ["Training"]); // undefined
+ */
 export function nearest(word: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
@@ -29,7 +41,11 @@ export function nearest(word: string, candidates: Iterable<string>): string | un
   return bestDistance <= limit ? best : undefined;
 }
 
-/** `did you mean "x"?`, or undefined when nothing is close. */
+/**
+ * `did you mean "x"?` for the {@link nearest} candidate, or `undefined` when none is close.
+ * @example
+ * didYouMean("epoch", ["epochs", "batchSize"]); // 'did you mean "epochs"?'
+ */
 export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
   const match = nearest(word, candidates);
   return match === undefined ? undefined : `did you mean "${match}"?`;
