@@ -5,6 +5,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { deviceParams } from "../src/permanences/device.ts";
+import { hyperparametersParams } from "../src/permanences/hyperparameters.ts";
 
 const run = promisify(execFile);
 const packageDir = fileURLToPath(new URL("..", import.meta.url));
@@ -74,4 +77,16 @@ describe("the registration entry point (@tipi/tfjs/registry)", () => {
     );
     expect(loaded).toEqual(expect.arrayContaining(["@tensorflow/tfjs-core", "sharp"]));
   }, 60_000);
+});
+
+describe("tfjs's schemas (zod's CommonJS build) with a user's zod (its ES module build)", () => {
+  it("compose, extend and report nested paths", () => {
+    const config = z.object({ device: deviceParams, note: z.string() });
+    expect(config.parse({ device: {}, note: "x" }).device.backend).toBe("auto");
+    const bad = config.safeParse({ device: { memoryLimit: 2 }, note: "x" });
+    expect(bad.error?.issues[0]?.path).toEqual(["device", "memoryLimit"]);
+    const extended = hyperparametersParams.extend({ label: z.string() });
+    expect(extended.parse({ label: "a" })).toMatchObject({ epochs: 10, label: "a" });
+    expect(deviceParams).toBeInstanceOf(z.ZodObject);
+  });
 });

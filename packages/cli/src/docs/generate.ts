@@ -4,7 +4,7 @@ import { configReferenceMarkdown } from "./config-reference.ts";
 
 /** The generated docs, by path from the repository root. */
 export async function generateDocs(): Promise<Record<string, string>> {
-  const { registerTfjs } = await import("@tipi/tfjs");
+  const { registerTfjs } = await import("@tipi/tfjs/registry");
   const registry = new Registry();
   registerTfjs(registry);
   return {

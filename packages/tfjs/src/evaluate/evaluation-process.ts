@@ -1,5 +1,5 @@
 import { PipelineProcess, type ProcessContext } from "@tipi/core";
-import { z } from "zod";
+import { z } from "../lazy/zod.ts";
 import type { Evaluation } from "./evaluate.ts";
 import { evaluateWithPermanences } from "./evaluate-stage.ts";
 

@@ -1,5 +1,4 @@
 import type { Permanence } from "@tipi/core";
-import { z } from "zod";
 import {
   type Augmentation,
   composeAugmentations,
@@ -11,6 +10,7 @@ import { type ImageDataset, splitDataset, subset } from "../data/dataset.ts";
 import { loadFashionMnist } from "../data/fashion-mnist.ts";
 import { loadIdx } from "../data/idx.ts";
 import { loadImageFolder } from "../data/image-folder.ts";
+import { z } from "../lazy/zod.ts";
 import { Rng } from "../rng.ts";
 
 /** Config schema of {@link Data}. Paths are relative to the working directory. */

@@ -1,10 +1,10 @@
 import { freemem, totalmem } from "node:os";
 import type { LifecycleContext, Permanence } from "@tipi/core";
-import { z } from "zod";
 import { BACKEND_ORDER, type BackendName } from "../backend/backend-names.ts";
 import { queryGpus } from "../backend/nvidia-smi.ts";
 import type { BackendChoice, ResolveBackendOptions } from "../backend/resolve-backend.ts";
 import { tfCore } from "../lazy/modules.ts";
+import { z } from "../lazy/zod.ts";
 
 /** The wasm32 heap tfjs-backend-wasm is built with can grow to 4 GiB, no further. */
 const WASM_HEAP_LIMIT_BYTES = 4 * 1024 ** 3;

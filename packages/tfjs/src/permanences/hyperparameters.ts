@@ -1,7 +1,7 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import type { Permanence } from "@tipi/core";
-import { z } from "zod";
 import { tfCore } from "../lazy/modules.ts";
+import { z } from "../lazy/zod.ts";
 import type { EarlyStoppingOptions } from "../train/early-stopping.ts";
 import type { LrSchedule } from "../train/lr-schedule.ts";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "../lazy/zod.ts";
 
 /**
  * The {@link TrainResult} as a zod schema, for `requireJoin("train", …)` so the join's output

@@ -1,5 +1,5 @@
 import { PipelineProcess, type ProcessContext } from "@tipi/core";
-import { z } from "zod";
+import { z } from "../lazy/zod.ts";
 import type { TrainResult } from "./train-loop.ts";
 
 /** Config schema of {@link TrainingProcess}: the names of the permanences it uses. */
