@@ -57,6 +57,10 @@ describe.skipIf(!hasScript).concurrent("in a pseudo-terminal", () => {
     expect(output.slice(at, at + 400)).toContain("Overall");
     // the line is not repeated inside a frame
     expect(output.match(/epoch 1 done/g)).toHaveLength(1);
+    // the last value of each metric is printed once the bars are gone, before the result line
+    const metricsAt = output.lastIndexOf("loss=");
+    expect(metricsAt).toBeGreaterThan(output.lastIndexOf("Overall"));
+    expect(output.slice(metricsAt)).toMatch(/loss=0\.5 accuracy=0\.75[\s\S]*finished in/);
   });
 
   test("progress floods are throttled to ≤ 10 redraws a second", async () => {

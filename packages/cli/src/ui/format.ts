@@ -37,3 +37,16 @@ export function formatMetric(value: number): string {
   if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) return value.toExponential(2);
   return value.toPrecision(4).replace(/\.?0+$/, "");
 }
+
+/** The last value of up to `max` metrics as one line (`k=v k=v`), or undefined when none. */
+export function formatMetricsLine(
+  metrics: Readonly<Record<string, number>>,
+  max = 8,
+): string | undefined {
+  const entries = Object.entries(metrics);
+  if (entries.length === 0) return undefined;
+  return entries
+    .slice(0, max)
+    .map(([k, v]) => `${k}=${formatMetric(v)}`)
+    .join(" ");
+}

@@ -1,5 +1,5 @@
 import type { TipiEvent } from "@tipi/core";
-import { formatClock, formatDuration, formatMetric, formatRate } from "./format.ts";
+import { formatClock, formatDuration, formatMetricsLine, formatRate } from "./format.ts";
 import { ProgressModel } from "./progress-model.ts";
 import type { RunRenderer, TextSink } from "./renderer.ts";
 
@@ -88,15 +88,8 @@ export class PlainRenderer implements RunRenderer {
   }
 
   async stop(): Promise<void> {
-    const metrics = Object.entries(this.#model.lastMetrics);
-    if (metrics.length > 0) {
-      this.out.write(
-        `  ${metrics
-          .slice(0, 8)
-          .map(([k, v]) => `${k}=${formatMetric(v)}`)
-          .join(" ")}\n`,
-      );
-    }
+    const metrics = formatMetricsLine(this.#model.lastMetrics);
+    if (metrics !== undefined) this.out.write(`  ${metrics}\n`);
   }
 }
 

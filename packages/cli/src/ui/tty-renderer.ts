@@ -8,7 +8,7 @@ import {
   ProcessOutput,
   type SimpleRenderer,
 } from "listr2";
-import { bar, formatClock, formatRate } from "./format.ts";
+import { bar, formatClock, formatMetricsLine, formatRate } from "./format.ts";
 import { LiveOutput } from "./live-output.ts";
 import { type BarState, ProgressModel } from "./progress-model.ts";
 import type { RunRenderer } from "./renderer.ts";
@@ -248,5 +248,7 @@ export class TtyRenderer implements RunRenderer {
     await this.#listr;
     this.#live.forgetFrame();
     this.#live.release();
+    const metrics = formatMetricsLine(this.#model.lastMetrics);
+    if (metrics !== undefined) (this.options.stdout ?? process.stdout).write(`  ${metrics}\n`);
   }
 }
