@@ -4,7 +4,10 @@ import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
+  err,
+  errAsync,
   type Guard,
+  ok,
   Pipeline,
   type PipelineError,
   type StandardSchemaV1,
@@ -166,15 +169,75 @@ describe("guard", () => {
       calls.push(`${info.kind}:${info.step}`);
       return next(state, ctx);
     };
-    const skip: Guard = () => (state) => state;
+    const inner: Guard = (next, info) => async (state, ctx) => {
+      calls.push(`inner:${info.step}`);
+      return next(state, ctx);
+    };
     const p = Pipeline.create<number>()
       .stage("unguarded", (n) => n + 1)
       .guard(trace)
       .stage("a", (n) => n * 10)
       .io("b", (n) => n + 1)
-      .stage("skipped", (n) => n * 1000, { guards: [skip] });
-    expect((await p.run(1))._unsafeUnwrap()).toBe(21);
-    expect(calls).toEqual(["stage:a", "io:b", "stage:skipped"]);
+      .stage("c", (n) => n * 1000, { guards: [inner] });
+    expect((await p.run(1))._unsafeUnwrap()).toBe(21000);
+    expect(calls).toEqual(["stage:a", "io:b", "stage:c", "inner:c"]);
+  });
+
+  it("short-circuits only with an err(...) or a throw: the step does not run and the run fails", async () => {
+    const refusal = new Error("not the main process");
+    const refusals: Record<string, Guard> = {
+      err: () => () => err(refusal),
+      errAsync: () => () => errAsync(refusal),
+      "async err": () => async () => err(refusal),
+      throw: () => () => {
+        throw refusal;
+      },
+      "async throw": () => async () => {
+        throw refusal;
+      },
+    };
+    for (const [how, guard] of Object.entries(refusals)) {
+      const ran: string[] = [];
+      const p = Pipeline.create<number>()
+        .stage("before", (n) => {
+          ran.push("before");
+          return n + 1;
+        })
+        .stage(
+          "guarded",
+          (n) => {
+            ran.push("guarded");
+            return n * 10;
+          },
+          { guards: [guard] },
+        )
+        .stage("after", (n) => {
+          ran.push("after");
+          return n;
+        });
+      const error = (await p.run(1))._unsafeUnwrapErr();
+      expect(error, how).toMatchObject({ kind: "step-failed", step: "guarded", cause: refusal });
+      expect(ran, how).toEqual(["before"]);
+    }
+  });
+
+  it("passes the step's own outcome through next(): a failing step still fails", async () => {
+    const seen: unknown[] = [];
+    const observe: Guard = (next) => async (state, ctx) => {
+      const out = await next(state, ctx);
+      seen.push(out);
+      return out;
+    };
+    const p = Pipeline.create<number>()
+      .guard(observe)
+      .stage("double", (n) => n * 2)
+      .stage("checked", (n) => (n > 10 ? ok(n) : err(new Error(`${n} is too small`))));
+    expect((await p.run(3))._unsafeUnwrapErr()).toMatchObject({
+      kind: "step-failed",
+      step: "checked",
+    });
+    expect(seen[0]).toBe(6);
+    expect((await p.run(6))._unsafeUnwrap()).toBe(12);
   });
 });
 

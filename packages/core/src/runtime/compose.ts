@@ -1,6 +1,6 @@
 import type { PipelineGraph } from "../graph/pipeline-graph.ts";
 import type { NamedStepNode, StepNode } from "../graph/step-node.ts";
-import type { AnyStepFn } from "../types/step.ts";
+import type { AnyStepFn, GuardNext } from "../types/step.ts";
 import { runSubPipeline } from "./sub-pipeline.ts";
 
 /** Returned by a process step that was skipped: the state stays as it was. */
@@ -46,7 +46,8 @@ export function composedSteps(graph: PipelineGraph): readonly (AnyStepFn | undef
       if (fn === undefined) return undefined;
       let wrapped = fn;
       for (let i = node.guards.length - 1; i >= 0; i--) {
-        wrapped = node.guards[i]!(wrapped, { step: node.name, kind: node.kind });
+        // The NextResult brand is a type only: `next` hands back the step's own value.
+        wrapped = node.guards[i]!(wrapped as GuardNext, { step: node.name, kind: node.kind });
       }
       return wrapped;
     });

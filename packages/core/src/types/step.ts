@@ -1,4 +1,4 @@
-import type { Result, ResultAsync } from "neverthrow";
+import type { Err, Result, ResultAsync } from "neverthrow";
 import type { StepContext } from "./context.ts";
 import type { Duration } from "./duration.ts";
 
@@ -56,14 +56,48 @@ export interface GuardInfo {
   readonly kind: "stage" | "io" | "join" | "process";
 }
 
+declare const nextBrand: unique symbol;
+
 /**
- * Middleware around a step: receives the next function and returns its replacement. Call
- * `next(state, ctx)` to run the step, or return the state unchanged to skip it.
+ * What `next(state, ctx)` returns inside a guard: the wrapped step's outcome, opaque. Only
+ * `next` makes one (the brand exists in types only: at runtime it is the step's own return
+ * value, so branding costs nothing), so a guard that forgets to call or return `next()`
+ * fails to compile.
+ */
+export interface NextResult {
+  readonly [nextBrand]: "return next(state, ctx), an err(...), or throw";
+}
+
+/** The wrapped step as a guard sees it: calling it runs the step (and the guards inside). */
+export type GuardNext = (state: unknown, ctx: StepContext<Record<string, unknown>>) => NextResult;
+
+/**
+ * What a guarded step may return: the value of `next(state, ctx)`, or a neverthrow `Err` to
+ * fail the step without running it (as does throwing); sync or async. There is no way to
+ * skip a step and keep the state: put that condition in the step itself.
+ */
+export type GuardReturn =
+  | NextResult
+  | Err<never, unknown>
+  | Promise<NextResult | Err<never, unknown>>
+  | ResultAsync<never, unknown>;
+
+/** A step wrapped by a guard. */
+export type GuardedStep = (
+  state: unknown,
+  ctx: StepContext<Record<string, unknown>>,
+) => GuardReturn;
+
+/**
+ * Middleware around a step: receives the next function and returns its replacement, which
+ * must return `next(state, ctx)` (the types enforce it) or fail with an `err(...)` or a
+ * throw, which ends the run with `step-failed` before the step runs.
  *
  * @example
- * const mainOnly: Guard = (next) => (state, ctx) => (isMain ? next(state, ctx) : state);
+ * const mainOnly: Guard = (next) => (state, ctx) =>
+ *   isMain ? next(state, ctx) : err(new Error("not the main process"));
  */
-export type Guard = (next: AnyStepFn, info: GuardInfo) => AnyStepFn;
+export type Guard = (next: GuardNext, info: GuardInfo) => GuardedStep;
 
 /** A check run after the `through` that added it and after every later step. */
 export type HookFn<TState> = (

@@ -93,9 +93,11 @@ it("guards and hooks", async () => {
   // #region guards
   const onlyOn =
     (platform: NodeJS.Platform): Guard =>
-    (next) =>
+    (next, info) =>
     (state, ctx) =>
-      process.platform === platform ? next(state, ctx) : state; // skipped: state unchanged
+      process.platform === platform
+        ? next(state, ctx)
+        : err(new Error(`${info.step} runs on ${platform} only`)); // the step does not run
   const timed: Guard = (next, info) => async (state, ctx) => {
     const started = performance.now();
     const out = await next(state, ctx);
@@ -125,7 +127,13 @@ it("guards and hooks", async () => {
     .stage("macOnly", (s) => ({ epoch: s.epoch * 100 }), { guards: [onlyOn("darwin")] });
   // #endregion guards
   const r = await guarded.run({ epoch: 1 });
-  expect(r._unsafeUnwrap().epoch).toBe(process.platform === "darwin" ? 200 : 2);
+  if (process.platform === "darwin") expect(r._unsafeUnwrap().epoch).toBe(200);
+  else
+    expect(r._unsafeUnwrapErr()).toMatchObject({
+      kind: "step-failed",
+      step: "macOnly",
+      message: 'step "macOnly" failed: macOnly runs on darwin only',
+    });
 });
 
 it("sub-pipelines and override", async () => {
