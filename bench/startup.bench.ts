@@ -8,7 +8,7 @@
  * Goals (issue 4): `tipi --help` ≤ 200 ms, `tipi validate examples/fashion-mnist` ≤ 400 ms.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -63,9 +63,25 @@ for (const c of cases) once(c); // warm the disk and the transpile cache
 const times = new Map(cases.map((c) => [c.name, [] as number[]]));
 for (let i = 0; i < runs; i++) for (const c of cases) times.get(c.name)!.push(once(c));
 
+/** Mirrors bin/tipi.mjs: a stale bundle means every `tipi` row measured the sources. */
+function bundleState(): string {
+  const dir = `${repo}packages/cli/`;
+  try {
+    const built = statSync(`${dir}dist/main.mjs`).mtimeMs;
+    const inputs: string[] = JSON.parse(readFileSync(`${dir}dist/inputs.json`, "utf8"));
+    const stale = inputs.filter((input) => statSync(`${dir}${input}`).mtimeMs > built);
+    return stale.length === 0
+      ? "fresh"
+      : `STALE (${stale[0]} is newer; rows ran the sources: pnpm --filter @tipi/cli build)`;
+  } catch {
+    return "missing (rows ran the sources: pnpm --filter @tipi/cli build)";
+  }
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const baseline = median(times.get(cases[0]!.name)!);
 console.log(`cold start, median of ${runs} spawns each; load average ${loadavg()[0]!.toFixed(1)}`);
+console.log(`dist bundle: ${bundleState()}`);
 printTable([
   ["command", "median ms", "min ms", "× node -e 0"],
   ...cases.map((c) => {

@@ -2,7 +2,7 @@
 // The `tipi` binary. Runs the prebuilt bundle (dist/, made by `pnpm install` through the
 // package's `prepare` script) when it is newer than the sources, else the TypeScript sources
 // through tipi's TypeScript hooks, so a fresh checkout works before any build.
-import { readdirSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -25,20 +25,14 @@ for (const stream of [process.stdout, process.stderr]) {
 const packageDir = fileURLToPath(new URL("..", import.meta.url));
 const bundle = join(packageDir, "dist", "main.mjs");
 
-function newestMtime(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    const mtime = entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs;
-    if (mtime > newest) newest = mtime;
-  }
-  return newest;
-}
-
+// The build lists the workspace sources it bundled; the bundle is stale once any is newer (or
+// gone). A new source file matters only once a listed one imports it, and that one is then newer.
 function bundleIsFresh() {
   if (process.env.TIPI_FROM_SOURCE === "1") return false;
   try {
-    return statSync(bundle).mtimeMs >= newestMtime(join(packageDir, "src"));
+    const built = statSync(bundle).mtimeMs;
+    const inputs = JSON.parse(readFileSync(join(packageDir, "dist", "inputs.json"), "utf8"));
+    return inputs.every((input) => statSync(join(packageDir, input)).mtimeMs <= built);
   } catch {
     return false;
   }
