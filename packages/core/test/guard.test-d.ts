@@ -3,6 +3,7 @@ import { describe, expectTypeOf, it } from "vitest";
 import {
   type Guard,
   type GuardedStep,
+  type GuardInfo,
   type GuardNext,
   type GuardReturn,
   type NextResult,
@@ -30,6 +31,15 @@ describe("guards must return next()", () => {
     )
       .toHaveProperty("run")
       .toBeFunction();
+  });
+
+  it("accepts info.skip() instead of next(), sync or async", () => {
+    const mainProcessOnly: Guard = (next, info) => (state, ctx) =>
+      isMain ? next(state, ctx) : info.skip();
+    const asyncSkip: Guard = (next, info) => async (state, ctx) =>
+      isMain ? next(state, ctx) : info.skip();
+    expectTypeOf([mainProcessOnly, asyncSkip]).items.toEqualTypeOf<Guard>();
+    expectTypeOf<ReturnType<GuardInfo["skip"]>>().toEqualTypeOf<NextResult>();
   });
 
   it("accepts an err(...) instead of next(), sync or async", () => {

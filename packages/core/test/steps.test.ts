@@ -221,6 +221,33 @@ describe("guard", () => {
     }
   });
 
+  it("skips a step through info.skip(): the state passes on and step:end says skipped", async () => {
+    const events: TipiEvent[] = [];
+    const mainProcessOnly: Guard = (next, info) => (state, ctx) =>
+      ctx.runId === "worker" ? info.skip() : next(state, ctx);
+    const ran: string[] = [];
+    const p = Pipeline.create<number>()
+      .stage("double", (n) => n * 2)
+      .io(
+        "save",
+        (n) => {
+          ran.push("save");
+          return n;
+        },
+        { guards: [mainProcessOnly] },
+      )
+      .stage("inc", (n) => n + 1);
+    expect(
+      (await p.run(3, { runId: "worker", onEvent: (e) => events.push(e) }))._unsafeUnwrap(),
+    ).toBe(7);
+    expect(ran).toEqual([]);
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: "step:end", step: "save", skipped: true }),
+    );
+    expect((await p.run(3, { runId: "main" }))._unsafeUnwrap()).toBe(7);
+    expect(ran).toEqual(["save"]);
+  });
+
   it("passes the step's own outcome through next(): a failing step still fails", async () => {
     const seen: unknown[] = [];
     const observe: Guard = (next) => async (state, ctx) => {

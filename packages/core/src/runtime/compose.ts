@@ -1,10 +1,12 @@
 import type { PipelineGraph } from "../graph/pipeline-graph.ts";
 import type { NamedStepNode, StepNode } from "../graph/step-node.ts";
-import type { AnyStepFn, GuardNext } from "../types/step.ts";
+import type { AnyStepFn, GuardNext, NextResult } from "../types/step.ts";
 import { runSubPipeline } from "./sub-pipeline.ts";
 
-/** Returned by a process step that was skipped: the state stays as it was. */
+/** Returned by a step that was skipped (a process's `skip()`, a guard's `info.skip()`). */
 export const SKIPPED: unique symbol = Symbol("tipi.skipped");
+
+const skip = (): NextResult => SKIPPED as unknown as NextResult;
 
 function baseFn(node: NamedStepNode): AnyStepFn | undefined {
   switch (node.kind) {
@@ -47,7 +49,7 @@ export function composedSteps(graph: PipelineGraph): readonly (AnyStepFn | undef
       let wrapped = fn;
       for (let i = node.guards.length - 1; i >= 0; i--) {
         // The NextResult brand is a type only: `next` hands back the step's own value.
-        wrapped = node.guards[i]!(wrapped as GuardNext, { step: node.name, kind: node.kind });
+        wrapped = node.guards[i]!(wrapped as GuardNext, { step: node.name, kind: node.kind, skip });
       }
       return wrapped;
     });

@@ -54,6 +54,13 @@ export interface IoOptions extends StepOptions {
 export interface GuardInfo {
   readonly step: string;
   readonly kind: "stage" | "io" | "join" | "process";
+  /**
+   * Skips the step instead of running it: the state passes on unchanged and `step:end`
+   * reports `skipped: true`. Meant for guards such as `mainProcessOnly` or `platform(...)`
+   * around side-effect (`io`) steps whose output is their input; a skipped `stage` that
+   * reshapes the state leaves later steps with the state from before it.
+   */
+  readonly skip: () => NextResult;
 }
 
 declare const nextBrand: unique symbol;
@@ -72,9 +79,8 @@ export interface NextResult {
 export type GuardNext = (state: unknown, ctx: StepContext<Record<string, unknown>>) => NextResult;
 
 /**
- * What a guarded step may return: the value of `next(state, ctx)`, or a neverthrow `Err` to
- * fail the step without running it (as does throwing); sync or async. There is no way to
- * skip a step and keep the state: put that condition in the step itself.
+ * What a guarded step may return: the value of `next(state, ctx)` or of `info.skip()`, or a
+ * neverthrow `Err` to fail the step without running it (as does throwing); sync or async.
  */
 export type GuardReturn =
   | NextResult
@@ -90,12 +96,12 @@ export type GuardedStep = (
 
 /**
  * Middleware around a step: receives the next function and returns its replacement, which
- * must return `next(state, ctx)` (the types enforce it) or fail with an `err(...)` or a
- * throw, which ends the run with `step-failed` before the step runs.
+ * must return `next(state, ctx)` or `info.skip()` (the types enforce it), or fail with an
+ * `err(...)` or a throw, which ends the run with `step-failed` before the step runs.
  *
  * @example
- * const mainOnly: Guard = (next) => (state, ctx) =>
- *   isMain ? next(state, ctx) : err(new Error("not the main process"));
+ * const mainOnly: Guard = (next, info) => (state, ctx) =>
+ *   isMain ? next(state, ctx) : info.skip();
  */
 export type Guard = (next: GuardNext, info: GuardInfo) => GuardedStep;
 
