@@ -68,7 +68,9 @@ function bundleState(): string {
   const dir = `${repo}packages/cli/`;
   try {
     const built = statSync(`${dir}dist/main.mjs`).mtimeMs;
-    const inputs: string[] = JSON.parse(readFileSync(`${dir}dist/inputs.json`, "utf8"));
+    const { inputs } = JSON.parse(readFileSync(`${dir}dist/inputs.json`, "utf8")) as {
+      inputs: string[];
+    };
     const stale = inputs.filter((input) => statSync(`${dir}${input}`).mtimeMs > built);
     return stale.length === 0
       ? "fresh"

@@ -25,24 +25,30 @@ for (const stream of [process.stdout, process.stderr]) {
 const packageDir = fileURLToPath(new URL("..", import.meta.url));
 const bundle = join(packageDir, "dist", "main.mjs");
 
-// The build lists the workspace sources it bundled; the bundle is stale once any is newer (or
+// The build lists the workspace sources it bundled (@tipi/core, tfjs, wandb and the CLI's own); the bundle is stale once any is newer (or
 // gone). A new source file matters only once a listed one imports it, and that one is then newer.
 function bundleIsFresh() {
-  if (process.env.TIPI_FROM_SOURCE === "1") return false;
+  // tsx cannot redirect user modules' @tipi/* imports to the bundle: sources, one instance each
+  if (process.env.TIPI_FROM_SOURCE === "1" || process.env.TIPI_TS_LOADER === "tsx") return false;
   try {
     const built = statSync(bundle).mtimeMs;
-    const inputs = JSON.parse(readFileSync(join(packageDir, "dist", "inputs.json"), "utf8"));
-    return inputs.every((input) => statSync(join(packageDir, input)).mtimeMs <= built);
+    const manifest = JSON.parse(readFileSync(join(packageDir, "dist", "inputs.json"), "utf8"));
+    return (
+      manifest.packageDir === packageDir &&
+      manifest.inputs.every((input) => statSync(join(packageDir, input)).mtimeMs <= built)
+    );
   } catch {
     return false;
   }
 }
 
+// From the bundle, the TypeScript hooks are registered only when a user's module is imported.
+const { registerTypeScript, useBundle } = await import("../loader/register.mjs");
 let entry;
 if (bundleIsFresh()) {
+  useBundle(packageDir);
   entry = bundle;
 } else {
-  const { registerTypeScript } = await import("../loader/register.mjs");
   await registerTypeScript();
   entry = join(packageDir, "src", "main.ts");
 }

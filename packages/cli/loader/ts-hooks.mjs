@@ -12,8 +12,20 @@ const CACHE_VERSION = "tipi-ts-1";
 const TS_FILE = /\.(ts|mts|tsx)$/;
 const cacheDir = join(tmpdir(), `tipi-ts-cache-${process.getuid?.() ?? "user"}`);
 let esbuild;
+/** Source entry points of @tipi/* → their prebuilt dist files (see scripts/build.mjs). */
+let aliases = {};
+
+export function initialize(data) {
+  aliases = data?.aliases ?? {};
+}
 
 export async function resolve(specifier, context, next) {
+  const resolved = await resolveSource(specifier, context, next);
+  const alias = aliases[resolved.url];
+  return alias ? { url: alias, format: "module", shortCircuit: true } : resolved;
+}
+
+async function resolveSource(specifier, context, next) {
   try {
     return await next(specifier, context);
   } catch (error) {

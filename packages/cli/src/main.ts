@@ -1,5 +1,4 @@
 import { didYouMean } from "@tipi/core/did-you-mean";
-import { registerTypeScript } from "../loader/register.mjs";
 import { COMMANDS, findCommand } from "./cli/definitions.ts";
 import { EXIT, UsageError } from "./cli/errors.ts";
 import { commandHelp, mainHelp } from "./cli/help.ts";
@@ -52,8 +51,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(commandHelp(command));
       return EXIT.ok;
     }
-    // Everything below may import TypeScript packages (@tipi/core, user modules).
-    await registerTypeScript();
+    // Run from the sources, bin/tipi.mjs has registered the TypeScript hooks; from the bundle,
+    // loadPipeline registers them before it imports a user's module.
     const handler = await HANDLERS[command.name]!();
     return await handler(args);
   } catch (error) {

@@ -8,6 +8,7 @@ import {
   PipelineProcess,
   Registry,
 } from "@tipi/core";
+import { registerTypeScript } from "../../loader/register.mjs";
 import { UsageError } from "../cli/errors.ts";
 import type { Override } from "../cli/parse-args.ts";
 import {
@@ -339,6 +340,7 @@ async function loadRegistration(configFile: string, spec: string): Promise<Regis
     spec.startsWith(".") || isAbsolute(spec)
       ? pathToFileURL(resolve(dirname(configFile), spec)).href
       : pathToFileURL(createRequire(configFile).resolve(spec)).href;
+  await registerTypeScript();
   const mod: Record<string, unknown> = await import(url);
   if (typeof mod.register === "function") return mod.register as Registration;
   return (registry) => autoRegister(mod, registry);
@@ -389,6 +391,7 @@ async function loadModule(target: Target, options: LoadOptions): Promise<LoadedP
   }
   let mod: Record<string, unknown>;
   try {
+    await registerTypeScript();
     mod = await import(pathToFileURL(target.file).href);
   } catch (error) {
     throw new ConfigProblems([
