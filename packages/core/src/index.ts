@@ -54,6 +54,8 @@ export type { PipelineError, PipelineErrorKind } from "./types/errors.ts";
 export type {
   EventListener,
   EventOf,
+  Figure,
+  FigureKind,
   LifecyclePhase,
   TipiEvent,
   TipiEventType,

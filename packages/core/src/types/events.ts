@@ -6,6 +6,26 @@ import type { PipelineError } from "./errors.ts";
 
 export type LifecyclePhase = "initialize" | "validate" | "checkpoint" | "restore" | "cleanup";
 
+/**
+ * A figure a step publishes with a `figure` event, as plain data (core draws nothing): the
+ * run store keeps it under `media/`, renderers may ignore it.
+ */
+export type Figure =
+  /** `matrix[actual][predicted]` = count; `labels[i]` names class `i`. */
+  | {
+      readonly kind: "confusion-matrix";
+      readonly labels: readonly string[];
+      readonly matrix: readonly (readonly number[])[];
+    }
+  /** Rows of cells under named columns (e.g. per-class accuracy). */
+  | {
+      readonly kind: "table";
+      readonly columns: readonly string[];
+      readonly rows: readonly (readonly (string | number)[])[];
+    };
+
+export type FigureKind = Figure["kind"];
+
 export type TipiEvent =
   | {
       readonly type: "run:start";
@@ -77,6 +97,13 @@ export type TipiEvent =
       readonly values: Readonly<Record<string, number>>;
       readonly step?: number;
       readonly epoch?: number;
+    }
+  /** A figure (confusion matrix, table) named `name`, optionally for a global `step`. */
+  | {
+      readonly type: "figure";
+      readonly name: string;
+      readonly figure: Figure;
+      readonly step?: number;
     }
   | {
       readonly type: "log";
