@@ -53,7 +53,7 @@ describe.concurrent("docs/tracking.md", () => {
     expect(readHistory(run?.dir ?? "")).toHaveLength(20);
     expect(server.run(readSyncState(run?.dir ?? "")?.runId).history.size).toBe(20);
     expect(readFileSync(join(run?.dir ?? "", "media/confusion.json"), "utf8")).toContain(
-      "confusion_matrix",
+      '"kind":"confusion-matrix"',
     );
   });
 
@@ -65,5 +65,22 @@ describe.concurrent("docs/tracking.md", () => {
     for (const file of ["sample_0.png", "confusion.png", "confusion.json"]) {
       expect(readFileSync(join(run?.dir ?? "", "media", file)).length).toBeGreaterThan(0);
     }
+  });
+
+  it("the figure-event example stores the matrix and its heat map", async (ctx) => {
+    const block = tsBlocks.find((b) => b.includes("figure-demo")) ?? "";
+    const { cwd, out } = await runBlock(ctx, "figure", block);
+    expect(out.trim()).toBe("confusion-matrix.json confusion-matrix.png");
+    const [run] = listRuns(join(cwd, "runs"));
+    expect(
+      JSON.parse(readFileSync(join(run?.dir ?? "", "media/confusion-matrix.json"), "utf8")),
+    ).toEqual({
+      kind: "confusion-matrix",
+      labels: ["shirt", "coat"],
+      matrix: [
+        [50, 3],
+        [7, 40],
+      ],
+    });
   });
 });

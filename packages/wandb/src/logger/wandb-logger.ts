@@ -1,5 +1,3 @@
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
 import type { LifecycleContext, Permanence, TipiEvent } from "@tipi/core";
 import { redactSecrets, redactString, registerSecret } from "../store/redact.ts";
 import { RunStore, type StoredHistoryRow } from "../store/run-store.ts";
@@ -11,7 +9,7 @@ import {
   type WandbSyncState,
   writeSyncState,
 } from "../sync/sync-state.ts";
-import { confusionMatrixImage, encodePng, type RawImage } from "./png.ts";
+import { encodePng, type RawImage } from "./png.ts";
 import { SdkProcess, type SdkReport } from "./sdk-process.ts";
 import { wandbLoggerParams } from "./wandb-logger-params.ts";
 
@@ -175,7 +173,8 @@ export class WandBLogger implements Permanence {
 
   /**
    * Stores a confusion matrix (`matrix[actual][predicted]`) as JSON and as a PNG heat map
-   * under `media/`, and records both paths in the summary. Returns the JSON's path.
+   * under `media/`, and records both paths in the summary. Returns the JSON's path. A
+   * `figure` event of kind `confusion-matrix` on the run's bus is stored the same way.
    */
   logConfusionMatrix(
     name: string,
@@ -183,14 +182,11 @@ export class WandBLogger implements Permanence {
     labels?: readonly string[],
     at: { step?: number } = {},
   ): string {
-    const path = this.logFigure(
+    return this.store.storeFigure(
       name,
-      { type: "confusion_matrix", labels: labels ?? matrix.map((_, i) => String(i)), matrix },
-      at,
+      { kind: "confusion-matrix", labels: labels ?? matrix.map((_, i) => String(i)), matrix },
+      at.step,
     );
-    const image = this.logImage(name, confusionMatrixImage(matrix), at);
-    this.summary({ [name]: { _type: "confusion_matrix", path, image } });
-    return path;
   }
 
   /** The run store's event listener (for `pipeline.run(…, { onEvent })` outside the CLI). */
@@ -389,17 +385,7 @@ export class WandBLogger implements Permanence {
     extension: string,
     data: Uint8Array | string,
   ): string {
-    const store = this.store;
-    mkdirSync(store.mediaDir, { recursive: true });
-    const safe = name.replace(/[^A-Za-z0-9._-]+/g, "_");
-    const file = join(
-      store.mediaDir,
-      step === undefined ? `${safe}.${extension}` : `${safe}_${step}.${extension}`,
-    );
-    writeFileSync(file, data);
-    const path = relative(store.dir, file);
-    store.appendEvent({ type: "log", level: "info", message: `media: ${path}` });
-    return path;
+    return this.store.writeMedia(name, extension, data, step);
   }
 }
 

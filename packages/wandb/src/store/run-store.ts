@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { basename, join, resolve } from "node:path";
-import type { TipiEvent } from "@tipi/core";
+import { basename, join, relative, resolve } from "node:path";
+import type { Figure, TipiEvent } from "@tipi/core";
+import { confusionMatrixImage, encodePng } from "../logger/png.ts";
 import { JsonlAppender, readJson, readJsonl, writeJsonAtomic } from "./jsonl.ts";
 import { redactSecrets } from "./redact.ts";
 import { isValidRunId, newRunId } from "./run-id.ts";
@@ -65,7 +66,7 @@ const PROGRESS_EVENT_INTERVAL_MS = 1000;
 
 /**
  * A run directory on disk: `config.json`, `meta.json`, `status.json`, `events.jsonl`,
- * `history.jsonl`, `summary.json`, `checkpoints/`. Appends are line-durable, JSON files are
+ * `history.jsonl`, `summary.json`, `checkpoints/`, `media/`. Appends are line-durable, JSON files are
  * replaced atomically, and everything written is passed through {@link redactSecrets}.
  *
  * @example
@@ -203,6 +204,43 @@ export class RunStore {
   }
 
   /**
+   * Writes `data` to `media/<name>.<extension>` (`<name>_<step>.<extension>` with a step; the
+   * name made file-safe) and returns its path inside the run directory.
+   */
+  writeMedia(name: string, extension: string, data: Uint8Array | string, step?: number): string {
+    mkdirSync(this.mediaDir, { recursive: true });
+    const safe = name.replace(/[^A-Za-z0-9._-]+/g, "_");
+    const file = join(
+      this.mediaDir,
+      step === undefined ? `${safe}.${extension}` : `${safe}_${step}.${extension}`,
+    );
+    writeFileSync(file, data);
+    const path = relative(this.dir, file);
+    this.appendEvent({ type: "log", level: "info", message: `media: ${path}` });
+    return path;
+  }
+
+  /**
+   * Stores a {@link Figure} as `media/<name>.json` (a confusion matrix also as a PNG heat map,
+   * rows normalised) and records its paths in the summary under `name`:
+   * `{ _type: "confusion_matrix", path, image }` or `{ _type: "table", path }`. Returns the
+   * JSON's path. This is what the {@link listener} does with a `figure` event.
+   */
+  storeFigure(name: string, figure: Figure, step?: number): string {
+    const path = this.writeMedia(name, "json", `${JSON.stringify(redactSecrets(figure))}\n`, step);
+    if (figure.kind === "confusion-matrix") {
+      const image =
+        figure.matrix.length === 0
+          ? undefined
+          : this.writeMedia(name, "png", encodePng(confusionMatrixImage(figure.matrix)), step);
+      this.writeSummary({ [name]: { _type: "confusion_matrix", path, image } });
+    } else {
+      this.writeSummary({ [name]: { _type: "table", path } });
+    }
+    return path;
+  }
+
+  /**
    * Merges `values` into `summary.json`. The summary also holds the last value of every
    * history metric (as W&B does); explicit values win over those.
    */
@@ -254,13 +292,16 @@ export class RunStore {
 
   /**
    * An event listener for `pipeline.run(…, { onEvent })`: every event goes to `events.jsonl`,
-   * metric events become history rows, and `run:end` sets the final status and summary.
+   * metric events become history rows, figure events media files ({@link storeFigure}), and
+   * `run:end` sets the final status and summary.
    */
   listener(): (event: TipiEvent) => void {
     return (event) => {
       this.appendEvent(event);
       if (event.type === "metric") {
         this.appendHistory({ step: event.step, epoch: event.epoch, values: event.values });
+      } else if (event.type === "figure") {
+        this.storeFigure(event.name, event.figure, event.step);
       } else if (event.type === "run:end") {
         const cancelled = event.error?.kind === "cancelled";
         this.setStatus(event.ok ? "finished" : cancelled ? "interrupted" : "failed");
