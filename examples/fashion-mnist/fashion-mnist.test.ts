@@ -59,6 +59,49 @@ describe("the Fashion-MNIST example in tiny mode (1 epoch, 512 samples, wasm)", 
     expect(summary["val/accuracy"]).toBeGreaterThan(0.2);
     expect(existsSync(join(runDir, "checkpoints"))).toBe(true);
     expect(cli.stderr).not.toContain(TFJS_NODE_BANNER);
+    // The evaluation's figures are stored locally (issue 5), named after the classes.
+    const figure = JSON.parse(readFileSync(join(runDir, "media/confusion-matrix.json"), "utf8"));
+    expect(figure.labels).toHaveLength(10);
+    expect(figure.labels[0]).toBe("T-shirt/top");
+    expect(figure.matrix.flat().reduce((a: number, b: number) => a + b, 0)).toBe(tiny.testLimit);
+    expect(readFileSync(join(runDir, "media/confusion-matrix.png")).subarray(1, 4).toString()).toBe(
+      "PNG",
+    );
+    const table = JSON.parse(readFileSync(join(runDir, "media/per-class-accuracy.json"), "utf8"));
+    expect(table.columns).toEqual(["class", "accuracy", "count"]);
+    expect(summary["confusion-matrix"].image).toBe("media/confusion-matrix.png");
+  });
+
+  it("prints the evaluation's figures as JSON lines with --json", () => {
+    const runDir = mkdtempSync(join(tmpdir(), "tipi-fmnist-json-"));
+    const cli = spawnSync(
+      process.execPath,
+      [
+        join(root, "packages/cli/bin/tipi.mjs"),
+        "run",
+        join(root, "examples/fashion-mnist/pipeline.toml"),
+        ...["--set", "device.backend=cpu", "--set", "network.architecture=mlp"],
+        ...["--set", "hyperparameters.epochs=1", "--set", "data.trainLimit=64"],
+        ...["--set", "data.testLimit=64", "--run-dir", runDir, "--json"],
+      ],
+      { encoding: "utf8", cwd: root },
+    );
+    expect(cli.status, cli.stderr).toBe(0);
+    const figures = cli.stdout
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line))
+      .filter((event) => event.type === "figure");
+    expect(figures.map((e) => [e.name, e.figure.kind])).toEqual([
+      ["confusion-matrix", "confusion-matrix"],
+      ["per-class-accuracy", "table"],
+    ]);
+    expect(
+      figures[1].figure.rows
+        .map((row: unknown[]) => row[2])
+        .reduce((a: number, b: number) => a + b),
+    ).toBe(64);
+    expect(existsSync(join(runDir, "media/confusion-matrix.png"))).toBe(true);
   });
 
   it("keeps tfjs's Node.js banner out of a cpu-backend run's output", () => {

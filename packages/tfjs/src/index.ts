@@ -20,6 +20,7 @@ export {
 export * from "./checkpoint/index.ts";
 export * from "./data/index.ts";
 export {
+  type ClassResult,
   type EvaluateOptions,
   type Evaluation,
   evaluateModel,
@@ -28,6 +29,7 @@ export {
   type EvaluateStageOptions,
   evaluateStage,
   evaluateWithPermanences,
+  evaluationFigures,
 } from "./evaluate/evaluate-stage.ts";
 export { EvaluationProcess, evaluationProcessParams } from "./evaluate/evaluation-process.ts";
 export { CPU_FALLBACK_KERNELS } from "./kernels/cpu-fallback.ts";

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { resolveBackend } from "../src/backend/resolve-backend.ts";
 import { saveModel } from "../src/checkpoint/saved-model.ts";
 import { evaluateModel } from "../src/evaluate/evaluate.ts";
+import { evaluationFigures } from "../src/evaluate/evaluate-stage.ts";
 import { Network } from "../src/permanences/network.ts";
 
 beforeAll(async () => {
@@ -47,6 +48,59 @@ describe("evaluateModel", () => {
     expect(result.classNames).toEqual(["a", "b", "c"]);
     // Cross-entropy of softmax([5,0,0]) at the right class is ~0.0134; wrong ones are ~5.01.
     expect(result.loss).toBeCloseTo((3 * 0.01339 + 2 * 5.01339) / 5, 3);
+  });
+
+  it("summarises each class and turns the result into a confusion-matrix and a table figure", () => {
+    const result = evaluateModel(argmaxModel(), data, { batchSize: 2 });
+    expect(result.perClass).toEqual([
+      { label: "a", accuracy: 1, count: 1 },
+      { label: "b", accuracy: 0.5, count: 2 },
+      { label: "c", accuracy: 0.5, count: 2 },
+    ]);
+    expect(evaluationFigures(result)).toEqual([
+      {
+        type: "figure",
+        name: "confusion-matrix",
+        figure: {
+          kind: "confusion-matrix",
+          labels: ["a", "b", "c"],
+          matrix: [
+            [1, 0, 0],
+            [0, 1, 1],
+            [1, 0, 1],
+          ],
+        },
+      },
+      {
+        type: "figure",
+        name: "per-class-accuracy",
+        figure: {
+          kind: "table",
+          columns: ["class", "accuracy", "count"],
+          rows: [
+            ["a", 1, 1],
+            ["b", 0.5, 2],
+            ["c", 0.5, 2],
+          ],
+        },
+      },
+    ]);
+    // Without class names the labels are the class indices; a class with no sample is NaN.
+    const unnamed = evaluateModel(argmaxModel(), {
+      images: data.images.subarray(0, 6),
+      labels: data.labels.subarray(0, 2),
+      length: 2,
+      numClasses: 3,
+    });
+    expect(unnamed.perClass).toEqual([
+      { label: "0", accuracy: 1, count: 1 },
+      { label: "1", accuracy: 1, count: 1 },
+      { label: "2", accuracy: Number.NaN, count: 0 },
+    ]);
+    expect(evaluationFigures(unnamed, "val-").map((e) => e.name)).toEqual([
+      "val-confusion-matrix",
+      "val-per-class-accuracy",
+    ]);
   });
 
   it("evaluates a model saved to disk and loaded by the Network permanence", async () => {

@@ -108,6 +108,23 @@ describe("registerTfjs and a config-built pipeline", () => {
     expect(state.evaluate.confusion.flat().reduce((a, b) => a + b, 0)).toBe(200);
     expect(state.evaluate.accuracy).toBeGreaterThan(0.3);
     expect(events.some((e) => e.type === "metric" && "test/accuracy" in e.values)).toBe(true);
+    // EvaluationProcess publishes the confusion matrix and the per-class table it computed.
+    const figures = new Map(
+      events.flatMap((e) => (e.type === "figure" ? [[e.name, e.figure] as const] : [])),
+    );
+    expect(figures.get("confusion-matrix")).toEqual({
+      kind: "confusion-matrix",
+      labels: state.evaluate.perClass.map((c) => c.label),
+      matrix: state.evaluate.confusion,
+    });
+    // Raw IDX files carry no class names: the labels are the class indices.
+    expect(state.evaluate.perClass.map((c) => c.label)).toEqual(
+      Array.from({ length: 10 }, (_, i) => String(i)),
+    );
+    const table = figures.get("per-class-accuracy");
+    expect(table?.kind === "table" && table.rows.map((row) => row[2])).toEqual(
+      state.evaluate.confusion.map((row) => row.reduce((a, b) => a + b, 0)),
+    );
     expect(events.some((e) => e.type === "progress" && e.parent === "train:epoch")).toBe(true);
     expect(readdirSync(join(runDir, "checkpoints")).length).toBeGreaterThan(0);
 

@@ -1,3 +1,4 @@
+import type { EventOf } from "@tipi/core";
 import { Data } from "../permanences/data.ts";
 import { Network } from "../permanences/network.ts";
 import type { TrainContext, WithResult } from "../train/train-join.ts";
@@ -14,7 +15,10 @@ export interface EvaluateStageOptions {
 
 /**
  * Evaluates the `network` permanence on a split of the `data` permanence and emits
- * `test/accuracy` and `test/loss` as a metric event.
+ * `test/accuracy` and `test/loss` as a metric event, the confusion matrix as the figure
+ * `confusion-matrix` and the per-class accuracy as the table `per-class-accuracy` (columns
+ * class, accuracy, count); on a split other than `test` the figure names start with it
+ * (`val-confusion-matrix`).
  */
 export function evaluateWithPermanences(
   ctx: Pick<TrainContext, "get" | "emit" | "signal">,
@@ -38,7 +42,33 @@ export function evaluateWithPermanences(
     type: "metric",
     values: { [`${split}/accuracy`]: result.accuracy, [`${split}/loss`]: result.loss },
   });
+  for (const event of evaluationFigures(result, split === "test" ? "" : `${split}-`))
+    ctx.emit(event);
   return result;
+}
+
+/** The confusion matrix and the per-class accuracy table of `result`, as figure events. */
+export function evaluationFigures(result: Evaluation, prefix = ""): readonly EventOf<"figure">[] {
+  return [
+    {
+      type: "figure",
+      name: `${prefix}confusion-matrix`,
+      figure: {
+        kind: "confusion-matrix",
+        labels: result.perClass.map((c) => c.label),
+        matrix: result.confusion,
+      },
+    },
+    {
+      type: "figure",
+      name: `${prefix}per-class-accuracy`,
+      figure: {
+        kind: "table",
+        columns: ["class", "accuracy", "count"],
+        rows: result.perClass.map((c) => [c.label, c.accuracy, c.count]),
+      },
+    },
+  ];
 }
 
 /**

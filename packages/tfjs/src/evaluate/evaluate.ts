@@ -18,6 +18,16 @@ export interface EvaluateOptions {
   readonly signal?: AbortSignal;
 }
 
+/** One class's line of {@link Evaluation.perClass}. */
+export interface ClassResult {
+  /** The class name (its index as a string when the dataset has no names). */
+  readonly label: string;
+  /** Recall of the class; NaN when it has no samples. */
+  readonly accuracy: number;
+  /** How many samples of the class were evaluated. */
+  readonly count: number;
+}
+
 /** What {@link evaluateModel} measures on a labelled dataset. */
 export interface Evaluation {
   readonly loss: number;
@@ -28,6 +38,8 @@ export interface Evaluation {
   /** `confusion[trueClass][predictedClass]` = count. */
   readonly confusion: readonly (readonly number[])[];
   readonly classNames?: readonly string[];
+  /** Per class: name, accuracy and sample count, in class order. */
+  readonly perClass: readonly ClassResult[];
 }
 
 /** Loss, accuracy, per-class accuracy and the confusion matrix of `model` on `data`. */
@@ -60,10 +72,10 @@ export function evaluateModel(
     }
   }
   const correct = confusion.reduce((n, row, i) => n + (row[i] ?? 0), 0);
-  const perClassAccuracy = confusion.map((row, i) => {
-    const total = row.reduce((a, b) => a + b, 0);
-    return total === 0 ? Number.NaN : (row[i] ?? 0) / total;
-  });
+  const counts = confusion.map((row) => row.reduce((a, b) => a + b, 0));
+  const perClassAccuracy = confusion.map((row, i) =>
+    counts[i] === 0 ? Number.NaN : (row[i] ?? 0) / (counts[i] ?? 1),
+  );
   return {
     loss: data.length === 0 ? Number.NaN : lossSum / data.length,
     accuracy: data.length === 0 ? Number.NaN : correct / data.length,
@@ -71,5 +83,10 @@ export function evaluateModel(
     perClassAccuracy,
     confusion,
     ...(data.classNames ? { classNames: data.classNames } : {}),
+    perClass: perClassAccuracy.map((accuracy, i) => ({
+      label: data.classNames?.[i] ?? String(i),
+      accuracy,
+      count: counts[i] ?? 0,
+    })),
   };
 }
