@@ -70,25 +70,40 @@ export class Rng {
   }
 
   /** Shuffles `array` in place (Fisher–Yates) and returns it. */
-  shuffle<T extends { [i: number]: unknown; length: number }>(array: T): T {
-    for (let i = array.length - 1; i > 0; i--) {
-      const j = this.int(i + 1);
-      const tmp = array[i];
-      array[i] = array[j];
-      array[j] = tmp;
-    }
-    return array;
+  shuffle<T extends MutableList>(array: T): T {
+    return shuffleWith(array, this.random);
   }
 
   /** A random permutation of 0..n-1. */
   permutation(n: number): Int32Array {
-    const order = new Int32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-    return this.shuffle(order);
+    return permutationWith(n, this.random);
   }
 
   /** `next` bound to this generator, for APIs that take `() => number`. */
   get random(): () => number {
     return () => this.next();
   }
+}
+
+type MutableList = { [i: number]: unknown; length: number };
+
+/**
+ * Fisher–Yates over any `[0, 1)` source: the one shuffle behind {@link Rng.shuffle}, the data
+ * module's `shuffledOrder` and `splitDataset`.
+ */
+export function shuffleWith<T extends MutableList>(array: T, random: () => number): T {
+  for (let i = array.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    const tmp = array[i];
+    array[i] = array[j];
+    array[j] = tmp;
+  }
+  return array;
+}
+
+/** `0 … n-1` shuffled by {@link shuffleWith}. */
+export function permutationWith(n: number, random: () => number): Int32Array {
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  return shuffleWith(order, random);
 }

@@ -48,6 +48,7 @@ it("every example in docs/datasets.md runs, printing what it says", async () => 
       "10800 1200",
       "32 true",
       "12000 188",
+      "[ 4, 5, 0, 1 ] [ 2, 0 ] 2",
       "not an IDX file (magic number 0x504b0304)",
     ]) {
       expect(stdout).toContain(expected);

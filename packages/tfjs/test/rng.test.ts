@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { batchRandom, gatherBatch } from "../src/data/batches.ts";
+import { seededRandom, shuffledOrder } from "../src/data/random.ts";
 import { deriveSeed, Rng } from "../src/rng.ts";
 
 describe("Rng", () => {
@@ -49,5 +51,43 @@ describe("Rng", () => {
       new Set([deriveSeed(1, 2, 3), deriveSeed(1, 3, 2), deriveSeed(1, 2), deriveSeed(2, 2, 3)])
         .size,
     ).toBe(4);
+  });
+});
+
+describe("the data module's randomness is Rng's", () => {
+  it("seededRandom and shuffledOrder follow Rng.fromSeed exactly", () => {
+    const random = seededRandom(7);
+    const rng = Rng.fromSeed(7);
+    expect(Array.from({ length: 50 }, random)).toEqual(
+      Array.from({ length: 50 }, () => rng.next()),
+    );
+    expect(shuffledOrder(500, seededRandom(3))).toEqual(Rng.fromSeed(3).permutation(500));
+  });
+
+  it("batchRandom(seed, k) is the stream derived from (seed, k), as the train loop augments with", () => {
+    const expected = Rng.fromSeed(deriveSeed(11, 4));
+    const random = batchRandom(11, 4);
+    expect(Array.from({ length: 20 }, random)).toEqual(
+      Array.from({ length: 20 }, () => expected.next()),
+    );
+    expect(batchRandom(11, 5)()).not.toBe(batchRandom(11, 4)());
+  });
+});
+
+describe("gatherBatch", () => {
+  it("copies samples in order, flat or image-shaped, with a short last batch", () => {
+    const data = {
+      images: Float32Array.from({ length: 12 }, (_, i) => i),
+      labels: Int32Array.of(0, 1, 2, 3),
+      length: 4,
+    };
+    const first = gatherBatch(data, [3, 1, 0, 2], 0, 3);
+    expect(Array.from(first.xs)).toEqual([9, 10, 11, 3, 4, 5, 0, 1, 2]);
+    expect(Array.from(first.ys)).toEqual([3, 1, 0]);
+    const last = gatherBatch(data, [3, 1, 0, 2], 3, 3);
+    expect(last.size).toBe(1);
+    expect(Array.from(last.xs)).toEqual([6, 7, 8]);
+    last.xs[0] = -1;
+    expect(data.images[6]).toBe(6); // fresh arrays, never views of the dataset
   });
 });

@@ -1,14 +1,50 @@
+import { deriveSeed, Rng } from "../rng.ts";
 import { type Augmentation, composeAugmentations } from "./augment.ts";
 import type { ImageDataset } from "./dataset.ts";
 import { DatasetError } from "./errors.ts";
-import { mixSeed, type Random, seededRandom } from "./random.ts";
+import type { Random } from "./random.ts";
 
-/** One batch: `size` images (NHWC, `xs`) and their labels (`ys`); `index` counts from 0. */
-export interface Batch {
+/** What gathering needs of a dataset: `length` samples stored row-major in `images`. */
+export interface LabelledSamples {
+  readonly images: Float32Array;
+  readonly labels: Int32Array;
+  readonly length: number;
+}
+
+/** Samples gathered into contiguous arrays: `size` inputs (`xs`) and their labels (`ys`). */
+export interface GatheredBatch {
   readonly xs: Float32Array;
   readonly ys: Int32Array;
   readonly size: number;
+}
+
+/** One batch: `size` images (NHWC, `xs`) and their labels (`ys`); `index` counts from 0. */
+export interface Batch extends GatheredBatch {
   readonly index: number;
+}
+
+/**
+ * Copies samples `order[start … start+size)` (fewer at the end of `order`) into fresh
+ * arrays. The one gather behind {@link batches}, the train loop and evaluation.
+ * @example
+ * const { xs, ys, size } = gatherBatch(train, order, 64 * k, 64);
+ */
+export function gatherBatch(
+  data: LabelledSamples,
+  order: ArrayLike<number>,
+  start: number,
+  size: number,
+): GatheredBatch {
+  const n = Math.max(0, Math.min(size, order.length - start));
+  const per = data.length === 0 ? 0 : data.images.length / data.length;
+  const xs = new Float32Array(n * per);
+  const ys = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
+    const i = order[start + k]!;
+    xs.set(data.images.subarray(i * per, (i + 1) * per), k * per);
+    ys[k] = data.labels[i]!;
+  }
+  return { xs, ys, size: n };
 }
 
 export interface BatchOptions {
@@ -79,22 +115,13 @@ export async function* batches(
     );
   }
   const randomFor = (index: number): Random =>
-    options.seed !== undefined ? seededRandom(mixSeed(options.seed, index)) : options.random!;
+    options.seed !== undefined ? batchRandom(options.seed, index) : options.random!;
   const [h, w, c] = ds.shape;
-  const itemSize = h * w * c;
 
   const build = (index: number): Batch => {
-    const start = index * batchSize;
-    const size = Math.min(batchSize, order.length - start);
-    let xs: Float32Array = new Float32Array(size * itemSize);
-    const ys = new Int32Array(size);
-    for (let k = 0; k < size; k++) {
-      const i = order[start + k]!;
-      xs.set(ds.images.subarray(i * itemSize, (i + 1) * itemSize), k * itemSize);
-      ys[k] = ds.labels[i]!;
-    }
-    if (augment) xs = augment(xs, [size, h, w, c], randomFor(index));
-    return { xs, ys, size, index };
+    const { xs, ys, size } = gatherBatch(ds, order, index * batchSize, batchSize);
+    if (!augment) return { xs, ys, size, index };
+    return { xs: augment(xs, [size, h, w, c], randomFor(index)), ys, size, index };
   };
 
   const total = batchCount(order.length, batchSize, options.dropLast);
@@ -135,6 +162,14 @@ export async function* batches(
   } finally {
     closed = true; // a consumer that stops early leaves no batches to build
   }
+}
+
+/**
+ * Batch `index`'s own random stream for `seed`: what {@link batches} uses with `seed`, and
+ * what the train loop uses for augmentation, so a batch is augmented alike after a resume.
+ */
+export function batchRandom(seed: number, index: number): Random {
+  return Rng.fromSeed(deriveSeed(seed, index)).random;
 }
 
 function toAugmentation(augment: BatchOptions["augment"]): Augmentation | undefined {

@@ -1,6 +1,6 @@
+import { Rng, shuffleWith } from "../rng.ts";
 import { DatasetError } from "./errors.ts";
 import { affineOf, type NormalizeOptions, normalizeInto } from "./normalize.ts";
-import { seededRandom, shuffleInPlace } from "./random.ts";
 
 /**
  * Images and labels held in memory, ready for batching. `images` is NHWC, already
@@ -169,7 +169,7 @@ export function splitDataset(
   if (!(valFraction >= 0 && valFraction < 1)) {
     throw new DatasetError(`splitDataset: valFraction must be in [0, 1), got ${valFraction}`);
   }
-  const random = seededRandom(seed);
+  const random = Rng.fromSeed(seed).random;
   const groups: number[][] = options.stratify
     ? Array.from({ length: ds.numClasses }, () => [])
     : [[]];
@@ -181,7 +181,7 @@ export function splitDataset(
   const val: number[] = [];
   const train: number[] = [];
   for (const [g, group] of groups.entries()) {
-    shuffleInPlace(group, random);
+    shuffleWith(group, random);
     const valCount = valCounts[g]!;
     for (let k = 0; k < group.length; k++) (k < valCount ? val : train).push(group[k]!);
   }

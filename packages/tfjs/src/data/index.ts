@@ -6,7 +6,16 @@ export {
   gaussianNoise,
   randomCrop,
 } from "./augment.ts";
-export { type Batch, type BatchOptions, batchCount, batches } from "./batches.ts";
+export {
+  type Batch,
+  type BatchOptions,
+  batchCount,
+  batches,
+  batchRandom,
+  type GatheredBatch,
+  gatherBatch,
+  type LabelledSamples,
+} from "./batches.ts";
 export {
   type FromArraysOptions,
   fromArrays,

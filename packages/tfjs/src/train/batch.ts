@@ -1,44 +1,20 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import type { LayersModel } from "@tensorflow/tfjs-layers";
+import { type GatheredBatch, gatherBatch, type LabelledSamples } from "../data/batches.ts";
 import { tfCore } from "../lazy/modules.ts";
 
 /**
  * The part of the data contract's `ImageDataset` that training needs: samples stored
  * row-major, `images.length / length` numbers each.
  */
-export interface LabelledArrays {
-  readonly images: Float32Array;
-  readonly labels: Int32Array;
-  readonly length: number;
+export interface LabelledArrays extends LabelledSamples {
   readonly numClasses: number;
   readonly classNames?: readonly string[];
 }
 
 /** One batch gathered from a dataset in a given order. */
-export interface Batch {
-  readonly xs: Float32Array;
-  readonly ys: Int32Array;
-  readonly size: number;
-}
-
-/** Copies samples `order[start .. start+size)` into one contiguous batch. */
-export function gatherBatch(
-  data: LabelledArrays,
-  order: Int32Array,
-  start: number,
-  size: number,
-): Batch {
-  const n = Math.min(size, order.length - start);
-  const per = data.images.length / data.length;
-  const xs = new Float32Array(n * per);
-  const ys = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const idx = order[start + i]!;
-    xs.set(data.images.subarray(idx * per, (idx + 1) * per), i * per);
-    ys[i] = data.labels[idx]!;
-  }
-  return { xs, ys, size: n };
-}
+export type Batch = GatheredBatch;
+export { gatherBatch };
 
 /** The per-sample input shape of `model` ([28, 28, 1] for a CNN, [784] for an MLP). */
 export function sampleShape(model: LayersModel): number[] {

@@ -10,9 +10,10 @@ import {
   restoreWeights,
 } from "../checkpoint/model-state.ts";
 import type { Augmentation } from "../data/augment.ts";
+import { batchRandom, gatherBatch } from "../data/batches.ts";
 import { evaluateModel } from "../evaluate/evaluate.ts";
-import { deriveSeed, Rng, type RngState } from "../rng.ts";
-import { batchTensors, gatherBatch, type LabelledArrays, sampleShape } from "./batch.ts";
+import { Rng, type RngState } from "../rng.ts";
+import { batchTensors, type LabelledArrays, sampleShape } from "./batch.ts";
 import {
   type EarlyStoppingOptions,
   type EarlyStoppingState,
@@ -261,10 +262,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const started = performance.now();
       const batch = gatherBatch(data, order, b * batchSize, batchSize);
       if (options.augment) {
-        const random = Rng.fromSeed(deriveSeed(augmentSeed, b)).random;
         const [h = 0, w = 0, c = 0] = shape;
         if (shape.length !== 3) throw new Error("augment needs an image model input [h, w, c]");
-        batch.xs.set(options.augment(batch.xs, [batch.size, h, w, c], random));
+        batch.xs.set(options.augment(batch.xs, [batch.size, h, w, c], batchRandom(augmentSeed, b)));
       }
       const [xs, ys] = batchTensors(batch, shape);
       const [loss, correct] = trainStep(xs, ys, batch.ys);
