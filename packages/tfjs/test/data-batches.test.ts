@@ -119,6 +119,19 @@ describe("batches", () => {
     await expect(collect(batches(ds, [0], 1, { augment: flipHorizontal() }))).rejects.toThrow(
       /needs `random` or `seed`/,
     );
+    const flat = { images: ds.images, labels: ds.labels, length: ds.length };
+    await expect(
+      collect(batches(flat, [0], 1, { augment: flipHorizontal(), seed: 1 })),
+    ).rejects.toThrow(/the source has no `shape`/);
+  });
+
+  it("batches flat samples (no shape) as it does images", async () => {
+    const ds = numbered();
+    const flat = { images: ds.images, labels: ds.labels, length: ds.length };
+    const [a] = await collect(batches(flat, [3, 1], 2));
+    const [b] = await collect(batches(ds, [3, 1], 2));
+    expect(a!.xs).toEqual(b!.xs);
+    expect(a!.ys).toEqual(b!.ys);
   });
 
   it("stops when the signal aborts", async () => {

@@ -2,9 +2,11 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
 import type { TipiEvent } from "@tipi/core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { resolveBackend } from "../src/backend/resolve-backend.ts";
+import { composeAugmentations, flipHorizontal, gaussianNoise } from "../src/data/augment.ts";
 import { clipByGlobalNorm } from "../src/train/gradients.ts";
 import { learningRateAt } from "../src/train/lr-schedule.ts";
 import { train } from "../src/train/train-loop.ts";
@@ -86,6 +88,55 @@ describe("train", () => {
     const result = await train({ ...common, model: resumed, checkpoint: { dir }, resume: true });
     expect(result.resumedFromStep).toBe(10);
     expect(result.history).toHaveLength(3);
+    expect(flatWeights(resumed)).toEqual(flatWeights(straight));
+  });
+
+  it("resumes an augmented run mid-epoch with the same per-batch augmentation, bit for bit", async () => {
+    const images = blobs(240, 16, 3);
+    const build = () =>
+      tfl.sequential({
+        layers: [
+          tfl.layers.flatten({ inputShape: [4, 4, 1] }),
+          tfl.layers.dense({
+            units: 3,
+            activation: "softmax",
+            kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }),
+          }),
+        ],
+      });
+    const common = { train: images, epochs: 2, batchSize: 32, seed: 4, learningRate: 0.01 };
+    const augment = composeAugmentations(flipHorizontal(), gaussianNoise({ std: 0.3 }));
+    const straight = build();
+    await train({ ...common, augment, model: straight });
+    const plain = build();
+    await train({ ...common, model: plain });
+    expect(flatWeights(straight)).not.toEqual(flatWeights(plain)); // augmentation took effect
+
+    const dir = tmp();
+    const controller = new AbortController();
+    const aborted = await train({
+      ...common,
+      augment,
+      model: build(),
+      checkpoint: { dir },
+      signal: controller.signal,
+      metricEverySteps: 1,
+      emit: (e) => {
+        // 8 batches an epoch: step 11 is batch 3 of the second epoch.
+        if (e.type === "metric" && e.step === 11) controller.abort(new Error("stop here"));
+      },
+    }).catch((error: unknown) => error);
+    expect(aborted).toEqual(new Error("stop here"));
+
+    const resumed = build();
+    const result = await train({
+      ...common,
+      augment,
+      model: resumed,
+      checkpoint: { dir },
+      resume: true,
+    });
+    expect(result.resumedFromStep).toBe(11);
     expect(flatWeights(resumed)).toEqual(flatWeights(straight));
   });
 

@@ -1,6 +1,5 @@
 import { deriveSeed, Rng } from "../rng.ts";
 import { type Augmentation, composeAugmentations } from "./augment.ts";
-import type { ImageDataset } from "./dataset.ts";
 import { DatasetError } from "./errors.ts";
 import type { Random } from "./random.ts";
 
@@ -9,6 +8,14 @@ export interface LabelledSamples {
   readonly images: Float32Array;
   readonly labels: Int32Array;
   readonly length: number;
+}
+
+/**
+ * What {@link batches} iterates over: an `ImageDataset`, or flat samples (an MLP's inputs)
+ * without `shape`, which then cannot be augmented.
+ */
+export interface BatchSource extends LabelledSamples {
+  readonly shape?: readonly [h: number, w: number, c: number];
 }
 
 /** Samples gathered into contiguous arrays: `size` inputs (`xs`) and their labels (`ys`). */
@@ -90,7 +97,7 @@ export function batchCount(length: number, batchSize: number, dropLast = false):
  * }
  */
 export async function* batches(
-  ds: ImageDataset,
+  ds: BatchSource,
   order: Int32Array | readonly number[],
   batchSize: number,
   options: BatchOptions = {},
@@ -116,7 +123,10 @@ export async function* batches(
   }
   const randomFor = (index: number): Random =>
     options.seed !== undefined ? batchRandom(options.seed, index) : options.random!;
-  const [h, w, c] = ds.shape;
+  if (augment && ds.shape === undefined) {
+    throw new DatasetError("batches: `augment` needs images: the source has no `shape`");
+  }
+  const [h, w, c] = ds.shape ?? [0, 0, 0];
 
   const build = (index: number): Batch => {
     const { xs, ys, size } = gatherBatch(ds, order, index * batchSize, batchSize);

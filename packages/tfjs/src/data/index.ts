@@ -9,6 +9,7 @@ export {
 export {
   type Batch,
   type BatchOptions,
+  type BatchSource,
   batchCount,
   batches,
   batchRandom,

@@ -10,7 +10,7 @@ import {
   restoreWeights,
 } from "../checkpoint/model-state.ts";
 import type { Augmentation } from "../data/augment.ts";
-import { batchRandom, gatherBatch } from "../data/batches.ts";
+import { type BatchSource, batches } from "../data/batches.ts";
 import { evaluateModel } from "../evaluate/evaluate.ts";
 import { Rng, type RngState } from "../rng.ts";
 import { batchTensors, type LabelledArrays, sampleShape } from "./batch.ts";
@@ -210,6 +210,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       return [value.dataSync()[0]!, correct];
     });
 
+  if (options.augment && shape.length !== 3) {
+    throw new Error("augment needs an image model input [h, w, c]");
+  }
+  const source: BatchSource =
+    shape.length === 3 ? { ...data, shape: shape as [number, number, number] } : data;
+
   let trainedSamples = 0;
   let trainingMs = 0;
   let currentLr = Number.NaN;
@@ -238,7 +244,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     let lastYield = performance.now();
     let window = { loss: 0, correct: 0, seen: 0 };
 
-    for (let b = resumeBatch; b < stepsPerEpoch; b++) {
+    // batches() derives batch b's augmentation stream from (augmentSeed, b), so starting at
+    // resumeBatch yields exactly the batches an uninterrupted epoch would.
+    const epochBatches = batches(source, order, batchSize, {
+      ...(options.augment ? { augment: options.augment, seed: augmentSeed } : {}),
+      startBatch: resumeBatch,
+    });
+    for await (const batch of epochBatches) {
+      const b = batch.index;
       if (options.signal?.aborted) {
         await checkpoint();
         emit({
@@ -260,12 +273,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
 
       const started = performance.now();
-      const batch = gatherBatch(data, order, b * batchSize, batchSize);
-      if (options.augment) {
-        const [h = 0, w = 0, c = 0] = shape;
-        if (shape.length !== 3) throw new Error("augment needs an image model input [h, w, c]");
-        batch.xs.set(options.augment(batch.xs, [batch.size, h, w, c], batchRandom(augmentSeed, b)));
-      }
       const [xs, ys] = batchTensors(batch, shape);
       const [loss, correct] = trainStep(xs, ys, batch.ys);
       tf.dispose([xs, ys]);
