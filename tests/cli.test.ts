@@ -137,6 +137,8 @@ describe("run", () => {
     const first = await tipi(["run", BASIC, "--run-dir", dir, "--no-progress"]);
     expect(first.code).toBe(0);
     expect(first.stdout).not.toContain("Batch");
+    // only the final result: the last metric values, then the result line
+    expect(first.stdout).toMatch(/^ {2}loss=\S+ accuracy=\S+\n✔ .+ finished in /m);
     const meta = json(join(dir, "meta.json"));
     const again = await tipi(["run", BASIC, "--run-dir", dir]);
     expect(again.code).toBe(2);

@@ -6,7 +6,7 @@ import { EXIT, UsageError } from "../cli/errors.ts";
 import type { ParsedArgs } from "../cli/parse-args.ts";
 import type { ResolvedBackend } from "../config/load-pipeline.ts";
 import { runMeta } from "../run/run-meta.ts";
-import { formatDuration } from "../ui/format.ts";
+import { formatDuration, formatMetricsLine } from "../ui/format.ts";
 import { JsonRenderer, toJsonLine } from "../ui/json-renderer.ts";
 import { causeText, PlainRenderer } from "../ui/plain-renderer.ts";
 import type { RunRenderer, TextSink } from "../ui/renderer.ts";
@@ -86,6 +86,9 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
   const out = json ? process.stderr : process.stdout;
   const where = relativeDir(store.dir);
   if (error === undefined) {
+    // The renderers end with the metrics line; with --no-progress it is all the user sees.
+    const metrics = renderer === undefined && !json ? finalMetrics(store) : undefined;
+    if (metrics !== undefined) out.write(`  ${metrics}\n`);
     out.write(`✔ ${loaded.name} finished in ${formatDuration(Date.now() - started)} · ${where}\n`);
     return EXIT.ok;
   }
@@ -98,6 +101,14 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
   process.stderr.write(formatRunError(error, args.options.debug === true));
   process.stderr.write(`  run directory: ${where}\n`);
   return EXIT.failed;
+}
+
+/** The run's numeric summary values as one line (`--no-progress` has no renderer to print it). */
+function finalMetrics(store: RunStore): string | undefined {
+  const numeric = Object.entries(store.summary()).filter(
+    (entry): entry is [string, number] => typeof entry[1] === "number",
+  );
+  return formatMetricsLine(Object.fromEntries(numeric));
 }
 
 /** `meta.json`'s record of the backend in use: `backend`, `backendReason`, `backendSkipped`. */
