@@ -74,18 +74,7 @@ describe("the Fashion-MNIST example in tiny mode (1 epoch, 512 samples, wasm)", 
 
   it("prints the evaluation's figures as JSON lines with --json", () => {
     const runDir = mkdtempSync(join(tmpdir(), "tipi-fmnist-json-"));
-    const cli = spawnSync(
-      process.execPath,
-      [
-        join(root, "packages/cli/bin/tipi.mjs"),
-        "run",
-        join(root, "examples/fashion-mnist/pipeline.toml"),
-        ...["--set", "device.backend=cpu", "--set", "network.architecture=mlp"],
-        ...["--set", "hyperparameters.epochs=1", "--set", "data.trainLimit=64"],
-        ...["--set", "data.testLimit=64", "--run-dir", runDir, "--json"],
-      ],
-      { encoding: "utf8", cwd: root },
-    );
+    const cli = tinyCpuRun(runDir, "--json");
     expect(cli.status, cli.stderr).toBe(0);
     const figures = cli.stdout
       .split("\n")
@@ -106,18 +95,7 @@ describe("the Fashion-MNIST example in tiny mode (1 epoch, 512 samples, wasm)", 
 
   it("keeps tfjs's Node.js banner out of a cpu-backend run's output", () => {
     const runDir = mkdtempSync(join(tmpdir(), "tipi-fmnist-cpu-"));
-    const cli = spawnSync(
-      process.execPath,
-      [
-        join(root, "packages/cli/bin/tipi.mjs"),
-        "run",
-        join(root, "examples/fashion-mnist/pipeline.toml"),
-        ...["--set", "device.backend=cpu", "--set", "network.architecture=mlp"],
-        ...["--set", "hyperparameters.epochs=1", "--set", "data.trainLimit=64"],
-        ...["--set", "data.testLimit=64", "--run-dir", runDir, "--no-progress"],
-      ],
-      { encoding: "utf8", cwd: root },
-    );
+    const cli = tinyCpuRun(runDir, "--no-progress");
     expect(cli.status, cli.stderr).toBe(0);
     // the run did use the cpu backend, whose first tensor triggers the banner
     expect(JSON.parse(readFileSync(join(runDir, "meta.json"), "utf8")).backend).toBe("cpu");
@@ -134,3 +112,19 @@ describe("the Fashion-MNIST example in tiny mode (1 epoch, 512 samples, wasm)", 
     expect(result.value.evaluation.accuracy).toBeGreaterThan(0.2);
   });
 });
+
+/** `tipi run` of the example on the cpu backend with an MLP and 64 samples: a few seconds. */
+function tinyCpuRun(runDir: string, outputFlag: "--json" | "--no-progress") {
+  return spawnSync(
+    process.execPath,
+    [
+      join(root, "packages/cli/bin/tipi.mjs"),
+      "run",
+      join(root, "examples/fashion-mnist/pipeline.toml"),
+      ...["--set", "device.backend=cpu", "--set", "network.architecture=mlp"],
+      ...["--set", "hyperparameters.epochs=1", "--set", "data.trainLimit=64"],
+      ...["--set", "data.testLimit=64", "--run-dir", runDir, outputFlag],
+    ],
+    { encoding: "utf8", cwd: root },
+  );
+}
