@@ -1,6 +1,12 @@
 import { defineConfig } from "vitest/config";
 
+// Tests import the workspace packages' TypeScript sources (the `tipi-source` export condition),
+// so they run without a build; the CLI in a subprocess runs the built packages (`pnpm build`).
+const conditions = ["tipi-source", "module", "node", "development|production"];
+
 export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
   test: {
     include: ["packages/*/test/**/*.test.ts", "tests/**/*.test.ts", "examples/**/*.test.ts"],
     testTimeout: 60_000,

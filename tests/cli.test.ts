@@ -1,5 +1,4 @@
 // End-to-end: every `tipi` command through a real subprocess.
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -285,30 +284,5 @@ describe("runs, sync, sweep, init", () => {
     );
     expect(epochs.sort()).toEqual([1, 2]);
     expect(r.stdout).toContain("accuracy");
-  });
-
-  test("init scaffolds a project that runs and passes its own tests", async () => {
-    const dir = join(scratch, "starter");
-    const init = await tipi(["init", dir]);
-    expect(init.code).toBe(0);
-    const again = await tipi(["init", dir]);
-    expect(again.code).toBe(2);
-    const run = await tipi(["run", ".", "--no-progress"], { cwd: dir });
-    expect(run.stderr).toBe("");
-    expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/mean of 1000 numbers: 0\.\d+/);
-    expect(readdirSync(join(dir, "runs", "starter"))).toHaveLength(1);
-    const testRun = await new Promise<number | null>((resolve) => {
-      const child = spawn(
-        process.execPath,
-        ["--import", "@tipi/cli/register", "test/pipeline.test.ts"],
-        {
-          cwd: dir,
-          stdio: "ignore",
-        },
-      );
-      child.on("close", resolve);
-    });
-    expect(testRun).toBe(0);
   });
 });

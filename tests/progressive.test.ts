@@ -13,7 +13,7 @@ const exec = promisify(execFile);
 const repo = resolve(import.meta.dirname, "..");
 const dir = join(repo, "examples/progressive");
 const tsx = join(repo, "node_modules/.bin/tsx");
-const cli = join(repo, "packages/cli/bin/tipi.mjs");
+const cli = join(repo, "packages/cli/dist/bin.js");
 const SHARED = "../shared/train-step.ts";
 
 function levelFiles(): { level: string; file: string; source: string }[] {

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const tipi = join(root, "packages/cli/bin/tipi.mjs");
+const tipi = join(root, "packages/cli/dist/bin.js");
 
 /** The example's TOML pipeline, small: 1,024 samples, 2 epochs, checkpoints every 3 steps. */
 const args = (runDir: string) => [

@@ -5,8 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
-import type { TipiEvent } from "@tipi/core";
-import { Rng } from "@tipi/tfjs";
+import { Rng, type TipiEvent } from "tipi";
 import { fashionMnistBase } from "./pipeline.ts";
 
 /** Plain mini-batch SGD with momentum, no checkpoints: the smallest loop that fits the join. */

@@ -36,7 +36,7 @@ describe("the Fashion-MNIST example in tiny mode (1 epoch, 512 samples, wasm)", 
     const cli = spawnSync(
       process.execPath,
       [
-        join(root, "packages/cli/bin/tipi.mjs"),
+        join(root, "packages/cli/dist/bin.js"),
         "run",
         join(root, "examples/fashion-mnist/pipeline.toml"),
         "--set",
@@ -118,7 +118,7 @@ function tinyCpuRun(runDir: string, outputFlag: "--json" | "--no-progress") {
   return spawnSync(
     process.execPath,
     [
-      join(root, "packages/cli/bin/tipi.mjs"),
+      join(root, "packages/cli/dist/bin.js"),
       "run",
       join(root, "examples/fashion-mnist/pipeline.toml"),
       ...["--set", "device.backend=cpu", "--set", "network.architecture=mlp"],

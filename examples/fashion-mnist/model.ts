@@ -1,4 +1,4 @@
-import { type ModelBuilder, smallCnn } from "@tipi/tfjs";
+import { type ModelBuilder, smallCnn } from "tipi";
 
 /**
  * The example's small CNN: conv3×3×16 → maxpool → conv3×3×32 → maxpool → dense64 → dense10.

@@ -1,4 +1,3 @@
-import { Pipeline } from "@tipi/core";
 import {
   Data,
   type DataOptions,
@@ -7,9 +6,10 @@ import {
   evaluateStage,
   Hyperparameters,
   Network,
+  Pipeline,
   trainJoin,
   trainResultSchema,
-} from "@tipi/tfjs";
+} from "tipi";
 import { z } from "zod";
 import { fashionCnn } from "./model.ts";
 

@@ -5,7 +5,7 @@
  * Prints one line per epoch and the final test accuracy, wall time and samples/s.
  */
 import { parseArgs } from "node:util";
-import type { TipiEvent } from "@tipi/core";
+import type { TipiEvent } from "tipi";
 import { fashionMnistPipeline } from "./pipeline.ts";
 
 const { values } = parseArgs({

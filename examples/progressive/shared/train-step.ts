@@ -53,7 +53,7 @@ export interface FashionData {
   readonly test: ImageDataset;
 }
 
-/** Loads the Fashion-MNIST subset shipped in `examples/fashion-mnist/data` (no download). */
+/** Loads the Fashion-MNIST subset shipped in `@tipi/fashion-mnist` (no download). */
 export async function loadData(settings: Settings): Promise<FashionData> {
   const [train, test] = await Promise.all([loadFashionMnist("train"), loadFashionMnist("test")]);
   const first = (n: number) => Array.from({ length: n }, (_, i) => i);

@@ -51,8 +51,6 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(commandHelp(command));
       return EXIT.ok;
     }
-    // Run from the sources, bin/tipi.mjs has registered the TypeScript hooks; from the bundle,
-    // loadPipeline registers them before it imports a user's module.
     const handler = await HANDLERS[command.name]!();
     return await handler(args);
   } catch (error) {

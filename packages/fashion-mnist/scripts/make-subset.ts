@@ -1,22 +1,22 @@
 /**
- * Rebuilds the Fashion-MNIST subset shipped in this folder from Debian's
+ * Rebuilds the Fashion-MNIST subset shipped in `packages/fashion-mnist/data/` from Debian's
  * `dataset-fashion-mnist` package (the original IDX files, MIT licence).
  *
  *   apt-get install dataset-fashion-mnist
- *   pnpm tsx examples/fashion-mnist/data/make-subset.ts [sourceDir]
+ *   pnpm tsx packages/fashion-mnist/scripts/make-subset.ts [sourceDir]
  *
  * Takes the first 12,000 training and the first 2,000 test examples, unshuffled, and
  * writes them as gzipped IDX files. The output is byte-for-byte reproducible: gzip
  * headers carry no timestamp and the compression level is fixed.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { constants, gunzipSync, gzipSync } from "node:zlib";
-import { FASHION_MNIST_CLASSES } from "@tipi/tfjs";
+import { FASHION_MNIST_CLASSES } from "../src/index.ts";
 
 const SOURCE_DIR = process.argv[2] ?? "/usr/share/datasets/fashion-mnist";
-const OUT_DIR = dirname(fileURLToPath(import.meta.url));
+const OUT_DIR = fileURLToPath(new URL("../data/", import.meta.url));
 const TRAIN_COUNT = 12_000;
 const TEST_COUNT = 2_000;
 
@@ -39,7 +39,7 @@ function writeSubset(name: string, magic: number, count: number): Buffer {
   const itemSize = dims.slice(1).reduce((a, b) => a * b, 1);
   const header = Buffer.alloc(4 + 4 * dims.length);
   header.writeUInt32BE(magic, 0);
-  [count, ...dims.slice(1)].forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+  for (const [i, d] of [count, ...dims.slice(1)].entries()) header.writeUInt32BE(d, 4 + 4 * i);
   const items = body.subarray(0, count * itemSize);
   const gz = gzipSync(Buffer.concat([header, items]), { level: constants.Z_BEST_COMPRESSION });
   writeFileSync(join(OUT_DIR, name), gz);

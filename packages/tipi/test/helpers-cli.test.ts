@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 
 const exec = promisify(execFile);
 const repo = resolve(import.meta.dirname, "../../..");
-const cli = join(repo, "packages/cli/bin/tipi.mjs");
+const cli = join(repo, "packages/cli/dist/bin.js");
 const fixture = join(import.meta.dirname, "fixtures/cli-helpers");
 
 describe("helpers under `tipi run`", () => {

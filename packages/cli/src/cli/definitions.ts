@@ -169,7 +169,8 @@ export const COMMANDS: readonly CommandDef[] = [
   },
   {
     name: "init",
-    summary: "Create a new pipeline project that runs and passes its tests out of the box.",
+    summary:
+      "Create a TypeScript project with a training pipeline, a strict tsconfig and a unit test.",
     arguments: [{ name: "dir", required: true, description: "Where to create the project." }],
     options: [
       {
@@ -178,9 +179,20 @@ export const COMMANDS: readonly CommandDef[] = [
         value: "name",
         description: "The pipeline's name (default: the directory's name).",
       },
+      {
+        name: "example",
+        type: "string",
+        value: "name",
+        description:
+          "Start from an example instead of the starter: `fashion-mnist` (tipi's default pipeline).",
+      },
       { name: "force", type: "boolean", description: "Write into a directory that is not empty." },
     ],
-    examples: ["tipi init my-experiment", "cd my-experiment && pnpm install && pnpm test"],
+    examples: [
+      "tipi init my-experiment",
+      "cd my-experiment && npm install && npm test && npm start",
+      "tipi init my-experiment --example fashion-mnist",
+    ],
   },
   {
     name: "runs",

@@ -8,9 +8,9 @@ import {
   PipelineProcess,
   Registry,
 } from "@tipi/core";
-import { registerTypeScript } from "../../loader/register.mjs";
 import { UsageError } from "../cli/errors.ts";
 import type { Override } from "../cli/parse-args.ts";
+import { importUserModule } from "./import-user-module.ts";
 import {
   type AppliedOverride,
   applyOverrides,
@@ -340,8 +340,7 @@ async function loadRegistration(configFile: string, spec: string): Promise<Regis
     spec.startsWith(".") || isAbsolute(spec)
       ? pathToFileURL(resolve(dirname(configFile), spec)).href
       : pathToFileURL(createRequire(configFile).resolve(spec)).href;
-  await registerTypeScript();
-  const mod: Record<string, unknown> = await import(url);
+  const mod = await importUserModule(url);
   if (typeof mod.register === "function") return mod.register as Registration;
   return (registry) => autoRegister(mod, registry);
 }
@@ -391,8 +390,7 @@ async function loadModule(target: Target, options: LoadOptions): Promise<LoadedP
   }
   let mod: Record<string, unknown>;
   try {
-    await registerTypeScript();
-    mod = await import(pathToFileURL(target.file).href);
+    mod = await importUserModule(target.file);
   } catch (error) {
     throw new ConfigProblems([
       {

@@ -1,167 +1,236 @@
-/** The files `tipi init` writes, keyed by path relative to the new project. */
-export function projectFiles(
-  name: string,
-  dependency: (pkg: string) => string,
-): Record<string, string> {
-  return {
-    "package.json": `${JSON.stringify(
-      {
-        name,
-        version: "0.1.0",
-        private: true,
-        type: "module",
-        scripts: {
-          start: "tipi run .",
-          validate: "tipi validate .",
-          test: "node --import @tipi/cli/register test/pipeline.test.ts",
-        },
-        dependencies: {
-          "@tipi/cli": dependency("@tipi/cli"),
-          "@tipi/core": dependency("@tipi/core"),
-        },
-      },
-      null,
-      2,
-    )}\n`,
-    ".gitignore": "node_modules/\nruns/\n",
-    "pipeline.toml": `# The pipeline: permanences live for the whole run, processes run in file order.
-# Run it: tipi run .          Check it: tipi validate .          See it: tipi graph .
-[pipeline]
-name = "${name}"
-description = "A starter pipeline made by tipi init"
-modules = ["./processes.ts"]   # registers NumberStore, Generate, Summarize
-
-[permanences.store]
-type = "NumberStore"
-
-[processes.generate]
-type = "Generate"
-count = 1000
-seed = 1
-
-[processes.summarize]
-type = "Summarize"
-`,
-    "processes.ts": `import {
-  type LifecycleContext,
-  type Permanence,
-  PipelineProcess,
-  type ProcessContext,
-  type Registry,
-  type StandardSchemaV1,
-} from "@tipi/core";
-
-/** A tiny Standard Schema (zod, valibot or arktype work the same way). */
-function params<T>(parse: (input: Record<string, unknown>) => T | string): StandardSchemaV1<unknown, T> {
-  return {
-    "~standard": {
-      version: 1,
-      vendor: "${name}",
-      validate(input) {
-        const value = parse((input ?? {}) as Record<string, unknown>);
-        return typeof value === "string" ? { issues: [{ message: value }] } : { value };
-      },
-    },
+/** What a template needs to know about the project it writes. */
+export interface TemplateContext {
+  /** The package name (lower case, npm-safe). */
+  readonly name: string;
+  /** The dependency specifier of a tipi package: `^x.y.z`, or `workspace:*` in this workspace. */
+  readonly tipi: string;
+  /** Versions of third-party packages, read from tipi's own dependencies where they must match. */
+  readonly versions: {
+    readonly typescript: string;
+    readonly vitest: string;
+    readonly zod: string;
+    readonly tfjsCore: string;
+    readonly typesNode: string;
+    readonly tsx: string;
   };
 }
 
-/** A permanence: created before the first process, cleaned up after the last one. */
-export class NumberStore implements Permanence {
-  numbers: number[] = [];
+/** The files a template writes, keyed by path relative to the new project. */
+export type ProjectFiles = Record<string, string>;
 
-  cleanup(_ctx: LifecycleContext): void {
-    this.numbers = [];
-  }
+const GITIGNORE = "node_modules/\nruns/\ndist/\n*.tsbuildinfo\n";
+
+/**
+ * Strict, as a careful user's project is. skipLibCheck: TensorFlow.js's own declarations do not
+ * pass strict checks (tfjs-layers' LayersModel under strictNullChecks); tipi's do, with it off.
+ */
+const TSCONFIG = `{
+  "compilerOptions": {
+    "target": "ES2022",
+    "module": "NodeNext",
+    "moduleResolution": "NodeNext",
+    "strict": true,
+    "exactOptionalPropertyTypes": true,
+    "noUncheckedIndexedAccess": true,
+    "noPropertyAccessFromIndexSignature": true,
+    "verbatimModuleSyntax": true,
+    // TensorFlow.js's declaration files fail strict checks of their own; tipi's pass
+    "skipLibCheck": true,
+    "allowImportingTsExtensions": true,
+    "noEmit": true,
+    "types": ["node"]
+  },
+  "include": ["*.ts", "test"]
 }
+`;
 
-interface GenerateParams {
-  count: number;
-  seed: number;
-}
-
-/** Fills the store with \`count\` pseudo-random numbers in [0, 1). */
-export class Generate extends PipelineProcess<GenerateParams> {
-  static override readonly params = params<GenerateParams>(({ count = 100, seed = 1, ...rest }) => {
-    if (Object.keys(rest).length > 0) return \`unknown key \${Object.keys(rest)[0]}\`;
-    if (typeof count !== "number" || count < 1) return "count must be a positive number";
-    if (typeof seed !== "number") return "seed must be a number";
-    return { count, seed };
-  });
-
-  execute(ctx: ProcessContext): number {
-    const store = ctx.get("store") as NumberStore;
-    let state = this.params.seed >>> 0 || 1;
-    for (let i = 0; i < this.params.count; i++) {
-      state = (state * 1664525 + 1013904223) >>> 0;
-      store.numbers.push(state / 2 ** 32);
-      ctx.emit({ type: "progress", id: "generate", label: "Numbers", current: i + 1, total: this.params.count });
-    }
-    return store.numbers.length;
-  }
-}
-
-/** Reports the mean of the stored numbers as a metric and returns it. */
-export class Summarize extends PipelineProcess {
-  execute(ctx: ProcessContext): { count: number; mean: number } {
-    const { numbers } = ctx.get("store") as NumberStore;
-    const mean = numbers.reduce((sum, n) => sum + n, 0) / numbers.length;
-    ctx.emit({ type: "metric", values: { mean, count: numbers.length } });
-    console.log(\`mean of \${numbers.length} numbers: \${mean.toFixed(4)}\`);
-    return { count: numbers.length, mean };
-  }
-}
-
-/** Called by tipi for \`[pipeline] modules = ["./processes.ts"]\`. */
-export function register(registry: Registry): void {
-  registry
-    .registerPermanence("NumberStore", NumberStore)
-    .registerProcess("Generate", Generate)
-    .registerProcess("Summarize", Summarize);
-}
-`,
-    "test/pipeline.test.ts": `import assert from "node:assert/strict";
-import { test } from "node:test";
-import { buildPipeline, Registry } from "@tipi/core";
-import { register } from "../processes.ts";
-
-test("the pipeline averages the numbers it generates", async () => {
-  const registry = new Registry();
-  register(registry);
-  const built = buildPipeline(
+function packageJson(
+  context: TemplateContext,
+  scripts: Record<string, string>,
+  dependencies: Record<string, string>,
+  devDependencies: Record<string, string> = {},
+): string {
+  const { versions } = context;
+  return `${JSON.stringify(
     {
-      permanences: { store: { type: "NumberStore" } },
-      processes: { generate: { type: "Generate", count: 200, seed: 3 }, summarize: { type: "Summarize" } },
+      name: context.name,
+      version: "0.1.0",
+      private: true,
+      type: "module",
+      scripts: { ...scripts, typecheck: "tsc", test: "tsc && vitest run" },
+      dependencies: { tipi: context.tipi, ...dependencies },
+      devDependencies: {
+        "@types/node": versions.typesNode,
+        typescript: versions.typescript,
+        vitest: versions.vitest,
+        ...devDependencies,
+      },
     },
-    registry,
-  );
-  if (built.isErr()) throw new Error(JSON.stringify(built.error));
-  const result = await built.value.run({});
-  if (result.isErr()) throw new Error(result.error.message);
-  const state = result.value as { summarize: { count: number; mean: number } };
-  assert.equal(state.summarize.count, 200);
-  assert.ok(state.summarize.mean > 0.3 && state.summarize.mean < 0.7);
-});
+    null,
+    2,
+  )}\n`;
+}
 
-test("a bad parameter is reported with its key path", () => {
-  const registry = new Registry();
-  register(registry);
-  const built = buildPipeline(
-    { permanences: { store: { type: "NumberStore" } }, processes: { generate: { type: "Generate", count: -1 } } },
-    registry,
+/** `tipi init <dir>`: a small typed training pipeline that runs in seconds, with a unit test. */
+export function starterFiles(context: TemplateContext): ProjectFiles {
+  const { name } = context;
+  return {
+    "package.json": packageJson(
+      context,
+      { start: "tipi run pipeline.ts", validate: "tipi validate pipeline.ts" },
+      { zod: context.versions.zod },
+    ),
+    "tsconfig.json": TSCONFIG,
+    ".gitignore": GITIGNORE,
+    "pipeline.ts": `import {
+  Data,
+  Device,
+  evaluateStage,
+  Hyperparameters,
+  mlp,
+  Network,
+  Pipeline,
+  trainJoin,
+  trainResultSchema,
+} from "tipi";
+import { z } from "zod";
+
+/** The state after the \`train\` join, checked at run time (any Standard Schema works). */
+const Trained = z.object({ plan: z.string(), training: trainResultSchema });
+
+/**
+ * A small MLP on the Fashion-MNIST subset that ships with tipi (no download): 4,096 training
+ * images, 2 epochs, a few seconds on a CPU. Change the permanences to make it yours.
+ */
+export const base = Pipeline.create({ name: "${name}" })
+  .provide({ device: () => new Device({ backend: "auto" }) })
+  .provide({
+    hyperparameters: () =>
+      new Hyperparameters({ epochs: 2, batchSize: 64, learningRate: 1e-3, seed: 42 }),
+    data: () =>
+      new Data({ source: "fashion-mnist", valFraction: 0.1, trainLimit: 4096, testLimit: 1000 }),
+  })
+  .provide({ network: (deps) => new Network({ build: mlp }, deps) })
+  .stage("plan", (_state, ctx) => {
+    const { epochs, batchSize, learningRate } = ctx.get("hyperparameters").values;
+    return { plan: \`\${epochs} epochs, batch \${batchSize}, learning rate \${learningRate}\` };
+  })
+  .requireJoin("train", Trained)
+  .stage("evaluate", evaluateStage());
+
+/** The pipeline \`tipi run pipeline.ts\` runs: the default training loop fills the join. */
+export default base.provideJoin("train", trainJoin());
+`,
+    "test/pipeline.test.ts": `import { Hyperparameters } from "tipi";
+import { runStep } from "tipi/testing";
+import { expect, test } from "vitest";
+import pipeline from "../pipeline.ts";
+
+test("plan describes the hyperparameters it is given", async () => {
+  // One step, with a real Hyperparameters and empty fakes for the rest: no data, no training.
+  const { result } = await runStep(
+    pipeline,
+    "plan",
+    undefined,
+    {
+      permanences: {
+        hyperparameters: new Hyperparameters({ epochs: 3, batchSize: 32, learningRate: 0.01 }),
+        device: {},
+        data: {},
+        network: {},
+      },
+    },
   );
-  assert.ok(built.isErr());
-  assert.deepEqual(built.error[0]?.path.slice(0, 2), ["processes", "generate"]);
+  expect(result._unsafeUnwrap().plan).toBe("3 epochs, batch 32, learning rate 0.01");
 });
 `,
     "README.md": `# ${name}
 
-A tipi pipeline. \`pipeline.toml\` wires the permanence and processes from \`processes.ts\`.
+A [tipi](https://www.npmjs.com/package/tipi) training pipeline, made by \`tipi init\`.
 
 \`\`\`sh
-pnpm start          # tipi run .   (a run directory appears in runs/${name}/)
-pnpm test           # the pipeline's own tests
-tipi run . --set generate.count=10
+npm install
+npm start        # tipi run pipeline.ts: trains, evaluates, writes runs/${name}/<run-id>/
+npm test         # tsc (strict) and vitest: test/pipeline.test.ts runs one stage alone
+npx tipi runs    # the runs so far, with their metrics
 \`\`\`
+
+\`pipeline.ts\` is an ordinary TypeScript module: its default export is the pipeline. The
+permanences (\`device\`, \`hyperparameters\`, \`data\`, \`network\`) live for the whole run; the
+steps (\`plan\` → \`train\` → \`evaluate\`) run in order, each seeing the state the one before
+returned. \`requireJoin("train")\` leaves a typed hole that \`provideJoin\` fills with tipi's
+training loop: replace it with your own to change how training works.
+
+For the full Fashion-MNIST example (a CNN, the same pipeline in TOML, a hand-written loop):
+\`npx tipi init my-project --example fashion-mnist\`.
+`,
+  };
+}
+
+/**
+ * `tipi init <dir> --example fashion-mnist`: the repository's default pipeline
+ * (examples/fashion-mnist, copied into this package at build), with a test and a README.
+ */
+export function fashionMnistFiles(
+  context: TemplateContext,
+  exampleFiles: ProjectFiles,
+): ProjectFiles {
+  const { name } = context;
+  return {
+    ...exampleFiles,
+    "package.json": packageJson(
+      context,
+      {
+        start: "tipi run pipeline.toml",
+        small:
+          "tipi run pipeline.toml --set hyperparameters.epochs=1 --set data.trainLimit=1024 --set data.testLimit=500",
+        train: "tipi run pipeline.ts",
+        custom: "tsx custom-train.ts --epochs 1 --train-limit 1024",
+      },
+      { zod: context.versions.zod, "@tensorflow/tfjs-core": context.versions.tfjsCore },
+      { tsx: context.versions.tsx },
+    ),
+    "tsconfig.json": TSCONFIG,
+    ".gitignore": GITIGNORE,
+    "test/pipeline.test.ts": `import { runStep } from "tipi/testing";
+import { expect, test } from "vitest";
+import { fashionMnistPipeline } from "../pipeline.ts";
+
+test("describe reports the backend, the network's size and the training images", async () => {
+  const pipeline = fashionMnistPipeline({
+    device: { backend: "cpu" },
+    data: { trainLimit: 256, testLimit: 100 },
+  });
+  const { result } = await runStep(pipeline, "describe", undefined);
+  const described = result._unsafeUnwrap();
+  expect(described.backend).toBe("cpu");
+  expect(described.parameters).toBeGreaterThan(10_000);
+  expect(described.trainSamples).toBe(256);
+});
+`,
+    "README.md": `# ${name}
+
+tipi's default pipeline, made by \`tipi init --example fashion-mnist\`: a small CNN trained on a
+12,000/2,000-image subset of Fashion-MNIST that ships with tipi (no download, no GPU).
+
+\`\`\`sh
+npm install
+npm run small     # 1 epoch on 1,024 images: a minute or less
+npm start         # the full run (9 epochs, ~88% test accuracy, a few minutes on 2 cores)
+npm test          # tsc (strict) and vitest
+npx tipi runs     # past runs and their metrics
+\`\`\`
+
+| file | what it is |
+| --- | --- |
+| \`pipeline.toml\` | the pipeline as configuration: \`tipi run pipeline.toml --set hyperparameters.epochs=2\` |
+| \`pipeline.ts\` | the same pipeline in the typed DSL; \`fashionMnistBase()\` leaves the \`train\` join open |
+| \`model.ts\` | the network (tipi's \`smallCnn\`): write your own \`ModelBuilder\` here |
+| \`train.ts\` | runs \`pipeline.ts\` from a script, no CLI: \`npx tsx train.ts --epochs 1\` |
+| \`custom-train.ts\` | the same pipeline with a hand-written training loop in the join |
+
+Ctrl-C stops at a batch boundary with a checkpoint; \`npx tipi run pipeline.toml --resume last\`
+continues where it stopped.
 `,
   };
 }

@@ -13,7 +13,7 @@ export interface StepContext<TPerms extends object = Record<string, unknown>> {
   readonly step: string;
   readonly runId: string;
   /** The run directory when the run has one (CLI runs do). */
-  readonly runDir?: string;
+  readonly runDir?: string | undefined;
   /** Publishes an event on the run's bus (progress, metric, log). */
   emit(event: TipiEvent): void;
 }

@@ -9,7 +9,7 @@ export interface LifecycleContext {
   /** Aborted when the run is cancelled (Ctrl-C, `run({ signal })`) or the phase times out. */
   readonly signal: AbortSignal;
   /** The run directory when the run has one (CLI runs do), for checkpoints and artefacts. */
-  readonly runDir?: string;
+  readonly runDir?: string | undefined;
   /** Why a checkpoint is taken. */
   readonly reason?: "step" | "interrupt" | "manual";
   /**

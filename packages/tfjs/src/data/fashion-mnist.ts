@@ -1,26 +1,9 @@
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { FASHION_MNIST_CLASSES, FASHION_MNIST_DIR } from "@tipi/fashion-mnist";
 import type { ImageDataset } from "./dataset.ts";
 import { type LoadIdxOptions, loadIdx } from "./idx.ts";
 
-/** Fashion-MNIST's class names, indexed by label. */
-export const FASHION_MNIST_CLASSES: readonly string[] = Object.freeze([
-  "T-shirt/top",
-  "Trouser",
-  "Pullover",
-  "Dress",
-  "Coat",
-  "Sandal",
-  "Shirt",
-  "Sneaker",
-  "Bag",
-  "Ankle boot",
-]);
-
-/** The folder holding the Fashion-MNIST subset committed in this repository. */
-export const FASHION_MNIST_DIR = fileURLToPath(
-  new URL("../../../../examples/fashion-mnist/data/", import.meta.url),
-);
+export { FASHION_MNIST_CLASSES, FASHION_MNIST_DIR };
 
 /**
  * Loads the embedded Fashion-MNIST subset (12,000 train / 2,000 test images, 28×28×1,

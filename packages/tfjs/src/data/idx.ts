@@ -114,8 +114,8 @@ export interface LoadIdxOptions {
  * {@link ImageDataset}. Images may be `[N, H, W]` (one channel) or `[N, H, W, C]`.
  * @example
  * const train = await loadIdx({
- *   images: "examples/fashion-mnist/data/train-images-idx3-ubyte.gz",
- *   labels: "examples/fashion-mnist/data/train-labels-idx1-ubyte.gz",
+ *   images: join(FASHION_MNIST_DIR, "train-images-idx3-ubyte.gz"),
+ *   labels: join(FASHION_MNIST_DIR, "train-labels-idx1-ubyte.gz"),
  * }, { classNames: FASHION_MNIST_CLASSES });
  */
 export async function loadIdx(

@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+// The `tipi` binary (also the umbrella package `tipi`'s, which imports this module).
+import { main } from "./main.ts";
+
+// `pnpm tipi …` runs the root script from the workspace root: work where the user typed it.
+if (process.env.npm_lifecycle_event === "tipi" && process.env.INIT_CWD) {
+  process.chdir(process.env.INIT_CWD);
+  // children (sweep trials) must not inherit this and jump directories again
+  delete process.env.INIT_CWD;
+  delete process.env.npm_lifecycle_event;
+}
+
+// `tipi … | head` closes the pipe early: that is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE")
+      process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);
+    throw error;
+  });
+}
+
+const code = await main(process.argv.slice(2));
+process.exitCode = code;
+// Work still holding the event loop (a stray timer in a user's step) must not keep us alive.
+setTimeout(() => process.exit(code), 200).unref();
