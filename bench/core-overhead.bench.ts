@@ -45,7 +45,8 @@ function neverthrowChain(steps: number): (n: number) => ResultAsync<number, neve
   };
 }
 
-type LoopDef = SetDef<inferDef<typeof loopStart>, "steps", StepSlot>;
+/** A def whose step names are not known statically (built in a loop). */
+type LoopDef = SetDef<SetDef<inferDef<typeof loopStart>, "steps", StepSlot>, "names", string>;
 const loopStart = Pipeline.create<number>({ name: "bench" });
 type inferDef<P extends PipelineLike> = P["~def"];
 

@@ -77,15 +77,18 @@ function measure(n: number): Figures {
         const decl = node.declarationList.declarations[0];
         if (decl !== undefined) {
           const type = checker.getTypeAtLocation(decl.name);
-          hoverChars = checker.typeToString(type, undefined, ts.TypeFormatFlags.NoTruncation)
-            .length;
+          hoverChars = checker.typeToString(
+            type,
+            undefined,
+            ts.TypeFormatFlags.NoTruncation,
+          ).length;
         }
       }
     });
     return {
       steps: n,
-      instantiations: checker.getInstantiationCount(),
-      types: checker.getTypeCount(),
+      instantiations: program.getInstantiationCount(),
+      types: program.getTypeCount(),
       checkCpuMs: Math.round((cpu.user + cpu.system) / 1000),
       errors: diagnostics.map(
         (d) => `TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, " ").slice(0, 160)}`,

@@ -89,7 +89,9 @@ describe("joins", () => {
   it("run() on an unfilled join is a compile error that names the join", () => {
     // @ts-expect-error join "train" needs provideJoin() before run()
     base.run({ epochs: 1 });
-    expectTypeOf<Parameters<typeof base.run>[0]>().toEqualTypeOf<
+    // @ts-expect-error join "train" needs provideJoin() before run()
+    base.run();
+    expectTypeOf<ThisParameterType<typeof base.run>>().toEqualTypeOf<
       PipelineTypeError<'join "train" needs provideJoin() before run()'>
     >();
     const filled = base.provideJoin("train", (s) => ({ accuracy: s.epochs / 10 }));
@@ -99,7 +101,7 @@ describe("joins", () => {
 
   it("names every unfilled join", () => {
     const two = base.requireJoin("evaluate");
-    expectTypeOf<Parameters<typeof two.run>[0]>().toEqualTypeOf<
+    expectTypeOf<ThisParameterType<typeof two.run>>().toEqualTypeOf<
       PipelineTypeError<
         | 'join "train" needs provideJoin() before run()'
         | 'join "evaluate" needs provideJoin() before run()'

@@ -46,6 +46,7 @@ describe("Pipeline", () => {
 
     it("rejects a duplicate step name at build time", () => {
       const p = Pipeline.create().stage("a", () => 1);
+      // @ts-expect-error a step or join named "a" already exists (the runtime check is for untyped pipelines)
       expect(() => p.stage("a", () => 2)).toThrow(/already has a step named "a"/);
     });
   });

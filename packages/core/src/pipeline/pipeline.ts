@@ -1,12 +1,16 @@
 import type { ResultAsync } from "neverthrow";
 import { toMs } from "../_internals/duration.ts";
-import type { AnyPermanenceFactory, PermanenceDeps } from "../graph/permanence-node.ts";
+import type { AnyPermanenceFactory, PermanenceFactory } from "../graph/permanence-node.ts";
 import { PipelineGraph } from "../graph/pipeline-graph.ts";
 import type { RetryPolicy, StepNode } from "../graph/step-node.ts";
 import { type RunOptions, runGraph } from "../runtime/executor.ts";
 import type {
   AnyDef,
   CreateDef,
+  IsUntyped,
+  inferSlotInput,
+  inferSlotOutput,
+  inferStepSlot,
   JoinSlot,
   PipelineDef,
   SetDef,
@@ -29,65 +33,128 @@ import type {
 } from "../types/step.ts";
 import type { PipelineTypeError } from "../types/type-error.ts";
 
-/**
- * The def after appending a named step that produces `TOut`. The `infer` reads every slot
- * of the previous def once, so each def is concrete and a 60-step chain stays shallow
- * (a mapped type would leave a chain of lazy lookups, TS2589).
- */
-type AddStep<TDef extends PipelineDef, TName extends string, TOut> = TDef extends {
+/** The def after appending a named step whose state afterwards is `TAfter`. */
+type AddSlot<
+  TDef extends PipelineDef,
+  TName extends string,
+  TKind extends StepSlot["kind"],
+  TOut,
+  TAfter,
+  TOpen extends string,
+> = TDef extends {
   input: infer I;
-  state: infer S;
   perms: infer P extends object;
   needs: infer N extends object;
   openJoins: infer O extends string;
-  joins: infer J extends JoinSlot;
-  steps: infer T extends StepSlot;
-}
-  ? {
-      input: I;
-      state: TOut;
-      perms: P;
-      needs: N;
-      openJoins: O;
-      joins: J;
-      steps: T | { name: TName; in: S; out: TOut };
-    }
-  : never;
-
-/** The def after `requireJoin`. */
-type AddJoin<TDef extends PipelineDef, TName extends string, TOut, TAfter> = TDef extends {
-  input: infer I;
+  names: infer M extends string;
   state: infer S;
-  perms: infer P extends object;
-  needs: infer N extends object;
-  openJoins: infer O extends string;
-  joins: infer J extends JoinSlot;
-  steps: infer T extends StepSlot;
+  steps: infer T;
 }
   ? {
       input: I;
       state: TAfter;
       perms: P;
       needs: N;
-      openJoins: O | TName;
-      joins: J | { name: TName; in: S; out: TOut; after: TAfter };
-      steps: T;
+      openJoins: O | TOpen;
+      names: M | TName;
+      steps: T | { name: TName; kind: TKind; in: S; out: TOut; after: TAfter };
     }
   : never;
 
-/** The slots whose name admits `TName` (a literal name, or `string` in untyped pipelines). */
-type SlotNamed<TSlot, TName> = TSlot extends { name: infer N }
-  ? TName extends N
-    ? TSlot
-    : never
+type AddStep<TDef extends PipelineDef, TName extends string, TAfter> = AddSlot<
+  TDef,
+  TName,
+  "step",
+  never,
+  TAfter,
+  never
+>;
+
+/** A name for a new step: itself, or an error when a step or join already has it. */
+type UniqueName<TDef extends PipelineDef, TName extends string> =
+  IsUntyped<TDef["names"]> extends true
+    ? TName
+    : [TName] extends [TDef["names"]]
+      ? PipelineTypeError<`a step or join named "${TName}" already exists: names must be unique`>
+      : TName;
+
+/** What `through` names a step without `options.name`: `through`, then `through#2`, … */
+type ThroughName<TNames extends string> =
+  IsUntyped<TNames> extends true
+    ? string
+    : "through" extends TNames
+      ? `through#${number}`
+      : "through";
+
+/** `unknown` when a schema can accept the state (or narrow it), else an error. */
+type CheckThrough<TState, TSchema extends AnySchema> = [TState] extends [inferSchemaInput<TSchema>]
+  ? unknown
+  : [inferSchemaInput<TSchema>] extends [TState]
+    ? unknown
+    : PipelineTypeError<
+        "through(): the schema's input type cannot accept the state, so validation would always fail",
+        { state: TState; schemaInput: inferSchemaInput<TSchema> }
+      >;
+
+/** The join named `TName` when it is open, else an error saying why not. */
+type OpenJoinName<TDef extends PipelineDef, TName extends string> =
+  IsUntyped<TDef["names"]> extends true
+    ? TName
+    : [TName] extends [TDef["openJoins"]]
+      ? TName
+      : IsJoin<inferStepSlot<TDef["steps"], TName>> extends true
+        ? PipelineTypeError<`join "${TName}" is already provided: a join is filled once (call provideJoin on the pipeline from before it was filled)`>
+        : PipelineTypeError<`no open join named "${TName}"`, { openJoins: TDef["openJoins"] }>;
+type IsJoin<TSlot> = [TSlot] extends [never]
+  ? false
+  : TSlot extends { kind: "join" }
+    ? true
+    : false;
+
+/** What a join's step function may return; the message shows when it returns another type. */
+type JoinError<TName extends string, TSlot> = TSlot extends { out: infer O }
+  ? [O] extends [never]
+    ? PipelineTypeError<`join "${TName}" has no schema, so requireJoin("${TName}") keeps the state's type: to change it, declare requireJoin("${TName}", schema)`>
+    : PipelineTypeError<`join "${TName}" must return its schema's input type`>
   : never;
-type JoinOf<TDef extends PipelineDef, TName> = SlotNamed<TDef["joins"], TName>;
-type StepOf<TDef extends PipelineDef, TName> = SlotNamed<TDef["steps"], TName>;
+
+type JoinFn<TDef extends PipelineDef, TName extends string> = StepFn<
+  inferSlotInput<inferStepSlot<TDef["steps"], TName>, TDef["input"]>,
+  | StepReturn<inferSlotOutput<inferStepSlot<TDef["steps"], TName>>>
+  | JoinError<TName, inferStepSlot<TDef["steps"], TName>>,
+  TDef["perms"]
+>;
+
+/** A sub-pipeline that fits join `TName`, or never (for a step function). */
+type SubPipelineFor<TDef extends PipelineDef, TName extends string, TSub> = TSub extends PipelineDef
+  ? { readonly "~def": TSub; describe(): PipelineGraph } & CheckSubPipeline<
+      TSub,
+      TName,
+      inferSlotInput<inferStepSlot<TDef["steps"], TName>, TDef["input"]>,
+      inferSlotOutput<inferStepSlot<TDef["steps"], TName>>,
+      TDef["perms"]
+    >
+  : never;
+
+/** `unknown` when `run()` may be called; the error names the joins still open. */
+type RunThis<TDef extends PipelineDef> =
+  IsUntyped<TDef["names"]> extends true
+    ? unknown
+    : [TDef["openJoins"]] extends [never]
+      ? unknown
+      : PipelineTypeError<`join "${TDef["openJoins"]}" needs provideJoin() before run()`>;
+
+/** `run()`'s parameters: optional while a join is open, so that `this` reports it alone. */
+type RunArgs<TDef extends PipelineDef> = [RunThis<TDef>] extends [PipelineTypeError<string>]
+  ? [input?: TDef["input"], options?: RunOptions]
+  : [input: TDef["input"], options?: RunOptions];
 
 /** The argument `run()` takes: the input, or a readable error naming the unfilled joins. */
-export type RunInput<TDef extends PipelineDef> = [TDef["openJoins"]] extends [never]
-  ? TDef["input"]
-  : PipelineTypeError<`join "${TDef["openJoins"]}" needs provideJoin() before run()`>;
+export type RunInput<TDef extends PipelineDef> = [RunThis<TDef>] extends [
+  PipelineTypeError<infer M>,
+]
+  ? PipelineTypeError<M>
+  : TDef["input"];
 
 /** Anything that carries a pipeline's types and graph (a `Pipeline` of any def). */
 export interface PipelineLike {
@@ -107,15 +174,38 @@ type CheckSubPipeline<
     ? [TSub["state"]] extends [TOut]
       ? [TOuterPerms] extends [TSub["needs"]]
         ? unknown
-        : PipelineTypeError<`the sub-pipeline needs permanences "${Exclude<keyof TSub["needs"], keyof TOuterPerms> & string}" that this pipeline does not provide`>
-      : PipelineTypeError<`the sub-pipeline's final state does not fit join "${TName}"`>
-    : PipelineTypeError<`the sub-pipeline's input does not accept the state at join "${TName}"`>
-  : PipelineTypeError<`the sub-pipeline has an unfilled join "${TSub["openJoins"]}"`>;
+        : PipelineTypeError<`join "${TName}": the sub-pipeline needs permanences "${Exclude<keyof TSub["needs"], keyof TOuterPerms> & string}" that this pipeline does not provide`>
+      : PipelineTypeError<
+          `join "${TName}": the sub-pipeline's final state does not fit the join`,
+          { expected: TOut; given: TSub["state"] }
+        >
+    : PipelineTypeError<
+        `join "${TName}": the sub-pipeline's input does not accept the state at the join`,
+        { expected: TSub["input"]; given: TIn }
+      >
+  : PipelineTypeError<`join "${TName}": the sub-pipeline has an unfilled join "${TSub["openJoins"]}"`>;
 
 /** The permanence types a `provide` call adds. */
 type Provided<TProviders> = {
   [K in keyof TProviders]: TProviders[K] extends (...args: never[]) => infer R ? Awaited<R> : never;
 };
+
+/** `unknown` unless an `io` option literal is negative (a timeout, `retries`). */
+type CheckIoOptions<TOptions> = TOptions extends { timeout: infer T }
+  ? IsNegative<T> extends true
+    ? PipelineTypeError<`io(): timeout must not be negative`>
+    : CheckRetries<TOptions>
+  : CheckRetries<TOptions>;
+type CheckRetries<TOptions> = TOptions extends { retries: infer R }
+  ? IsNegative<R> extends true
+    ? PipelineTypeError<`io(): retries must not be negative`>
+    : unknown
+  : unknown;
+type IsNegative<T> = T extends number | string
+  ? `${T}` extends `-${string}`
+    ? true
+    : false
+  : false;
 
 /**
  * A typed, immutable pipeline: each method returns a new pipeline, and the state type after
@@ -134,12 +224,16 @@ export interface Pipeline<TDef extends PipelineDef> {
   /**
    * Adds permanences (long-lived context: device, logger, data). Each factory receives the
    * permanences provided by earlier `provide` calls; steps read them with `ctx.get(name)`.
+   * A name provided again replaces the earlier permanence (its type too). Lifecycle methods
+   * must be functions, and misspelt ones (`cleanUp`) do not compile.
    * @example
    * Pipeline.create().provide({ clock: () => new Clock() }).provide({ timer: (d) => new Timer(d.get("clock")) })
    */
-  provide<$Providers extends Record<string, (deps: PermanenceDeps<TDef["perms"]>) => unknown>>(
+  provide<$Providers extends Record<string, PermanenceFactory<TDef["perms"]>>>(
     providers: $Providers,
-  ): Pipeline<SetDef<TDef, "perms", Simplify<TDef["perms"] & Provided<$Providers>>>>;
+  ): Pipeline<
+    SetDef<TDef, "perms", Simplify<Omit<TDef["perms"], keyof $Providers> & Provided<$Providers>>>
+  >;
 
   /**
    * Adds a computation step. The state becomes what `fn` returns (promises and neverthrow
@@ -148,7 +242,7 @@ export interface Pipeline<TDef extends PipelineDef> {
    * Pipeline.create<{ n: number }>().stage("double", (s) => ({ n: s.n * 2 }))
    */
   stage<const $Name extends string, $Return>(
-    name: $Name,
+    name: UniqueName<TDef, $Name>,
     fn: StepFn<TDef["state"], $Return, TDef["perms"]>,
     options?: StepOptions,
   ): Pipeline<AddStep<TDef, $Name, inferStepOutput<$Return>>>;
@@ -159,23 +253,25 @@ export interface Pipeline<TDef extends PipelineDef> {
    * @example
    * Pipeline.create<{ path: string }>().io("save", saveModel, { timeout: "30s", retries: 2 })
    */
-  io<const $Name extends string, $Return>(
-    name: $Name,
+  io<const $Name extends string, $Return, const $Options extends IoOptions = IoOptions>(
+    name: UniqueName<TDef, $Name>,
     fn: StepFn<TDef["state"], $Return, TDef["perms"]>,
-    options?: IoOptions,
+    options?: $Options & CheckIoOptions<$Options>,
   ): Pipeline<AddStep<TDef, $Name, inferStepOutput<$Return>>>;
 
   /**
    * Validates the state with any Standard Schema (zod, valibot, arktype…) and narrows it to
-   * the schema's output type. Hooks run now and after every later step; a failing hook is a
-   * `hook:error` event, and ends the run when fatal.
+   * the schema's output type. A schema whose input type cannot accept the state does not
+   * compile. Hooks run now and after every later step; a failing hook is a `hook:error`
+   * event, and ends the run when fatal. The step is named `options.name`, or `through`,
+   * `through#2`, … in order.
    * @example
-   * Pipeline.create<unknown>().through(z.object({ lr: z.number() }))
+   * Pipeline.create<unknown>().through(z.object({ lr: z.number() }), { name: "config" })
    */
-  through<$Schema extends AnySchema>(
-    schema: $Schema,
-    options?: ThroughOptions<inferSchemaOutput<$Schema>>,
-  ): Pipeline<SetDef<TDef, "state", inferSchemaOutput<$Schema>>>;
+  through<$Schema extends AnySchema, const $Name extends string = ThroughName<TDef["names"]>>(
+    schema: $Schema & CheckThrough<TDef["state"], $Schema>,
+    options?: ThroughOptions<inferSchemaOutput<$Schema>, UniqueName<TDef, $Name>>,
+  ): Pipeline<AddSlot<TDef, $Name, "through", never, inferSchemaOutput<$Schema>, never>>;
 
   /**
    * Wraps every later step in middleware (`(next, info) => (state, ctx) => …`). For one step
@@ -189,48 +285,47 @@ export interface Pipeline<TDef extends PipelineDef> {
    * without one, the implementation must keep the state's type.
    */
   requireJoin<const $Name extends string>(
-    name: $Name,
-  ): Pipeline<AddJoin<TDef, $Name, TDef["state"], TDef["state"]>>;
+    name: UniqueName<TDef, $Name>,
+  ): Pipeline<AddSlot<TDef, $Name, "join", never, TDef["state"], $Name>>;
   requireJoin<const $Name extends string, $Schema extends AnySchema>(
-    name: $Name,
+    name: UniqueName<TDef, $Name>,
     schema: $Schema,
     options?: StepOptions,
-  ): Pipeline<AddJoin<TDef, $Name, inferSchemaInput<$Schema>, inferSchemaOutput<$Schema>>>;
+  ): Pipeline<
+    AddSlot<TDef, $Name, "join", inferSchemaInput<$Schema>, inferSchemaOutput<$Schema>, $Name>
+  >;
 
   /**
-   * Fills a join with a step function, or with a sub-pipeline whose input is the state at
-   * the join (its steps report as `join/step`; its permanences live for the join only and
-   * it can read the outer ones). Returns a new pipeline; this one is unchanged.
+   * Fills an open join with a step function, or with a sub-pipeline whose input is the
+   * state at the join (its steps report as `join/step`; its permanences live for the join
+   * only and it can read the outer ones). Returns a new pipeline; this one is unchanged.
+   * A join is filled once.
+   * @example
+   * base.provideJoin("train", async (state, ctx) => ({ ...state, accuracy: await fit(state) }))
    */
-  provideJoin<$Name extends TDef["joins"]["name"]>(
-    name: $Name,
-    impl: StepFn<JoinOf<TDef, $Name>["in"], StepReturn<JoinOf<TDef, $Name>["out"]>, TDef["perms"]>,
-  ): Pipeline<SetDef<TDef, "openJoins", Exclude<TDef["openJoins"], $Name>>>;
-  provideJoin<$Name extends TDef["joins"]["name"], $Sub extends PipelineLike>(
-    name: $Name,
-    impl: $Sub &
-      CheckSubPipeline<
-        $Sub["~def"],
-        $Name & string,
-        JoinOf<TDef, $Name>["in"],
-        JoinOf<TDef, $Name>["out"],
-        TDef["perms"]
-      >,
+  provideJoin<const $Name extends string, $SubDef = never>(
+    name: OpenJoinName<TDef, $Name>,
+    impl: JoinFn<TDef, $Name> | SubPipelineFor<TDef, $Name, $SubDef>,
   ): Pipeline<SetDef<TDef, "openJoins", Exclude<TDef["openJoins"], $Name>>>;
 
   /** Replaces a named `stage`/`io` step with a function of the same input and output types. */
-  override<$Name extends TDef["steps"]["name"]>(
+  override<$Name extends TDef["names"]>(
     name: $Name,
-    fn: StepFn<StepOf<TDef, $Name>["in"], StepReturn<StepOf<TDef, $Name>["out"]>, TDef["perms"]>,
+    fn: StepFn<
+      inferSlotInput<inferStepSlot<TDef["steps"], $Name>, TDef["input"]>,
+      StepReturn<inferSlotOutput<inferStepSlot<TDef["steps"], $Name>>>,
+      TDef["perms"]
+    >,
   ): Pipeline<TDef>;
 
   /**
    * Runs the pipeline. Never throws or rejects: the result is `Ok(finalState)` or
-   * `Err(PipelineError)`. A pipeline with an unfilled join does not compile.
+   * `Err(PipelineError)`. A pipeline with an unfilled join does not compile: the error
+   * names the join and `provideJoin`.
    */
-  run(input: RunInput<TDef>, options?: RunOptions): ResultAsync<TDef["state"], PipelineError>;
+  run(this: RunThis<TDef>, ...args: RunArgs<TDef>): ResultAsync<TDef["state"], PipelineError>;
 
-  /** The pipeline as plain, frozen data: steps, kinds, joins, schemas, permanences. */
+  /** The pipeline as plain, deeply frozen data: steps, kinds, joins, schemas, permanences. */
   describe(): PipelineGraph;
 }
 

@@ -36,6 +36,7 @@ export async function createPermanences(
   run: RunState,
 ): Promise<PipelineError | undefined> {
   const deps = {
+    has: (name: string) => lookup(scope, name).found,
     get(name: string): unknown {
       const hit = lookup(scope, name);
       if (!hit.found)

@@ -10,9 +10,10 @@
 import type { Result } from "neverthrow";
 import type { PipelineLike } from "../pipeline/pipeline.ts";
 import { type RunOptions, runGraph } from "../runtime/executor.ts";
-import type { PipelineDef } from "../types/def.ts";
+import type { inferSlotInput, inferStepSlot, PipelineDef } from "../types/def.ts";
 import type { PipelineError } from "../types/errors.ts";
 import type { EventOf, TipiEvent, TipiEventType } from "../types/events.ts";
+import type { PipelineTypeError } from "../types/type-error.ts";
 
 /** Fakes by permanence name; each replaces the permanence's factory (its lifecycle still runs). */
 export type FakePermanences<TPerms extends object> = {
@@ -35,18 +36,15 @@ export interface TestRun<T> {
 }
 
 type DefOf<P extends PipelineLike> = P["~def"];
-type NodeName<D extends PipelineDef> = D["steps"]["name"] | D["joins"]["name"];
-type SlotNamed<TSlot, TName> = TSlot extends { name: infer N }
-  ? TName extends N
-    ? TSlot
-    : never
-  : never;
-type NodeIn<D extends PipelineDef, N> =
-  | SlotNamed<D["steps"], N>["in"]
-  | SlotNamed<D["joins"], N>["in"];
-type NodeOut<D extends PipelineDef, N> =
-  | SlotNamed<D["steps"], N>["out"]
-  | SlotNamed<D["joins"], N>["after"];
+type NodeName<D extends PipelineDef> = D["names"];
+type NodeSlot<D extends PipelineDef, N> = inferStepSlot<D["steps"], N>;
+type NodeIn<D extends PipelineDef, N> = inferSlotInput<NodeSlot<D, N>, D["input"]>;
+type NodeOut<D extends PipelineDef, N> = NodeSlot<D, N>["after"];
+
+/** A step's name, or an error listing the names the pipeline has. */
+type KnownName<D extends PipelineDef, N extends string> = [N] extends [NodeName<D>]
+  ? N
+  : PipelineTypeError<`no step named "${N}"`, { steps: NodeName<D> }>;
 
 function indexOf(pipeline: PipelineLike, name: string): number {
   const steps = pipeline.describe().steps;
@@ -101,16 +99,16 @@ export function runPipeline<P extends PipelineLike>(
 }
 
 /**
- * Runs one named step (stage, io, join or process) on `state`, with the pipeline's
+ * Runs one named step (stage, io, join, through or process) on `state`, with the pipeline's
  * permanences (or fakes) around it. Joins elsewhere may stay unfilled.
  */
-export function runStep<P extends PipelineLike, N extends NodeName<DefOf<P>>>(
+export function runStep<P extends PipelineLike, const N extends string>(
   pipeline: P,
-  name: N,
+  name: KnownName<DefOf<P>, N>,
   state: NodeIn<DefOf<P>, N>,
   options: TestRunOptions<DefOf<P>["perms"]> = {},
 ): Promise<TestRun<NodeOut<DefOf<P>, N>>> {
-  const at = indexOf(pipeline, name);
+  const at = indexOf(pipeline, name as string);
   return execute(pipeline, state, options as TestRunOptions<object>, at, at);
 }
 

@@ -16,26 +16,30 @@ export interface PipelineDef {
   needs: object;
   /** Names of joins declared by `requireJoin` and not yet provided (`never` when none). */
   openJoins: string;
-  /** Every join declared so far (a union of {@link JoinSlot}). */
-  joins: JoinSlot;
-  /** Every named step so far (a union of {@link StepSlot}), for `override` and testing. */
+  /** Every step, join and `through` name so far (`string` in untyped pipelines). */
+  names: string;
+  /**
+   * The named steps, newest first, as a linked list of {@link StepSlot}s. A list rather
+   * than a union: appending to it does not re-instantiate the earlier entries, so
+   * type-checking cost stays linear in the number of steps.
+   */
   steps: StepSlot;
 }
 
-/** A named step's types: the state it receives and the state it produces. */
+/**
+ * One named step's types: the state it receives (`in`), the state after it (`after`) and,
+ * for a join with a schema, what its implementation returns (`out`; `never` otherwise).
+ */
 export interface StepSlot {
   name: string;
-  in: unknown;
-  out: unknown;
-}
-
-/** A join's types: what it receives, what its implementation returns, the state after it. */
-export interface JoinSlot {
-  name: string;
+  kind: "step" | "join" | "through";
   in: unknown;
   out: unknown;
   after: unknown;
 }
+
+/** @deprecated Joins are {@link StepSlot}s of kind `"join"`. */
+export type JoinSlot = StepSlot;
 
 /** Replaces one slot of a def. */
 export type SetDef<TDef extends PipelineDef, TKey extends keyof PipelineDef, TValue> = {
@@ -52,7 +56,7 @@ export interface CreateDef<TInput, TPerms extends object> {
   perms: TPerms;
   needs: TPerms;
   openJoins: never;
-  joins: never;
+  names: never;
   steps: never;
 }
 
@@ -62,7 +66,27 @@ export interface AnyDef {
   state: unknown;
   perms: Record<string, unknown>;
   needs: Record<never, never>;
-  openJoins: never;
-  joins: JoinSlot;
+  openJoins: string;
+  names: string;
   steps: StepSlot;
 }
+
+/** The slot of the step named `TName` (a literal name, or `string` in untyped pipelines). */
+export type inferStepSlot<TSlot, TName> = TSlot extends { name: infer N }
+  ? TName extends N
+    ? TSlot
+    : never
+  : never;
+
+/** True when a def's names are not known (an untyped, config-built pipeline). */
+export type IsUntyped<TNames> = string extends TNames ? true : false;
+
+/** The state the step in `TSlot` receives. */
+export type inferSlotInput<TSlot, _TInput = unknown> = TSlot extends { in: infer I } ? I : never;
+
+/** What the step in `TSlot` returns (for a join with a schema: what its implementation returns). */
+export type inferSlotOutput<TSlot> = TSlot extends { out: infer O; after: infer A }
+  ? [O] extends [never]
+    ? A
+    : O
+  : never;

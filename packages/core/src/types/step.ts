@@ -122,9 +122,12 @@ export interface HookSpec<TState> {
 export type Hook<TState> = HookFn<TState> | HookSpec<TState>;
 
 /** Options of `through`. */
-export interface ThroughOptions<TState> {
-  /** Shown in events and `describe()` (default `"through"`, then `"through#2"`, …). */
-  readonly name?: string;
+export interface ThroughOptions<TState, TName = string> {
+  /**
+   * Names the step in events, `describe()`, `runStep` and `runSlice` (default `"through"`,
+   * then `"through#2"`, …); must be unique like any step name.
+   */
+  readonly name?: TName;
   readonly hooks?: readonly Hook<TState>[];
   /** Makes every hook of this `through` fatal. */
   readonly fatalHooks?: boolean;
