@@ -94,7 +94,7 @@ describe("permanence lifecycle", () => {
     expect(log).toEqual(LIFECYCLE);
   });
 
-  it("cleans up only what was created when a factory fails, and reports the phase", async () => {
+  it("cleans up nothing initialised when a factory fails, and reports the phase", async () => {
     const log: string[] = [];
     const p = tracked(log)
       .provide({
@@ -105,7 +105,8 @@ describe("permanence lifecycle", () => {
       .stage("s", (n) => n);
     const e = (await p.run(1))._unsafeUnwrapErr();
     expect(e).toMatchObject({ kind: "permanence-failed", permanence: "broken", phase: "create" });
-    expect(log).toEqual(["cleanup c", "cleanup b", "cleanup a"]);
+    // a, b and c were created but their initialize never ran: cleanup pairs with initialize.
+    expect(log).toEqual([]);
   });
 
   it("cleans up everything created when initialize fails", async () => {
@@ -349,5 +350,50 @@ describe("defects outside step functions", () => {
     expect(e).toMatchObject({ kind: "step-failed", step: "through" });
     expect(e.message).toContain("validator crashed");
     expect(log).toEqual(["cleanup a"]);
+  });
+});
+
+describe("cleanup only after initialize (issue 12)", () => {
+  it("does not clean up a permanence whose initialize never ran", async () => {
+    const log: string[] = [];
+    const perm = (name: string, fail = false) => ({
+      initialize: () => {
+        log.push(`init ${name}`);
+        if (fail) throw new Error(`init ${name} failed`);
+      },
+      cleanup: () => {
+        log.push(`cleanup ${name}`);
+      },
+    });
+    const p = Pipeline.create<number>()
+      .provide({
+        a: () => perm("a", true),
+        b: () => perm("b"),
+        plain: () => ({ cleanup: () => log.push("cleanup plain") }),
+      })
+      .stage("s", (n) => n);
+    const e = (await p.run(1))._unsafeUnwrapErr();
+    expect(e).toMatchObject({ kind: "permanence-failed", permanence: "a" });
+    // "b" was created but never initialised; "a" failed inside initialize; "plain" has none.
+    expect(log).toEqual(["init a", "cleanup plain", "cleanup a"]);
+  });
+});
+
+describe("ctx.has()", () => {
+  it("says whether a permanence exists, in steps and in factories", async () => {
+    const p = Pipeline.create()
+      .provide({ clock: () => ({ now: 1 }) })
+      .provide({ seen: (deps) => ({ clock: deps.has("clock"), logger: deps.has("logger") }) })
+      .stage("s", (_s, ctx) => ({
+        ...ctx.get("seen"),
+        stepClock: ctx.has("clock"),
+        stepLogger: ctx.has("logger"),
+      }));
+    expect((await p.run())._unsafeUnwrap()).toEqual({
+      clock: true,
+      logger: false,
+      stepClock: true,
+      stepLogger: false,
+    });
   });
 });

@@ -306,3 +306,26 @@ describe("PipelineError", () => {
     expect(explain(failed._unsafeUnwrapErr())).toBe("failed at x");
   });
 });
+
+describe("retry options (issue 12)", () => {
+  it("refuses retries that are not whole numbers ≥ 0 (NaN used to retry forever)", () => {
+    const base = Pipeline.create();
+    expect(() => base.io("a", () => {}, { retries: Number.NaN })).toThrow(/invalid retries NaN/);
+    expect(() => base.io("b", () => {}, { retries: 1.5 })).toThrow(/invalid retries 1.5/);
+  });
+
+  it("uses a fixed backoff as given, without the 30 s cap", () => {
+    const node = Pipeline.create()
+      .io("a", () => {}, { retries: 1, backoff: "1m" })
+      .describe().steps[0];
+    expect(node?.kind === "io" && node.retry?.backoff).toMatchObject({
+      initialMs: 60_000,
+      maxMs: 60_000,
+      factor: 1,
+    });
+    const grown = Pipeline.create()
+      .io("a", () => {}, { retries: 1, backoff: { initial: "1m" } })
+      .describe().steps[0];
+    expect(grown?.kind === "io" && grown.retry?.backoff.maxMs).toBe(60_000);
+  });
+});

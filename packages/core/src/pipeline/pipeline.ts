@@ -362,16 +362,28 @@ function normaliseHooks(hooks: readonly Hook<never>[], fatalAll: boolean): HookS
   });
 }
 
+/** Throws a TypeError for `retries` that is not a non-negative integer (NaN retried forever). */
 function retryPolicy(options: IoOptions): RetryPolicy | undefined {
-  if (options.retries === undefined || options.retries <= 0) return undefined;
+  const retries = options.retries;
+  if (retries === undefined || retries === 0) return undefined;
+  if (!Number.isInteger(retries) || retries < 0) {
+    throw new TypeError(`invalid retries ${retries}: use a whole number ≥ 0`);
+  }
   const b = options.backoff;
   const spec = typeof b === "object" ? b : { initial: b ?? 100 };
+  const initialMs = toMs(spec.initial ?? 100);
   return {
-    retries: Math.floor(options.retries),
+    retries,
     backoff: {
-      initialMs: toMs(spec.initial ?? 100),
+      initialMs,
       factor: typeof b === "object" ? (b.factor ?? 2) : b === undefined ? 2 : 1,
-      maxMs: toMs(typeof b === "object" ? (b.max ?? 30_000) : 30_000),
+      // A fixed delay is used as given; only growing delays are capped (default 30 s).
+      maxMs:
+        typeof b === "object"
+          ? toMs(b.max ?? Math.max(30_000, initialMs))
+          : b === undefined
+            ? 30_000
+            : initialMs,
       jitter: typeof b === "object" && b.jitter === true,
     },
     ...(options.retryIf === undefined ? {} : { retryIf: options.retryIf }),

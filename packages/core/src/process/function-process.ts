@@ -40,6 +40,7 @@ export function detachedContext(step: string): ProcessContext {
     get(name: string): never {
       throw new Error(`"${step}" is not running inside a pipeline: no permanence "${name}"`);
     },
+    has: () => false,
     signal: new AbortController().signal,
     step,
     runId: "detached",

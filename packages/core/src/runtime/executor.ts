@@ -13,7 +13,7 @@ import { cleanupAll, createPermanences, type LivePermanence, runPhase } from "./
 import { withRunFrame } from "./run-context.ts";
 import { NEVER_ABORTED, RunAborted, RunState } from "./run-state.ts";
 import { validateWith } from "./schema-validation.ts";
-import { RunStepContext, type Scope } from "./step-context.ts";
+import { type PermanenceLookup, RunStepContext } from "./step-context.ts";
 
 /** @internal How a graph or a step ended. */
 export type Outcome =
@@ -89,7 +89,7 @@ async function callIoStep(
   fn: AnyStepFn,
   state: unknown,
   run: RunState,
-  scope: Scope,
+  scope: PermanenceLookup,
   path: string,
 ): Promise<Outcome> {
   const retries = node.retry?.retries ?? 0;
@@ -158,7 +158,7 @@ async function runSteps(
   graph: PipelineGraph,
   input: unknown,
   run: RunState,
-  scope: Scope,
+  scope: PermanenceLookup,
   live: readonly LivePermanence[],
   prefix: string,
   from: number,
@@ -264,7 +264,7 @@ export async function executeGraph(
   graph: PipelineGraph,
   input: unknown,
   run: RunState,
-  parent: Scope | undefined,
+  parent: PermanenceLookup | undefined,
   prefix: string,
   internals: ExecuteInternals = {},
 ): Promise<Outcome> {
@@ -278,7 +278,7 @@ export async function executeGraph(
       return { ok: false, error };
     }
   }
-  const scope: Scope = { perms: new Map(), parent };
+  const scope: PermanenceLookup = { perms: new Map(), parent };
   const live: LivePermanence[] = [];
   let error: PipelineError | undefined;
   if (graph.permanences.length > 0) {

@@ -5,12 +5,18 @@ import type { PipelineError } from "../types/errors.ts";
 import type { LifecyclePhase, TipiEvent } from "../types/events.ts";
 import type { LifecycleContext } from "../types/permanence.ts";
 import type { RunState } from "./run-state.ts";
-import { lookup, type Scope } from "./step-context.ts";
+import { lookup, type PermanenceLookup } from "./step-context.ts";
 
-/** A permanence that exists in this run: it will be cleaned up exactly once. */
+/**
+ * A permanence that exists in this run. It is cleaned up exactly once, and only if its
+ * `initialize` ran (or it has none): a cleanup never sees a permanence that was created but
+ * never initialised, so cleanups need not be defensive.
+ */
 export interface LivePermanence {
   readonly name: string;
   readonly value: unknown;
+  /** `initialize` was called (even if it failed: it may have acquired resources), or absent. */
+  initialized: boolean;
   cleaned: boolean;
 }
 
@@ -31,7 +37,7 @@ function emitter(run: RunState): (event: TipiEvent) => void {
 /** Creates the permanences in provide order into `scope`; stops at the first failure. */
 export async function createPermanences(
   nodes: readonly PermanenceNode[],
-  scope: Scope,
+  scope: PermanenceLookup,
   live: LivePermanence[],
   run: RunState,
 ): Promise<PipelineError | undefined> {
@@ -59,7 +65,12 @@ export async function createPermanences(
       value = outcome.value;
     }
     scope.perms.set(node.name, value);
-    live.push({ name: node.name, value, cleaned: false });
+    live.push({
+      name: node.name,
+      value,
+      initialized: methodOf(value, "initialize") === undefined,
+      cleaned: false,
+    });
   }
   return undefined;
 }
@@ -90,6 +101,7 @@ export async function runPhase(
   for (const p of live) {
     const method = methodOf(p.value, phase);
     if (method === undefined) continue;
+    if (phase === "initialize") p.initialized = true;
     run.emit({ type: "permanence", phase, name: p.name, status: "start" });
     const outcome = await runBounded(
       (s) => method({ signal: s, runDir: run.runDir, emit, ...(reason ? { reason } : {}) }),
@@ -119,7 +131,7 @@ export async function cleanupAll(
   const emit = emitter(run);
   for (let i = live.length - 1; i >= 0; i--) {
     const p = live[i];
-    if (p === undefined || p.cleaned) continue;
+    if (p === undefined || p.cleaned || !p.initialized) continue;
     p.cleaned = true;
     const method = methodOf(p.value, "cleanup");
     if (method === undefined) continue;

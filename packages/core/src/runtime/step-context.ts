@@ -2,22 +2,23 @@ import type { StepContext } from "../types/context.ts";
 import type { TipiEvent } from "../types/events.ts";
 import type { RunState } from "./run-state.ts";
 
-/** @internal Permanences visible to a (sub-)pipeline: its own, then its parent's. */
-export interface Scope {
+/** @internal A lookup chain of permanences: a (sub-)pipeline's own, then its parent's. */
+export interface PermanenceLookup {
   readonly perms: Map<string, unknown>;
-  readonly parent: Scope | undefined;
+  readonly parent: PermanenceLookup | undefined;
 }
 
-export function lookup(scope: Scope, name: string): { found: boolean; value: unknown } {
-  for (let s: Scope | undefined = scope; s !== undefined; s = s.parent) {
+export function lookup(scope: PermanenceLookup, name: string): { found: boolean; value: unknown } {
+  for (let s: PermanenceLookup | undefined = scope; s !== undefined; s = s.parent) {
     if (s.perms.has(name)) return { found: true, value: s.perms.get(name) };
   }
   return { found: false, value: undefined };
 }
 
-function names(scope: Scope): string[] {
+function names(scope: PermanenceLookup): string[] {
   const out: string[] = [];
-  for (let s: Scope | undefined = scope; s !== undefined; s = s.parent) out.push(...s.perms.keys());
+  for (let s: PermanenceLookup | undefined = scope; s !== undefined; s = s.parent)
+    out.push(...s.perms.keys());
   return out;
 }
 
@@ -25,7 +26,7 @@ function names(scope: Scope): string[] {
 export class RunStepContext implements StepContext<Record<string, unknown>> {
   constructor(
     readonly run: RunState,
-    readonly scope: Scope,
+    readonly scope: PermanenceLookup,
     readonly step: string,
     readonly signal: AbortSignal,
   ) {}
@@ -36,6 +37,10 @@ export class RunStepContext implements StepContext<Record<string, unknown>> {
 
   get runDir(): string | undefined {
     return this.run.runDir;
+  }
+
+  has(name: string): boolean {
+    return lookup(this.scope, name).found;
   }
 
   get(name: string): unknown {

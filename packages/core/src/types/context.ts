@@ -7,6 +7,8 @@ import type { TipiEvent } from "./events.ts";
 export interface StepContext<TPerms extends object = Record<string, unknown>> {
   /** The permanence provided under `name`. */
   get<K extends keyof TPerms & string>(name: K): TPerms[K];
+  /** Whether a permanence named `name` is provided, so optional ones need no try/catch. */
+  has(name: string): boolean;
   /** Aborted by the step's timeout, `run({ signal })` and Ctrl-C. Pass it to long work. */
   readonly signal: AbortSignal;
   /** The name (path, for sub-pipelines: `train/fit`) of the running step. */
