@@ -17,10 +17,6 @@ export const PipelineGraph = Object.freeze({
     return Object.freeze({ name, permanences: Object.freeze([]), steps: Object.freeze([]) });
   },
 
-  cloneWithName(graph: PipelineGraph, name: string): PipelineGraph {
-    return Object.freeze({ ...graph, name });
-  },
-
   /** Appends a step; a named step must not reuse a name. */
   cloneWithStep(graph: PipelineGraph, node: StepNode): PipelineGraph {
     if (node.kind !== "through" && findNamed(graph, node.name) !== undefined) {
@@ -66,11 +62,6 @@ export const PipelineGraph = Object.freeze({
       }
       return { ...node, impl: Object.freeze(impl) };
     });
-  },
-
-  /** Names of joins that have no implementation yet. */
-  openJoins(graph: PipelineGraph): string[] {
-    return graph.steps.flatMap((s) => (s.kind === "join" && s.impl === undefined ? [s.name] : []));
   },
 });
 
