@@ -1,3 +1,0 @@
-#!/usr/bin/env node
-// `npx tipi …` in a project that installed `tipi`: the CLI of @tipi/cli.
-import "@tipi/cli/bin";
