@@ -1,5 +1,4 @@
-#!/usr/bin/env node
-// The `tipi` binary (also the umbrella package `tipi`'s, which imports this module).
+// The `tipi` command (bin/tipi.js imports this module; so does the umbrella package `tipi`).
 import { main } from "./main.ts";
 
 // `pnpm tipi …` runs the root script from the workspace root: work where the user typed it.
