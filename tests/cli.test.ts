@@ -75,7 +75,13 @@ describe("run", () => {
     expect(config.permanences.hyperparameters.lr).toBe(0.5);
     expect(config.pipeline.seed).toBe(7);
     const meta = json(join(dir, "meta.json"));
-    expect(meta).toMatchObject({ tipi: expect.any(String), seed: 7, node: process.version });
+    // tfjs: the tfjs-core version beside @tipi/tfjs (resolved through its exported package.json)
+    expect(meta).toMatchObject({
+      tipi: expect.any(String),
+      tfjs: expect.stringMatching(/^\d+\.\d+\.\d+$/),
+      seed: 7,
+      node: process.version,
+    });
     expect(meta.argv).toContain("--lr=0.5");
     expect(meta.git).toMatch(/^[0-9a-f]{40}/);
     expect(json(join(dir, "status.json")).status).toBe("finished");

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { basename, dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { EXIT, UsageError } from "../cli/errors.ts";
 import type { ParsedArgs } from "../cli/parse-args.ts";
 import { exampleFiles, TEMPLATE_EXAMPLES } from "../init/example-files.ts";
@@ -17,7 +18,7 @@ function readManifest(path: string): Manifest {
 
 /** Whether `dir` lies in the pnpm workspace this CLI is part of (e.g. examples/x). */
 function insideOwnWorkspace(dir: string): boolean {
-  const cliDir = resolve(dirname(new URL(import.meta.url).pathname), "../..");
+  const cliDir = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
   for (let d = dir; dirname(d) !== d; d = dirname(d)) {
     if (existsSync(join(d, "pnpm-workspace.yaml"))) return cliDir.startsWith(`${d}/`);
   }
@@ -30,7 +31,7 @@ function insideOwnWorkspace(dir: string): boolean {
  * engine; zod) read from the installed @tipi/tfjs.
  */
 function templateContext(name: string, dir: string): TemplateContext {
-  const cli = readManifest(new URL("../../package.json", import.meta.url).pathname);
+  const cli = readManifest(fileURLToPath(new URL("../../package.json", import.meta.url)));
   const tfjs = readManifest(createRequire(import.meta.url).resolve("@tipi/tfjs/package.json"));
   const tfjsDependency = (pkg: string): string => {
     const range = tfjs.dependencies?.[pkg];

@@ -29,7 +29,7 @@ function gitCommit(cwd: string): string | undefined {
 /** The installed tfjs-core version, read from its package.json without loading tfjs. */
 function tfjsVersion(): string | undefined {
   try {
-    const tfjsEntry = createRequire(import.meta.url).resolve("@tipi/tfjs");
+    const tfjsEntry = createRequire(import.meta.url).resolve("@tipi/tfjs/package.json");
     const require = createRequire(tfjsEntry);
     const main = require.resolve("@tensorflow/tfjs-core");
     let dir = dirname(main);
