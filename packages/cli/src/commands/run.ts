@@ -6,6 +6,7 @@ import { EXIT, UsageError } from "../cli/errors.ts";
 import type { ParsedArgs } from "../cli/parse-args.ts";
 import type { ResolvedBackend } from "../config/load-pipeline.ts";
 import { runMeta } from "../run/run-meta.ts";
+import { StallWatch } from "../run/stall-watch.ts";
 import { formatDuration, formatMetricsLine } from "../ui/format.ts";
 import { JsonRenderer, toJsonLine } from "../ui/json-renderer.ts";
 import { causeText, PlainRenderer } from "../ui/plain-renderer.ts";
@@ -47,12 +48,19 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
     onInterrupt: () =>
       process.stderr.write("\nstopping: checkpoint and cleanup run… (Ctrl-C again to force)\n"),
   });
+  // A step awaiting a promise nothing can settle: abort it, so cleanup runs and we say so.
+  const stall = new StallWatch(controller, (stalled) => {
+    process.stderr.write(`✖ ${stalled.message}; cleanup stalled too, exiting\n`);
+    store.setStatus("failed");
+    process.exit(EXIT.failed);
+  });
   const record = store.listener();
   let error: PipelineError | undefined;
   const started = Date.now();
   try {
     let backendRecorded = false;
     const onEvent = (event: TipiEvent) => {
+      stall.onEvent(event);
       record(event);
       renderer?.onEvent(event);
       // Known once the Device is initialised: recorded then, so a run that fails later has it.
@@ -74,13 +82,18 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
     if (result.isErr()) error = result.error;
   } finally {
     await renderer?.stop();
+    stall.stop();
     uninstall();
     if (json) process.stdout.write = realStdoutWrite as typeof process.stdout.write;
   }
   const backend = loaded.resolvedBackend?.();
   if (backend !== undefined) store.writeSummary({ backend: backend.name });
   const status =
-    error === undefined ? "finished" : isInterrupt(error, controller) ? "interrupted" : "failed";
+    error === undefined
+      ? "finished"
+      : stall.error === undefined && isInterrupt(error, controller)
+        ? "interrupted"
+        : "failed";
   store.setStatus(status);
   store.close();
   const out = json ? process.stderr : process.stdout;
@@ -98,7 +111,12 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
     );
     return EXIT.interrupted;
   }
-  process.stderr.write(formatRunError(error, args.options.debug === true));
+  if (stall.error !== undefined) {
+    process.stderr.write(
+      `✖ ${stall.error.message}\n  cleanup ran; the step was abandoned. Look for an await on something that never resolves (an event that never fires, a callback never called)\n`,
+    );
+    if (error.kind === "cleanup-failed") process.stderr.write(formatRunError(error, false));
+  } else process.stderr.write(formatRunError(error, args.options.debug === true));
   process.stderr.write(`  run directory: ${where}\n`);
   return EXIT.failed;
 }
