@@ -105,7 +105,13 @@ export const COMMANDS: readonly CommandDef[] = [
         type: "string",
         value: "run-id|last",
         description:
-          "Continue a run: its directory, config and checkpoints (a run id, a unique prefix, `last`, or a path).",
+          "Continue a run: its directory, config and checkpoints (a run id, a unique prefix, `last`, or a path). The run's own config is restored; `-c`, `--set` or `--seed` that change it are refused (exit 2) unless `--allow-changes`.",
+      },
+      {
+        name: "allow-changes",
+        type: "boolean",
+        description:
+          "With `--resume`: continue with config values that differ from the run's (they are recorded in `meta.json`'s `resumes`).",
       },
       RUNS_ROOT,
       {

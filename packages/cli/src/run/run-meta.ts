@@ -58,6 +58,8 @@ export function runMeta(options: {
   readonly backend?: string | undefined;
   readonly argv: readonly string[];
   readonly resumedFrom?: string;
+  /** How the config was made (`-c` files, overrides, seed): what `--resume` re-applies. */
+  readonly recipe?: unknown;
 }): Record<string, unknown> {
   return {
     tipi: VERSION,
@@ -70,5 +72,6 @@ export function runMeta(options: {
     pipelineFile: options.pipelineFile,
     platform: `${process.platform}-${process.arch}`,
     ...(options.resumedFrom ? { resumedFrom: options.resumedFrom } : {}),
+    ...(options.recipe === undefined ? {} : { recipe: options.recipe }),
   };
 }
