@@ -1,10 +1,25 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { installSigintHandler, type PipelineError, type TipiEvent } from "@tipi/core";
-import { RunStore, resolveRunDir } from "@tipi/wandb";
+import { RunStore, readJson } from "@tipi/wandb";
 import { EXIT, UsageError } from "../cli/errors.ts";
 import type { ParsedArgs } from "../cli/parse-args.ts";
-import type { ResolvedBackend } from "../config/load-pipeline.ts";
+import {
+  type LoadedPipeline,
+  type LoadOptions,
+  loadPipeline,
+  type ResolvedBackend,
+} from "../config/load-pipeline.ts";
+import { resolveTarget } from "../config/resolve-target.ts";
+import {
+  changesRefused,
+  planResume,
+  type ResumePlan,
+  recipeOf,
+  resumeCommand,
+  writeStoredConfig,
+} from "../run/resume-config.ts";
+import { repeatedMetricFilter } from "../run/resume-history.ts";
 import { runMeta } from "../run/run-meta.ts";
 import { StallWatch } from "../run/stall-watch.ts";
 import { formatDuration, formatMetricsLine } from "../ui/format.ts";
@@ -17,7 +32,15 @@ import { interactive, loadFromArgs } from "./shared.ts";
 /** `tipi run`: load, open a run directory, run with progress, exit 0/1/2/130. */
 export async function runCommand(args: ParsedArgs): Promise<number> {
   const json = args.options.json === true;
-  const loaded = await loadFromArgs(args, { spinner: !json && args.options.progress !== false });
+  const first = await loadFromArgs(args, { spinner: !json && args.options.progress !== false });
+  const resumed =
+    args.options.resume === undefined
+      ? undefined
+      : await planResume(args, first, (options) => loadWithOptions(args, options));
+  const loaded = resumed?.loaded ?? first;
+  if (resumed !== undefined && resumed.plan.changes.length > 0 && !args.options["allow-changes"]) {
+    throw changesRefused(resumed.plan.changes, resumed.plan.dir);
+  }
   const graph = loaded.pipeline.describe();
 
   if (args.options["dry-run"]) {
@@ -27,12 +50,17 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
     return EXIT.ok;
   }
 
-  const store = openStore(args, loaded.name, loaded.config, {
+  const meta = {
     pipelineFile: loaded.target.file,
     seed: loaded.seed,
     backend: loaded.backend,
     argv: process.argv.slice(2),
-  });
+    recipe: resumed?.plan.recipe ?? recipeOf(args),
+  };
+  const store =
+    resumed === undefined
+      ? createStore(args, loaded.name, loaded.config, meta)
+      : resumeStore(resumed.plan, loaded.config, meta);
 
   // With --json, stdout carries only events: whatever else is printed goes to stderr.
   const realStdoutWrite = process.stdout.write.bind(process.stdout);
@@ -55,13 +83,15 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
     process.exit(EXIT.failed);
   });
   const record = store.listener();
+  const repeated = resumed === undefined ? () => false : repeatedMetricFilter(store.dir);
   let error: PipelineError | undefined;
   const started = Date.now();
   try {
     let backendRecorded = false;
     const onEvent = (event: TipiEvent) => {
       stall.onEvent(event);
-      record(event);
+      // A resumed run's replayed steps are shown, not recorded twice.
+      if (!repeated(event)) record(event);
       renderer?.onEvent(event);
       // Known once the Device is initialised: recorded then, so a run that fails later has it.
       if (!backendRecorded && event.type === "permanence" && event.phase === "initialize") {
@@ -107,7 +137,7 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
   }
   if (status === "interrupted") {
     process.stderr.write(
-      `✖ ${loaded.name} interrupted; cleanup done · resume: tipi run ${args.positionals[0]} --resume ${store.runId}\n`,
+      `✖ ${loaded.name} interrupted; cleanup done · resume: ${resumeCommand(args, store.dir, store.runId, loaded.name)}\n`,
     );
     return EXIT.interrupted;
   }
@@ -152,27 +182,14 @@ function relativeDir(dir: string): string {
   return dir.startsWith(cwd) ? dir.slice(cwd.length) : dir;
 }
 
-function openStore(
+function createStore(
   args: ParsedArgs,
   pipeline: string,
   config: unknown,
   meta: Parameters<typeof runMeta>[0],
 ): RunStore {
   const root = resolve(String(args.options.runs ?? "runs"));
-  const resume = args.options.resume as string | undefined;
   const runDir = args.options["run-dir"] as string | undefined;
-  if (resume !== undefined) {
-    const dir = runDir ? resolve(runDir) : resolveRunDir(root, pipeline, resume);
-    if (dir === undefined || !existsSync(join(dir, "meta.json"))) {
-      throw new UsageError(
-        `no run "${resume}" of pipeline "${pipeline}" under ${root}`,
-        'see "tipi runs" for the run ids',
-      );
-    }
-    const store = RunStore.open(dir);
-    store.setStatus("running");
-    return store;
-  }
   if (runDir !== undefined && existsSync(join(resolve(runDir), "meta.json"))) {
     throw new UsageError(
       `--run-dir ${runDir} already holds a run`,
@@ -186,6 +203,39 @@ function openStore(
     meta: runMeta(meta),
     ...(runDir === undefined ? {} : { dir: resolve(runDir) }),
   });
+}
+
+/**
+ * Reopens the run being resumed. Changes allowed with `--allow-changes` are recorded: the new
+ * config replaces `config.json`, the new recipe `meta.json`'s, and `resumes` lists each resume.
+ */
+function resumeStore(
+  plan: ResumePlan,
+  config: unknown,
+  meta: Parameters<typeof runMeta>[0],
+): RunStore {
+  const store = RunStore.open(plan.dir);
+  const current = readJson<{ resumes?: unknown[] }>(join(plan.dir, "meta.json"));
+  const resumes = Array.isArray(current?.resumes) ? current.resumes : [];
+  if (plan.changes.length > 0) writeStoredConfig(plan.dir, config);
+  store.updateMeta({
+    recipe: meta.recipe,
+    resumes: [
+      ...resumes,
+      {
+        at: new Date().toISOString(),
+        argv: ["tipi", ...meta.argv],
+        ...(plan.changes.length > 0 ? { changed: plan.changes.map((c) => c.key) } : {}),
+      },
+    ],
+  });
+  store.setStatus("running");
+  return store;
+}
+
+/** Loads the pipeline `args` names with other `-c` files, overrides and seed. */
+function loadWithOptions(args: ParsedArgs, options: LoadOptions): Promise<LoadedPipeline> {
+  return loadPipeline(resolveTarget(args.positionals[0]!), options);
 }
 
 async function chooseRenderer(
