@@ -1,3 +1,4 @@
+export * from "./agent/index.ts";
 export * from "./logger/index.ts";
 export * from "./store/index.ts";
 export * from "./sweep/index.ts";

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import { FakeSweepController, type FakeSweepControllerOptions } from "./fake-sweep-controller.ts";
 
 /**
  * How the fake server misbehaves: `down` closes the port (connections are refused),
@@ -42,6 +43,8 @@ export interface FakeWandbServerOptions {
   readonly mode?: FakeWandbMode;
   /** How long a stalled request is held before its socket is destroyed. Default 30 s. */
   readonly stallMs?: number;
+  /** How the sweep controller behaves (agent timeout, seed). */
+  readonly sweeps?: FakeSweepControllerOptions;
 }
 
 /** A W&B server on 127.0.0.1 (random port) speaking the protocol of `@wandb/sdk` 0.5.1. */
@@ -54,6 +57,8 @@ export interface FakeWandbServer {
   setMode(mode: FakeWandbMode): Promise<void>;
   readonly runs: ReadonlyMap<string, FakeWandbRun>;
   readonly requests: readonly FakeWandbRequest[];
+  /** The sweep controller: sweeps, agents and their runs (UpsertSweep, CreateAgent, Heartbeat). */
+  readonly controller: FakeSweepController;
   /** The only run, or the one named; throws if it is missing or ambiguous. */
   run(name?: string): FakeWandbRun;
   /** Resolves once `predicate()` holds (polled), or rejects after `timeoutMs`. */
@@ -88,6 +93,11 @@ export async function startFakeWandbServer(
   let mode: FakeWandbMode = "healthy";
   let port = 0;
   let closed = false;
+  const controller = new FakeSweepController(
+    entity,
+    (runEntity, project, name) => runs.get(`${runEntity}/${project}/${name}`),
+    options.sweeps,
+  );
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch(() => {
@@ -134,6 +144,10 @@ export async function startFakeWandbServer(
         });
       }
       if (operation === "UpsertBucket") return respond(200, upsertBucket(variables ?? {}));
+      const answer = controller.handle(operation, variables ?? {}) as
+        | { status?: number }
+        | undefined;
+      if (answer !== undefined) return respond(answer.status ?? 200, answer);
       return respond(400, { errors: [{ message: `unknown operation ${String(operation)}` }] });
     }
     const fileStream = /^\/files\/([^/]+)\/([^/]+)\/([^/]+)\/file_stream$/.exec(path);
@@ -242,6 +256,7 @@ export async function startFakeWandbServer(
     setMode,
     runs,
     requests,
+    controller,
     run(name?: string) {
       const matches = [...runs.values()].filter((run) => name === undefined || run.name === name);
       if (matches.length !== 1)
