@@ -1,13 +1,23 @@
 // No silent failure (issue 10): faults injected into real `tipi` subprocesses, each of which must
 // end with cleanup, a clear message and the right exit code. docs/reliability.md maps every
 // promise tipi makes to the test here that proves it.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { tipi } from "./fixtures/cli/run-tipi.ts";
 
 const FAULTS = "tests/fixtures/cli/faults";
+const BASIC = "tests/fixtures/cli/basic";
 const scratch = mkdtempSync(join(tmpdir(), "tipi-faults-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -47,4 +57,65 @@ describe.concurrent("a step that can never finish", () => {
       expect(statusOf(onlyRun(runs, "hang"))).toBe("failed");
     },
   );
+});
+
+describe.concurrent("a run directory that cannot be written", () => {
+  test("the disk filling up mid-run stops the run: the error, cleanup, status failed, exit 1", async () => {
+    const runs = join(scratch, "disk-full");
+    const journal = join(scratch, "disk-full.journal");
+    const r = await tipi([
+      "run",
+      `${FAULTS}/disk-full.toml`,
+      "--runs",
+      runs,
+      "--set",
+      `journal.file=${journal}`,
+      "--no-progress",
+    ]);
+    const dir = onlyRun(runs, "disk-full");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `✖ cannot write ${dir}/history.jsonl: no space left on the device (ENOSPC)`,
+    );
+    expect(r.stderr).toContain("the run was stopped: its metrics and events could not be recorded");
+    expect(r.stderr).toContain("(status.json: failed)");
+    expect(r.stderr).not.toContain("internal error");
+    expect(readFileSync(journal, "utf8")).toBe("initialize\ncleanup\n");
+    const status = JSON.parse(readFileSync(join(dir, "status.json"), "utf8"));
+    expect(status).toMatchObject({ status: "failed", error: expect.stringContaining("ENOSPC") });
+    // the second epoch never ran: the run stopped at the first metric it could not keep
+    expect(readFileSync(join(dir, "events.jsonl"), "utf8")).not.toContain('"epoch":1');
+  });
+
+  test("a file where the runs directory should be: says so, exit 1", async () => {
+    const file = join(scratch, "runs-is-a-file");
+    writeFileSync(file, "not a directory\n");
+    const r = await tipi(["run", BASIC, "--runs", file, "--no-progress"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `tipi: cannot create ${file}/basic: a file is in the way of a directory on that path (ENOTDIR)`,
+    );
+    expect(r.stderr).toContain("hint: write the runs to a directory you can write to (--runs DIR)");
+    expect(r.stderr).not.toContain("internal error");
+  });
+
+  test.skipIf(process.getuid?.() === 0)("a read-only runs directory: says so, exit 1", async () => {
+    const runs = join(scratch, "read-only");
+    mkdirSync(runs);
+    chmodSync(runs, 0o555);
+    const r = await tipi(["run", BASIC, "--runs", runs, "--no-progress"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`tipi: cannot create ${runs}/basic: permission denied (EACCES)`);
+    expect(r.stderr).not.toContain("internal error");
+  });
+
+  // root ignores file modes; a directory of the read-only sysfs stands in for one
+  test.skipIf(!existsSync("/sys/fs"))("a runs directory on a read-only file system", async () => {
+    const r = await tipi(["run", BASIC, "--runs", "/sys/fs/tipi-runs", "--no-progress"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /tipi: cannot create \/sys\/fs\/tipi-runs\/basic: (the operation is not permitted \(EPERM\)|permission denied \(EACCES\)|the file system is read-only \(EROFS\))/,
+    );
+    expect(r.stderr).not.toContain("internal error");
+  });
 });

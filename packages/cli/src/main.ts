@@ -1,6 +1,6 @@
 import { didYouMean } from "@tipi/core/did-you-mean";
 import { COMMANDS, findCommand } from "./cli/definitions.ts";
-import { EXIT, UsageError } from "./cli/errors.ts";
+import { EXIT, isEnvironmentError, UsageError } from "./cli/errors.ts";
 import { commandHelp, mainHelp } from "./cli/help.ts";
 import { type ParsedArgs, parseArgs } from "./cli/parse-args.ts";
 import { ConfigProblems, formatProblems } from "./config/problems.ts";
@@ -18,6 +18,8 @@ const HANDLERS: Record<string, () => Promise<CommandHandler>> = {
   runs: async () => (await import("./commands/runs.ts")).runsCommand,
   sync: async () => (await import("./commands/sync.ts")).syncCommand,
   sweep: async () => (await import("./commands/sweep.ts")).sweepCommand,
+  report: async () => (await import("./commands/report.ts")).reportCommand,
+  ui: async () => (await import("./commands/ui.ts")).uiCommand,
 };
 
 /** Runs `tipi` with `argv` (without node and the script) and returns the exit code. */
@@ -71,6 +73,11 @@ export function reportError(error: unknown, debug: boolean): number {
     process.stderr.write(`${count} problem${count === 1 ? "" : "s"} found; nothing ran.\n`);
     if (debug) process.stderr.write(`${error.stack}\n`);
     return EXIT.usage;
+  }
+  if (isEnvironmentError(error)) {
+    process.stderr.write(`tipi: ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ""}`);
+    if (debug) process.stderr.write(`${error.stack}\n`);
+    return EXIT.failed;
   }
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`tipi: internal error: ${message}\n`);

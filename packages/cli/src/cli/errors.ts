@@ -12,3 +12,13 @@ export class UsageError extends Error {
     this.name = "UsageError";
   }
 }
+
+/**
+ * Errors that are not bugs but the environment's doing (a full disk, a read-only directory):
+ * printed as `tipi: message` with their `hint`, no "internal error", exit code 1.
+ */
+const ENVIRONMENT_ERRORS = new Set(["RunStoreWriteError"]);
+
+export function isEnvironmentError(error: unknown): error is Error & { readonly hint?: string } {
+  return error instanceof Error && ENVIRONMENT_ERRORS.has(error.name);
+}

@@ -21,6 +21,7 @@ import {
 } from "../run/resume-config.ts";
 import { repeatedMetricFilter } from "../run/resume-history.ts";
 import { runMeta } from "../run/run-meta.ts";
+import { describeStoreFailure, messageOf, RunRecorder } from "../run/run-recorder.ts";
 import { StallWatch } from "../run/stall-watch.ts";
 import { formatDuration, formatMetricsLine } from "../ui/format.ts";
 import { JsonRenderer, toJsonLine } from "../ui/json-renderer.ts";
@@ -79,10 +80,11 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
   // A step awaiting a promise nothing can settle: abort it, so cleanup runs and we say so.
   const stall = new StallWatch(controller, (stalled) => {
     process.stderr.write(`✖ ${stalled.message}; cleanup stalled too, exiting\n`);
-    store.setStatus("failed");
+    recorder.finish("failed", { error: stalled.message });
     process.exit(EXIT.failed);
   });
-  const record = store.listener();
+  // A failed write (disk full, read-only directory) stops the run instead of losing data.
+  const recorder = new RunRecorder(store, controller);
   const repeated = resumed === undefined ? () => false : repeatedMetricFilter(store.dir);
   let error: PipelineError | undefined;
   const started = Date.now();
@@ -91,14 +93,14 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
     const onEvent = (event: TipiEvent) => {
       stall.onEvent(event);
       // A resumed run's replayed steps are shown, not recorded twice.
-      if (!repeated(event)) record(event);
+      if (!repeated(event)) recorder.record(event);
       renderer?.onEvent(event);
       // Known once the Device is initialised: recorded then, so a run that fails later has it.
       if (!backendRecorded && event.type === "permanence" && event.phase === "initialize") {
         const backend = loaded.resolvedBackend?.();
         if (backend !== undefined) {
           backendRecorded = true;
-          store.updateMeta(backendMeta(backend));
+          recorder.write(() => store.updateMeta(backendMeta(backend)));
         }
       }
     };
@@ -117,15 +119,25 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
     if (json) process.stdout.write = realStdoutWrite as typeof process.stdout.write;
   }
   const backend = loaded.resolvedBackend?.();
-  if (backend !== undefined) store.writeSummary({ backend: backend.name });
+  const storeFailure = recorder.failure;
   const status =
-    error === undefined
+    error === undefined && storeFailure === undefined
       ? "finished"
-      : stall.error === undefined && isInterrupt(error, controller)
+      : stall.error === undefined && storeFailure === undefined && isInterrupt(error!, controller)
         ? "interrupted"
         : "failed";
-  store.setStatus(status);
-  store.close();
+  const markFailure = recorder.finish(status, {
+    ...(backend === undefined ? {} : { summary: { backend: backend.name } }),
+    ...(status === "failed"
+      ? { error: messageOf(storeFailure ?? stall.error ?? error?.message) }
+      : {}),
+  });
+  if (storeFailure !== undefined || markFailure !== undefined) {
+    process.stderr.write(
+      describeStoreFailure(storeFailure, markFailure, status, relativeDir(store.dir)),
+    );
+    return EXIT.failed;
+  }
   const out = json ? process.stderr : process.stdout;
   const where = relativeDir(store.dir);
   if (error === undefined) {

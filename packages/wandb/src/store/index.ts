@@ -20,3 +20,4 @@ export {
   readHistory,
   type StoredHistoryRow,
 } from "./run-store.ts";
+export { RunStoreWriteError } from "./write-error.ts";

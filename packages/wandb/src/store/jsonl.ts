@@ -4,11 +4,13 @@ import {
   openSync,
   readFileSync,
   renameSync,
+  rmSync,
   statSync,
   truncateSync,
   writeFileSync,
   writeSync,
 } from "node:fs";
+import { guardWrite } from "./write-error.ts";
 
 /**
  * An append-only JSON-lines file. Each record is written with one `write` call of a whole
@@ -24,20 +26,22 @@ export class JsonlAppender {
     cutTornTail(path);
   }
 
-  /** Appends one record as a line. */
+  /** Appends one record as a line; throws a {@link RunStoreWriteError} when it cannot. */
   append(record: unknown): void {
-    const line = `${JSON.stringify(record)}\n`;
-    this.#fd ??= openSync(this.path, "a");
-    const buffer = Buffer.from(line);
-    let offset = 0;
-    while (offset < buffer.length) {
-      offset += writeSync(this.#fd, buffer, offset, buffer.length - offset);
-    }
+    const buffer = Buffer.from(`${JSON.stringify(record)}\n`);
+    guardWrite("write", this.path, () => {
+      this.#fd ??= openSync(this.path, "a");
+      let offset = 0;
+      while (offset < buffer.length) {
+        offset += writeSync(this.#fd, buffer, offset, buffer.length - offset);
+      }
+    });
   }
 
   /** Flushes to the disk (not only the OS cache). */
   sync(): void {
-    if (this.#fd !== undefined) fsyncSync(this.#fd);
+    const fd = this.#fd;
+    if (fd !== undefined) guardWrite("write", this.path, () => fsyncSync(fd));
   }
 
   close(): void {
@@ -45,7 +49,7 @@ export class JsonlAppender {
     const fd = this.#fd;
     this.#fd = undefined;
     try {
-      fsyncSync(fd);
+      guardWrite("write", this.path, () => fsyncSync(fd));
     } finally {
       closeSync(fd);
     }
@@ -63,7 +67,7 @@ function cutTornTail(path: string): void {
   const text = readFileSync(path);
   if (text[text.length - 1] === 0x0a) return;
   const lastNewline = text.lastIndexOf(0x0a);
-  truncateSync(path, lastNewline + 1);
+  guardWrite("repair", path, () => truncateSync(path, lastNewline + 1));
 }
 
 /**
@@ -94,17 +98,28 @@ export function readJsonl<T = unknown>(path: string): T[] {
   return records;
 }
 
-/** Writes a JSON file atomically (temp file + fsync + rename): readers see old or new. */
+/**
+ * Writes a JSON file atomically (temp file + fsync + rename): readers see old or new. Throws a
+ * {@link RunStoreWriteError} when it cannot (the old file is then left as it was).
+ */
 export function writeJsonAtomic(path: string, value: unknown): void {
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
-  const fd = openSync(tmp, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  const text = `${JSON.stringify(value, null, 2)}\n`;
+  guardWrite("write", path, () => {
+    try {
+      writeFileSync(tmp, text);
+      const fd = openSync(tmp, "r");
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, path);
+    } catch (error) {
+      rmSync(tmp, { force: true });
+      throw error;
+    }
+  });
 }
 
 /** Reads a JSON file, or `undefined` when it is missing. */

@@ -4,8 +4,9 @@ import { basename, join, relative, resolve } from "node:path";
 import type { Figure, TipiEvent } from "@tipi/core";
 import { confusionMatrixImage, encodePng } from "../logger/png.ts";
 import { JsonlAppender, readJson, readJsonl, writeJsonAtomic } from "./jsonl.ts";
-import { redactSecrets } from "./redact.ts";
+import { redactSecrets, redactString } from "./redact.ts";
 import { isValidRunId, newRunId } from "./run-id.ts";
+import { guardWrite, RunStoreWriteError } from "./write-error.ts";
 
 export type RunStatus = "running" | "finished" | "failed" | "interrupted";
 
@@ -34,6 +35,8 @@ export interface RunStatusRecord {
   readonly status: RunStatus;
   readonly updatedAt: string;
   readonly pid: number;
+  /** Why the run failed (or what went wrong writing it), when it did. */
+  readonly error?: string;
 }
 
 export interface CreateRunOptions {
@@ -108,7 +111,8 @@ export class RunStore {
   static create(options: CreateRunOptions): RunStore {
     const pipeline = safeSegment(options.pipeline);
     const { dir, runId } = claimDirectory(options, pipeline);
-    mkdirSync(join(dir, RUN_FILES.checkpoints), { recursive: true });
+    const checkpoints = join(dir, RUN_FILES.checkpoints);
+    guardWrite("create", checkpoints, () => mkdirSync(checkpoints, { recursive: true }));
     const meta: RunMeta = {
       ...redactSecrets(options.meta ?? {}),
       runId,
@@ -138,7 +142,8 @@ export class RunStore {
     const meta = readJson<RunMeta>(join(absolute, RUN_FILES.meta));
     if (meta === undefined)
       throw new Error(`not a run directory (no ${RUN_FILES.meta}): ${absolute}`);
-    mkdirSync(join(absolute, RUN_FILES.checkpoints), { recursive: true });
+    const checkpoints = join(absolute, RUN_FILES.checkpoints);
+    guardWrite("create", checkpoints, () => mkdirSync(checkpoints, { recursive: true }));
     const store = new RunStore(absolute, meta);
     RunStore.#live.set(absolute, store);
     return store;
@@ -208,13 +213,13 @@ export class RunStore {
    * name made file-safe) and returns its path inside the run directory.
    */
   writeMedia(name: string, extension: string, data: Uint8Array | string, step?: number): string {
-    mkdirSync(this.mediaDir, { recursive: true });
+    guardWrite("create", this.mediaDir, () => mkdirSync(this.mediaDir, { recursive: true }));
     const safe = name.replace(/[^A-Za-z0-9._-]+/g, "_");
     const file = join(
       this.mediaDir,
       step === undefined ? `${safe}.${extension}` : `${safe}_${step}.${extension}`,
     );
-    writeFileSync(file, data);
+    guardWrite("write", file, () => writeFileSync(file, data));
     const path = relative(this.dir, file);
     this.appendEvent({ type: "log", level: "info", message: `media: ${path}` });
     return path;
@@ -277,17 +282,31 @@ export class RunStore {
     return { ...this.#lastValues, ...this.#explicitSummary };
   }
 
-  /** Writes `status.json`; also syncs the logs to disk and refreshes the summary. */
-  setStatus(status: RunStatus): void {
-    this.#history.sync();
-    this.#events.sync();
-    if (status !== "running") this.#flushSummary();
+  /**
+   * Writes `status.json` (with `error`, redacted, when given); also syncs the logs to disk and
+   * refreshes the summary. The status is written even when syncing fails; the first failure is
+   * thrown afterwards as a {@link RunStoreWriteError}.
+   */
+  setStatus(status: RunStatus, options: { readonly error?: string } = {}): void {
+    let failure: unknown;
+    const attempt = (write: () => void) => {
+      try {
+        write();
+      } catch (error) {
+        failure ??= error;
+      }
+    };
+    attempt(() => this.#history.sync());
+    attempt(() => this.#events.sync());
+    if (status !== "running") attempt(() => this.#flushSummary());
     const record: RunStatusRecord = {
       status,
       updatedAt: new Date().toISOString(),
       pid: process.pid,
+      ...(options.error === undefined ? {} : { error: redactString(options.error) }),
     };
     writeJsonAtomic(join(this.dir, RUN_FILES.status), record);
+    if (failure !== undefined) throw failure;
   }
 
   /**
@@ -358,11 +377,11 @@ function claimDirectory(
         `run directory already holds a run: ${dir} (use RunStore.open to continue it)`,
       );
     }
-    mkdirSync(dir, { recursive: true });
+    guardWrite("create", dir, () => mkdirSync(dir, { recursive: true }));
     return { dir, runId: options.runId ?? basename(dir) };
   }
   const parent = resolve(options.root, pipeline);
-  mkdirSync(parent, { recursive: true });
+  guardWrite("create", parent, () => mkdirSync(parent, { recursive: true }));
   if (options.runId !== undefined) {
     if (!isValidRunId(options.runId))
       throw new Error(`invalid run id: ${JSON.stringify(options.runId)}`);
@@ -382,7 +401,8 @@ function mkdirExclusive(dir: string, throwOnExisting: boolean): boolean {
     mkdirSync(dir);
     return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST")
+      throw new RunStoreWriteError("create", dir, error);
     if (throwOnExisting) throw new Error(`run directory already exists: ${dir}`);
     return false;
   }
