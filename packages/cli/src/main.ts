@@ -18,6 +18,7 @@ const HANDLERS: Record<string, () => Promise<CommandHandler>> = {
   runs: async () => (await import("./commands/runs.ts")).runsCommand,
   sync: async () => (await import("./commands/sync.ts")).syncCommand,
   sweep: async () => (await import("./commands/sweep.ts")).sweepCommand,
+  agent: async () => (await import("./commands/agent.ts")).agentCommand,
   report: async () => (await import("./commands/report.ts")).reportCommand,
   ui: async () => (await import("./commands/ui.ts")).uiCommand,
 };

@@ -275,6 +275,32 @@ export const COMMANDS: readonly CommandDef[] = [
         description: "Seed of random and bayes suggestions.",
       },
       {
+        name: "dry-run",
+        type: "boolean",
+        description:
+          "List the trials the sweep would run (a grid: all; random: the first --count or run_cap) and check each against the pipeline; run nothing.",
+      },
+      {
+        name: "wandb",
+        type: "boolean",
+        description:
+          "Create the sweep on the W&B server instead of running it, and print the `tipi agent` command that runs it.",
+      },
+      {
+        name: "project",
+        type: "string",
+        value: "name",
+        description:
+          "With --wandb: the W&B project (default: WANDB_PROJECT, the file's `project`, else the pipeline's name).",
+      },
+      {
+        name: "entity",
+        type: "string",
+        value: "name",
+        description:
+          "With --wandb: the W&B entity (default: WANDB_ENTITY, the file's `entity`, else the API key's).",
+      },
+      {
         name: "sweep-dir",
         type: "string",
         value: "dir",
@@ -284,6 +310,37 @@ export const COMMANDS: readonly CommandDef[] = [
       RUNS_ROOT,
     ],
     examples: ["tipi sweep examples/fashion-mnist sweep.yaml --parallel 2"],
+  },
+  {
+    name: "agent",
+    summary: "Run trials of a W&B sweep as a W&B sweep agent (no Python needed).",
+    description:
+      "Registers with the sweep's controller on the W&B server, heartbeats every 5 s, and runs each " +
+      "suggested trial as `tipi run <pipeline> <parameters> --run-dir <runs>/sweeps/wandb-<sweep-id>/<run-id>` " +
+      "in its own process. A `stop` from the controller ends the trial (SIGTERM, SIGKILL 30 s later); " +
+      "W&B unreachable or answering 5xx is retried with backoff, and what W&B did not confirm stays in " +
+      "the run directory for `tipi sync`. Any number of agents, on any machines, share one sweep. " +
+      "Needs WANDB_API_KEY; WANDB_BASE_URL points at another server. Exit code 0 when the controller " +
+      "ends the sweep or --count trials ran, 2 for a bad sweep path or an unknown sweep, 130 on Ctrl-C.",
+    arguments: [
+      {
+        name: "sweep",
+        required: true,
+        description:
+          "`entity/project/sweep-id` (or `project/sweep-id`, or `sweep-id` with WANDB_ENTITY and WANDB_PROJECT).",
+      },
+    ],
+    options: [
+      { name: "count", type: "number", value: "n", description: "Most trials this agent runs." },
+      {
+        name: "pipeline",
+        type: "string",
+        value: "pipeline",
+        description: "The pipeline to run (default: the sweep's `program`).",
+      },
+      RUNS_ROOT,
+    ],
+    examples: ["tipi agent my-team/mnist/k3f9x2ab", "tipi agent my-team/mnist/k3f9x2ab --count 5"],
   },
 ];
 

@@ -1,6 +1,7 @@
 import { didYouMean } from "@tipi/core/did-you-mean";
 import { type CommandDef, GLOBAL_OPTIONS, type OptionDef } from "./definitions.ts";
 import { UsageError } from "./errors.ts";
+import { rewriteAgentArgs } from "./wandb-agent-args.ts";
 
 export type OptionValue = string | number | boolean | string[] | number[];
 
@@ -25,7 +26,9 @@ const OVERRIDE = /^([A-Za-z_][\w-]*(?:\.[\w-]+)*)=(.*)$/s;
  * Parses `argv` (after the command name) against a command's definition. Throws
  * {@link UsageError} for unknown options, missing values and bad numbers.
  */
-export function parseArgs(command: CommandDef, argv: readonly string[]): ParsedArgs {
+export function parseArgs(command: CommandDef, rawArgv: readonly string[]): ParsedArgs {
+  // A W&B sweep agent's argument forms (${args_json}, +key=v, True, …) become --set pairs.
+  const argv = rewriteAgentArgs(command, rawArgv);
   const definitions = [...command.options, ...GLOBAL_OPTIONS];
   const byName = new Map(definitions.map((d) => [d.name, d]));
   const byShort = new Map(definitions.filter((d) => d.short).map((d) => [d.short!, d]));
