@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,69 +8,170 @@ import { describe, expect, it } from "vitest";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const tipi = join(root, "packages/cli/dist/bin.js");
 
-/** The example's TOML pipeline, small: 1,024 samples, 2 epochs, checkpoints every 3 steps. */
-const args = (runDir: string) => [
-  tipi,
+/**
+ * The example's TOML pipeline, tiny: 512 samples (8 batches an epoch), 2 epochs, a periodic
+ * checkpoint every 5 steps, the small CNN on wasm (about 60 ms a batch, so an interrupt lands
+ * where it is sent).
+ */
+const pipelineArgs = [
   "run",
   join(root, "examples/fashion-mnist/pipeline.toml"),
   "--set",
   "hyperparameters.epochs=2",
   "--set",
-  "hyperparameters.checkpointEvery=3",
+  "hyperparameters.checkpointEvery=5",
   "--set",
-  "data.trainLimit=1024",
+  "data.trainLimit=512",
   "--set",
   "data.testLimit=200",
   "--set",
   "device.backend=wasm",
-  "--run-dir",
-  runDir,
-  "--no-progress",
 ];
 
-function run(argv: string[], onStart?: (child: ChildProcess) => void): Promise<number | null> {
+interface Event {
+  readonly type: string;
+  readonly [key: string]: unknown;
+}
+
+interface Exit {
+  readonly code: number | null;
+  readonly stderr: string;
+}
+
+/** Runs `tipi` with `argv`; `onEvent` sees each `--json` event and may call `interrupt()`. */
+function tipiRun(
+  argv: readonly string[],
+  onEvent?: (event: Event, interrupt: () => void) => void,
+): Promise<Exit> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, argv, { cwd: root, stdio: "ignore" });
+    const child = spawn(process.execPath, [tipi, ...argv], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let sent = false;
+    const interrupt = () => {
+      if (sent) return;
+      sent = true;
+      child.kill("SIGINT");
+    };
+    let pending = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      if (onEvent === undefined) return;
+      pending += chunk;
+      const lines = pending.split("\n");
+      pending = lines.pop() ?? "";
+      for (const line of lines) {
+        if (line.startsWith("{")) onEvent(JSON.parse(line) as Event, interrupt);
+      }
+    });
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
+    });
     child.on("error", reject);
-    child.on("exit", (code) => resolve(code));
-    onStart?.(child);
+    child.on("close", (code) => resolve({ code, stderr }));
   });
 }
 
-/** Sends SIGINT once the run has written its first checkpoint. */
-function interruptAfterFirstCheckpoint(runDir: string) {
-  return (child: ChildProcess) => {
-    const timer = setInterval(() => {
-      const dir = join(runDir, "checkpoints");
-      if (existsSync(dir) && readdirSync(dir).some((f) => f.endsWith(".ckpt"))) {
-        clearInterval(timer);
-        child.kill("SIGINT");
-      }
-    }, 10);
-    child.on("exit", () => clearInterval(timer));
-  };
+const batchAt = (event: Event, epoch: number, atLeast: number) =>
+  event.type === "progress" &&
+  event.id === `train:batch:${epoch}` &&
+  typeof event.current === "number" &&
+  event.current >= atLeast;
+
+/** Where each run is interrupted: the first event for which `when` holds. */
+const POINTS: readonly { name: string; when: (event: Event) => boolean }[] = [
+  {
+    name: "as training starts, before its first batch",
+    when: (e) => e.type === "step:start" && e.step === "train",
+  },
+  {
+    name: "in the first batches, before the first periodic checkpoint",
+    when: (e) => batchAt(e, 0, 1),
+  },
+  { name: "mid-epoch, after a periodic checkpoint", when: (e) => batchAt(e, 0, 6) },
+  { name: "at the end of the first epoch", when: (e) => batchAt(e, 0, 8) },
+  { name: "in the second epoch", when: (e) => batchAt(e, 1, 3) },
+];
+
+const read = (dir: string, file: string) => readFileSync(join(dir, file), "utf8");
+
+/** `history.jsonl` without its wall-clock times. */
+const history = (dir: string) =>
+  read(dir, "history.jsonl")
+    .trim()
+    .split("\n")
+    .map((line) => {
+      const { step, epoch, values } = JSON.parse(line) as Record<string, unknown>;
+      return { step, epoch, values };
+    });
+
+/** Every number after `prefix` in the run's log events. */
+const loggedSteps = (dir: string, prefix: string) =>
+  read(dir, "events.jsonl")
+    .split("\n")
+    .flatMap((line) => {
+      const m = new RegExp(`"${prefix} (\\d+)`).exec(line);
+      return m ? [Number(m[1])] : [];
+    });
+
+/** The printed resume hint, run as printed (`tipi` is the built CLI). */
+function resumeHint(stderr: string): string[] {
+  const hint = /resume: (tipi run .+)$/m.exec(stderr)?.[1];
+  expect(hint, stderr).toBeDefined();
+  const words = hint!.split(" ");
+  expect(words[0]).toBe("tipi");
+  return words.slice(1);
 }
 
-describe("tipi run, Ctrl-C, then --resume", () => {
-  it("stops with 130, resumes, and saves the same model as an uninterrupted run", async () => {
-    const straightDir = mkdtempSync(join(tmpdir(), "tipi-cli-straight-"));
-    const resumedDir = mkdtempSync(join(tmpdir(), "tipi-cli-resumed-"));
-    const [straight, interrupted] = await Promise.all([
-      run(args(straightDir)),
-      run(args(resumedDir), interruptAfterFirstCheckpoint(resumedDir)),
-    ]);
-    expect(straight).toBe(0);
-    expect(interrupted).toBe(130);
-    expect(JSON.parse(readFileSync(join(resumedDir, "status.json"), "utf8")).status).toBe(
-      "interrupted",
-    );
-    expect(existsSync(join(resumedDir, "model", "weights.bin"))).toBe(false);
+describe("tipi run, SIGINT at five points, then the printed resume command", () => {
+  it("checkpoints where it stopped and finishes bit-identical to an uninterrupted run", async () => {
+    const scratch = mkdtempSync(join(tmpdir(), "tipi-resume-cli-"));
+    const straightDir = join(scratch, "straight");
+    const dirs = POINTS.map((_, i) => join(scratch, `interrupted-${i}`));
 
-    expect(await run([...args(resumedDir), "--resume", "last"])).toBe(0);
-    const events = readFileSync(join(resumedDir, "events.jsonl"), "utf8");
-    expect(events).toMatch(/resuming from step [1-9]\d* /);
-    const a = readFileSync(join(straightDir, "model", "weights.bin"));
-    const b = readFileSync(join(resumedDir, "model", "weights.bin"));
-    expect(b.equals(a)).toBe(true);
+    const [straight, ...interrupted] = await Promise.all([
+      tipiRun([...pipelineArgs, "--run-dir", straightDir, "--no-progress"]),
+      ...POINTS.map((point, i) =>
+        tipiRun([...pipelineArgs, "--run-dir", dirs[i]!, "--json"], (event, interrupt) => {
+          if (point.when(event)) interrupt();
+        }),
+      ),
+    ]);
+    expect(straight.code, straight.stderr).toBe(0);
+    const stops = interrupted.map((run, i) => {
+      const dir = dirs[i]!;
+      expect(run.code, `${POINTS[i]!.name}: ${run.stderr}`).toBe(130);
+      expect(JSON.parse(read(dir, "status.json")).status).toBe("interrupted");
+      expect(existsSync(join(dir, "model", "weights.ckpt"))).toBe(false);
+      return loggedSteps(dir, "interrupted at step");
+    });
+    // Each interrupt during training wrote a checkpoint of the step it stopped at; one that came
+    // while the train step was still loading found nothing to save, and its resume starts at 0.
+    expect(stops[0]!.length, POINTS[0]!.name).toBeLessThanOrEqual(1);
+    for (const [i, steps] of stops.entries()) {
+      if (i === 0 && steps.length === 0) continue;
+      expect(steps, POINTS[i]!.name).toHaveLength(1);
+      const files = readdirSync(join(dirs[i]!, "checkpoints"));
+      expect(files).toContain(`step-${String(steps[0]).padStart(12, "0")}.ckpt`);
+    }
+    expect(stops[0]![0] ?? 0, "stopped before step 5's periodic checkpoint").toBeLessThan(5);
+    expect(stops[1]![0], "stopped before step 5's periodic checkpoint").toBeLessThan(5);
+    expect(stops[2]![0]).toBeGreaterThan(5);
+
+    // Resume each with the command it printed: no --set given, so the run's config is restored.
+    const resumed = await Promise.all(interrupted.map((run) => tipiRun(resumeHint(run.stderr))));
+    const weights = readFileSync(join(straightDir, "model", "weights.bin"));
+    for (const [i, run] of resumed.entries()) {
+      const dir = dirs[i]!;
+      expect(run.code, `${POINTS[i]!.name}: ${run.stderr}`).toBe(0);
+      expect(loggedSteps(dir, "resuming from step")).toEqual(stops[i]);
+      if (stops[i]!.length === 0) expect(read(dir, "events.jsonl")).toContain("starts at step 0");
+      expect(readFileSync(join(dir, "model", "weights.bin")).equals(weights), POINTS[i]!.name).toBe(
+        true,
+      );
+      // Every step logged once, with the values of the uninterrupted run.
+      expect(history(dir), POINTS[i]!.name).toEqual(history(straightDir));
+    }
   });
 });

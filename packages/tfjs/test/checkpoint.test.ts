@@ -38,6 +38,20 @@ describe("checkpoint file", () => {
     expect(() => decodeCheckpoint(flipped)).toThrow(/checksum/);
     expect(() => decodeCheckpoint(Buffer.from("hello world!"))).toThrow(/magic/);
   });
+
+  it("rejects an edited header, even one that is still valid JSON of the same length", () => {
+    const full = bytes(encodeCheckpoint(sample(1)));
+    // The training state says epoch 1; make it epoch 7 (same length, valid JSON).
+    const text = full.toString("latin1");
+    const at = text.indexOf('"epoch":1');
+    expect(at).toBeGreaterThan(0);
+    const edited = Buffer.from(full);
+    edited.write('"epoch":7', at, "latin1");
+    expect(
+      JSON.parse(edited.subarray(16, 16 + edited.readUInt32LE(8)).toString()).state.epoch,
+    ).toBe(7);
+    expect(() => decodeCheckpoint(edited)).toThrow(/header checksum/);
+  });
 });
 
 describe("CheckpointStore", () => {
@@ -49,7 +63,28 @@ describe("CheckpointStore", () => {
     expect(store.latest()?.step).toBe(15);
     const newest = join(dir, "step-000000000015.ckpt");
     writeFileSync(newest, readFileSync(newest).subarray(0, 40));
-    expect(store.latest()?.step).toBe(10);
+    const latest = store.latest();
+    expect(latest?.step).toBe(10);
+    // The damaged file is reported by name, with why.
+    expect(latest?.skipped).toEqual([{ path: newest, reason: expect.stringMatching(/truncated/) }]);
+  });
+
+  it("refuses to start over when every checkpoint is damaged", () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "tipi-ckpt-")), "checkpoints");
+    const store = new CheckpointStore(dir);
+    const path = store.save(sample(3));
+    writeFileSync(path, Buffer.from("TIPICKP2 but not really"));
+    expect(() => store.latest()).toThrow(/no readable checkpoint in .*step-000000000003\.ckpt/);
+  });
+
+  it("treats an unreadable checkpoint directory as an error, not as no checkpoint", () => {
+    const parent = mkdtempSync(join(tmpdir(), "tipi-ckpt-"));
+    // A file where the directory should be: readdir fails with ENOTDIR.
+    const notADir = join(parent, "checkpoints");
+    writeFileSync(notADir, "");
+    expect(() => new CheckpointStore(notADir).latest()).toThrow(
+      /cannot read the checkpoint directory/,
+    );
   });
 
   it("has no checkpoint in a missing directory", () => {

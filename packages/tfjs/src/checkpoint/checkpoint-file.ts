@@ -25,7 +25,9 @@ export interface CheckpointData {
   readonly state: JsonValue;
 }
 
-const MAGIC = Buffer.from("TIPICKP1", "ascii");
+const MAGIC = Buffer.from("TIPICKP2", "ascii");
+/** Magic, header length, header CRC. */
+const PREFIX = 16;
 
 interface TensorEntry {
   name: string;
@@ -36,14 +38,17 @@ interface TensorEntry {
 }
 
 interface Header {
-  version: 1;
+  version: 2;
   step: number;
   state: JsonValue;
   tensors: TensorEntry[];
   crc: number;
 }
 
-/** Encodes a checkpoint as `MAGIC | u32 header length | JSON header | raw little-endian data`. */
+/**
+ * Encodes a checkpoint as `MAGIC | u32 header length | u32 CRC32 of the header | JSON header |
+ * raw little-endian data`; the header holds the data's CRC32, so both halves are checked.
+ */
 export function encodeCheckpoint(data: CheckpointData): Uint8Array[] {
   const bodies: Uint8Array[] = [];
   const entries: TensorEntry[] = [];
@@ -62,23 +67,28 @@ export function encodeCheckpoint(data: CheckpointData): Uint8Array[] {
   }
   let crc = 0;
   for (const body of bodies) crc = crc32(body, crc);
-  const header: Header = { version: 1, step: data.step, state: data.state, tensors: entries, crc };
+  const header: Header = { version: 2, step: data.step, state: data.state, tensors: entries, crc };
   const headerBytes = Buffer.from(JSON.stringify(header), "utf8");
-  const length = Buffer.alloc(4);
-  length.writeUInt32LE(headerBytes.length);
-  return [MAGIC, length, headerBytes, ...bodies];
+  const prefix = Buffer.alloc(8);
+  prefix.writeUInt32LE(headerBytes.length, 0);
+  prefix.writeUInt32LE(crc32(headerBytes), 4);
+  return [MAGIC, prefix, headerBytes, ...bodies];
 }
 
 /** Decodes `encodeCheckpoint`'s bytes; throws on a truncated or corrupt file. */
 export function decodeCheckpoint(bytes: Uint8Array): CheckpointData {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buf.length < 12 || !buf.subarray(0, 8).equals(MAGIC)) {
+  if (buf.length < PREFIX || !buf.subarray(0, 8).equals(MAGIC)) {
     throw new Error("not a tipi checkpoint (bad magic)");
   }
   const headerLength = buf.readUInt32LE(8);
-  const bodyStart = 12 + headerLength;
+  const bodyStart = PREFIX + headerLength;
   if (bodyStart > buf.length) throw new Error("truncated checkpoint header");
-  const header = JSON.parse(buf.subarray(12, bodyStart).toString("utf8")) as Header;
+  const headerBytes = buf.subarray(PREFIX, bodyStart);
+  if (crc32(headerBytes) !== buf.readUInt32LE(12)) {
+    throw new Error("checkpoint header checksum mismatch (the training state was changed)");
+  }
+  const header = JSON.parse(headerBytes.toString("utf8")) as Header;
   const body = buf.subarray(bodyStart);
   const expected = header.tensors.reduce((n, t) => n + t.length, 0);
   if (body.length !== expected) {

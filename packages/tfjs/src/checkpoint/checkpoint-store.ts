@@ -1,5 +1,5 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { writeFileAtomic } from "./atomic-write.ts";
 import { type CheckpointData, decodeCheckpoint, encodeCheckpoint } from "./checkpoint-file.ts";
 
@@ -8,6 +8,18 @@ export interface CheckpointStoreOptions {
   /** How many checkpoints to keep (oldest removed first). Default 3. */
   readonly keep?: number;
 }
+
+/** A checkpoint file {@link CheckpointStore.latest} could not read, and why. */
+export interface SkippedCheckpoint {
+  readonly path: string;
+  readonly reason: string;
+}
+
+/** The checkpoint {@link CheckpointStore.latest} resumes from, and the newer ones it skipped. */
+export type LatestCheckpoint = CheckpointData & {
+  readonly path: string;
+  readonly skipped: readonly SkippedCheckpoint[];
+};
 
 const FILE = /^step-(\d{12})\.ckpt$/;
 
@@ -33,13 +45,21 @@ export class CheckpointStore {
     return path;
   }
 
-  /** Checkpoint files, newest first. */
+  /**
+   * Checkpoint files, newest first; none when the directory does not exist. A directory that
+   * exists but cannot be read (permissions, not a directory) throws: resuming must not quietly
+   * start over.
+   */
   list(): { step: number; path: string }[] {
     let names: string[];
     try {
       names = readdirSync(this.dir);
-    } catch {
-      return [];
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw new Error(
+        `cannot read the checkpoint directory ${this.dir}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     return names
       .flatMap((name) => {
@@ -49,14 +69,26 @@ export class CheckpointStore {
       .sort((a, b) => b.step - a.step);
   }
 
-  /** The newest checkpoint that reads back intact, or undefined when there is none. */
-  latest(): (CheckpointData & { path: string }) | undefined {
+  /**
+   * The newest checkpoint that reads back intact, or undefined when there is none. Damaged
+   * newer files (disk error, copied mid-write, edited) are skipped in favour of older ones and
+   * listed in `skipped`, for the caller to report.
+   */
+  latest(): LatestCheckpoint | undefined {
+    const skipped: SkippedCheckpoint[] = [];
     for (const entry of this.list()) {
       try {
-        return { ...decodeCheckpoint(readFileSync(entry.path)), path: entry.path };
-      } catch {
-        // A damaged file (disk error, copied mid-write) is skipped in favour of an older one.
+        return { ...decodeCheckpoint(readFileSync(entry.path)), path: entry.path, skipped };
+      } catch (error) {
+        skipped.push({
+          path: entry.path,
+          reason: error instanceof Error ? error.message : String(error),
+        });
       }
+    }
+    if (skipped.length > 0) {
+      const names = skipped.map((s) => `${basename(s.path)} (${s.reason})`).join(", ");
+      throw new Error(`no readable checkpoint in ${this.dir}: ${names}`);
     }
     return undefined;
   }

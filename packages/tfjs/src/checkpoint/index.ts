@@ -6,7 +6,12 @@ export {
   type JsonValue,
   type NamedArray,
 } from "./checkpoint-file.ts";
-export { CheckpointStore, type CheckpointStoreOptions } from "./checkpoint-store.ts";
+export {
+  CheckpointStore,
+  type CheckpointStoreOptions,
+  type LatestCheckpoint,
+  type SkippedCheckpoint,
+} from "./checkpoint-store.ts";
 export {
   captureOptimizer,
   captureWeights,

@@ -1,12 +1,8 @@
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { LayersModel } from "@tensorflow/tfjs-layers";
 import type { LifecycleContext, Permanence, PermanenceDeps } from "@tipi/core";
-import { writeFileAtomic } from "../checkpoint/atomic-write.ts";
-import { decodeCheckpoint, encodeCheckpoint } from "../checkpoint/checkpoint-file.ts";
 import { CheckpointStore } from "../checkpoint/checkpoint-store.ts";
-import { captureWeights, restoreWeights } from "../checkpoint/model-state.ts";
 import { z } from "../lazy/zod.ts";
 import { ARCHITECTURES, type ModelBuilder } from "../train/architectures.ts";
 import type { Data } from "./data.ts";
@@ -40,14 +36,12 @@ export type NetworkOptions = z.input<typeof networkParams> & {
   readonly seed?: number;
 };
 
-const WEIGHTS_FILE = join("model", "weights.ckpt");
-
 /**
  * The model of a run, built on first use (after every permanence has initialised, so the
  * backend is chosen and the data's shape known) from a builder, a built-in architecture, a
- * module or a saved model. `checkpoint()` saves its weights atomically into the run directory;
- * `restore()` (on `--resume`) loads the newest training checkpoint's weights and asks the
- * train join to continue from it.
+ * module or a saved model. On interrupt, `checkpoint()` waits for a running train join to write
+ * its training checkpoint at the batch boundary; `restore()` (on `--resume`) asks the train join
+ * to continue from the newest one.
  *
  * @example
  * .provide({ network: () => new Network({ build: ({ inputShape, numClasses, seed }) => myCnn() }) })
@@ -59,6 +53,7 @@ export class Network implements Permanence {
   #model: LayersModel | undefined;
   #builder: ModelBuilder | undefined;
   #resume = false;
+  #training: Promise<unknown> | undefined;
 
   constructor(options: NetworkOptions, deps?: PermanenceDeps) {
     networkParams.parse(options);
@@ -132,26 +127,39 @@ export class Network implements Permanence {
     return saveModel(this.model, dir);
   }
 
-  checkpoint(ctx: LifecycleContext): void {
-    if (!ctx.runDir || !this.#model) return;
-    const tensors = captureWeights(this.#model);
-    mkdirSync(dirname(join(ctx.runDir, WEIGHTS_FILE)), { recursive: true });
-    writeFileAtomic(
-      join(ctx.runDir, WEIGHTS_FILE),
-      encodeCheckpoint({ step: 0, tensors, state: null }),
+  /**
+   * Runs the train join's work on this model. An interrupt (`checkpoint` with reason
+   * `"interrupt"`) waits for it: the loop sees the aborted signal at the next batch boundary
+   * and writes a full training checkpoint (weights, optimizer, step, RNG) before cleanup
+   * disposes the model.
+   */
+  async whileTraining<T>(work: () => Promise<T>): Promise<T> {
+    const running = work();
+    this.#training = running;
+    try {
+      return await running;
+    } finally {
+      if (this.#training === running) this.#training = undefined;
+    }
+  }
+
+  /**
+   * On interrupt, waits until a running training loop has written its checkpoint and stopped.
+   * The training checkpoint is the only resume point: weights without the optimizer and the
+   * step would resume a different run.
+   */
+  async checkpoint(ctx: LifecycleContext): Promise<void> {
+    if (ctx.reason !== "interrupt" || this.#training === undefined) return;
+    await this.#training.then(
+      () => undefined,
+      () => undefined,
     );
   }
 
+  /** `--resume`: the train join then continues from the newest training checkpoint. */
   restore(ctx: LifecycleContext): void {
     this.#resume = true;
-    if (!ctx.runDir) return;
-    const latest = new CheckpointStore(join(ctx.runDir, "checkpoints")).latest();
-    if (latest) {
-      restoreWeights(this.model, latest.tensors);
-      return;
-    }
-    const file = join(ctx.runDir, WEIGHTS_FILE);
-    if (existsSync(file)) restoreWeights(this.model, decodeCheckpoint(readFileSync(file)).tensors);
+    if (ctx.runDir) new CheckpointStore(join(ctx.runDir, "checkpoints")).list();
   }
 
   cleanup(): void {

@@ -46,7 +46,8 @@ function permanence<T>(
  * Trains the `network` permanence on the `data` permanence with the `hyperparameters`
  * permanence, through {@link train}: checkpoints into `<runDir>/checkpoints` (resumed from
  * when the run was started with `--resume`), progress and metric events on `ctx.emit`,
- * stopping at a batch boundary when `ctx.signal` aborts.
+ * stopping at a batch boundary when `ctx.signal` aborts, with a checkpoint of that step that
+ * the Network's interrupt checkpoint waits for.
  */
 export async function trainWithPermanences(
   ctx: TrainContext,
@@ -58,35 +59,41 @@ export async function trainWithPermanences(
   const v = hp.values;
   const augment = data.augment;
   const earlyStopping = hp.earlyStopping;
-  const result = await train({
-    model: network.model,
-    optimizer: hp.createOptimizer(),
-    train: data.train,
-    validation: data.val,
-    epochs: v.epochs,
-    batchSize: v.batchSize,
-    learningRate: v.learningRate,
-    lrSchedule: hp.lrSchedule,
-    seed: v.seed,
-    ...(v.clipNorm !== undefined ? { clipNorm: v.clipNorm } : {}),
-    ...(earlyStopping ? { earlyStopping } : {}),
-    ...(augment ? { augment } : {}),
-    ...(ctx.runDir
-      ? {
-          checkpoint: {
-            dir: join(ctx.runDir, "checkpoints"),
-            keep: v.keepCheckpoints,
-            ...(v.checkpointEvery > 0 ? { everySteps: v.checkpointEvery } : {}),
-          },
-        }
-      : {}),
-    resume: network.resumeRequested,
-    signal: ctx.signal,
-    emit: (e) => ctx.emit(e),
-    progressId: ctx.step,
+  // Interrupted before training began (the step was abandoned while it loaded): nothing to do.
+  if (ctx.signal.aborted) throw ctx.signal.reason;
+  // The Network's interrupt checkpoint waits for this: the loop stops at a batch boundary and
+  // writes a full training checkpoint before cleanup disposes the model.
+  return network.whileTraining(async () => {
+    const result = await train({
+      model: network.model,
+      optimizer: hp.createOptimizer(),
+      train: data.train,
+      validation: data.val,
+      epochs: v.epochs,
+      batchSize: v.batchSize,
+      learningRate: v.learningRate,
+      lrSchedule: hp.lrSchedule,
+      seed: v.seed,
+      ...(v.clipNorm !== undefined ? { clipNorm: v.clipNorm } : {}),
+      ...(earlyStopping ? { earlyStopping } : {}),
+      ...(augment ? { augment } : {}),
+      ...(ctx.runDir
+        ? {
+            checkpoint: {
+              dir: join(ctx.runDir, "checkpoints"),
+              keep: v.keepCheckpoints,
+              ...(v.checkpointEvery > 0 ? { everySteps: v.checkpointEvery } : {}),
+            },
+          }
+        : {}),
+      resume: network.resumeRequested,
+      signal: ctx.signal,
+      emit: (e) => ctx.emit(e),
+      progressId: ctx.step,
+    });
+    if (ctx.runDir && options.saveModel !== false) await network.save(join(ctx.runDir, "model"));
+    return result;
   });
-  if (ctx.runDir && options.saveModel !== false) await network.save(join(ctx.runDir, "model"));
-  return result;
 }
 
 /**

@@ -94,6 +94,14 @@ export interface TrainResult {
   readonly samplesPerSecond: number;
 }
 
+interface Sums {
+  readonly loss: number;
+  readonly correct: number;
+  readonly seen: number;
+}
+
+const NO_SUMS: Sums = { loss: 0, correct: 0, seen: 0 };
+
 /** The JSON half of a checkpoint: where the loop stands. */
 interface LoopState {
   readonly format: 1;
@@ -106,7 +114,9 @@ interface LoopState {
   readonly stoppedEarly: boolean;
   /** The shuffling RNG as it stood at the start of `epoch`. */
   readonly epochRng: RngState;
-  readonly sums: { readonly loss: number; readonly correct: number; readonly seen: number };
+  readonly sums: Sums;
+  /** The sums since the last batch `metric` event (absent in checkpoints of older versions). */
+  readonly window?: Sums;
   readonly history: readonly EpochRecord[];
   readonly early: EarlyStoppingState;
 }
@@ -159,7 +169,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     epochDone: false,
     stoppedEarly: false,
     epochRng: Rng.fromSeed(seed).state(),
-    sums: { loss: 0, correct: 0, seen: 0 },
+    sums: NO_SUMS,
+    window: NO_SUMS,
     history: [],
     early: initialEarlyStopping,
   };
@@ -167,6 +178,20 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let resumedFromStep: number | undefined;
 
   const saved = options.resume ? store?.latest() : undefined;
+  for (const skipped of saved?.skipped ?? []) {
+    emit({
+      type: "log",
+      level: "warn",
+      message: `skipped damaged checkpoint ${skipped.path}: ${skipped.reason}`,
+    });
+  }
+  if (options.resume && store && !saved) {
+    emit({
+      type: "log",
+      level: "info",
+      message: `no checkpoint in ${store.dir}: training starts at step 0`,
+    });
+  }
   if (saved) {
     restoreWeights(model, saved.tensors);
     await restoreOptimizer(optimizer, saved.tensors);
@@ -182,8 +207,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
   let step = state.epoch * stepsPerEpoch + state.batch;
 
-  const checkpoint = async (): Promise<void> => {
-    if (!store) return;
+  const checkpoint = async (): Promise<string | undefined> => {
+    if (!store) return undefined;
     const tensors = [
       ...captureWeights(model),
       ...(await captureOptimizer(optimizer)),
@@ -191,6 +216,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     ];
     const path = store.save({ step, tensors, state: state as unknown as JsonValue });
     options.onCheckpoint?.({ step, path });
+    return path;
   };
 
   const trainStep = (xs: tf.Tensor, ys: tf.Tensor1D, labels: Int32Array): [number, number] =>
@@ -228,8 +254,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const augmentSeed = rng.nextUint32();
     if (epoch === state.epoch && state.epochDone) continue;
     const resumeBatch = epoch === state.epoch ? state.batch : 0;
-    let sums = epoch === state.epoch ? state.sums : { loss: 0, correct: 0, seen: 0 };
-    state = { ...state, epoch, batch: resumeBatch, epochDone: false, epochRng, sums };
+    let sums = epoch === state.epoch ? state.sums : NO_SUMS;
+    let window = state.window ?? NO_SUMS;
+    state = { ...state, epoch, batch: resumeBatch, epochDone: false, epochRng, sums, window };
 
     emit({
       type: "progress",
@@ -242,7 +269,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const batchBar = `${barId}:batch:${epoch}`;
     let lastProgress = 0;
     let lastYield = performance.now();
-    let window = { loss: 0, correct: 0, seen: 0 };
 
     // batches() derives batch b's augmentation stream from (augmentSeed, b), so starting at
     // resumeBatch yields exactly the batches an uninterrupted epoch would.
@@ -253,7 +279,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     for await (const batch of epochBatches) {
       const b = batch.index;
       if (options.signal?.aborted) {
-        await checkpoint();
+        // The interrupt checkpoint: where this batch boundary stands, resumed from exactly.
+        const path = await checkpoint();
+        if (path !== undefined) {
+          emit({
+            type: "log",
+            level: "info",
+            message: `interrupted at step ${step}: checkpoint ${path}`,
+          });
+        }
         emit({
           type: "progress",
           id: batchBar,
@@ -290,8 +324,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         correct: window.correct + correct,
         seen: window.seen + batch.size,
       };
-      state = { ...state, batch: b + 1, sums };
-
       if (step % metricEvery === 0) {
         emit({
           type: "metric",
@@ -303,8 +335,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
             lr,
           },
         });
-        window = { loss: 0, correct: 0, seen: 0 };
+        window = NO_SUMS;
       }
+      state = { ...state, batch: b + 1, sums, window };
       const now = performance.now();
       if (now - lastProgress > 100 || b + 1 === stepsPerEpoch) {
         lastProgress = now;
