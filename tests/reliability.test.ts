@@ -119,3 +119,63 @@ describe.concurrent("a run directory that cannot be written", () => {
     expect(r.stderr).not.toContain("internal error");
   });
 });
+
+describe.concurrent("secrets", () => {
+  // A fake W&B key; a real one is 40 hex characters too.
+  const KEY = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c";
+  const BASIC_AUTH = Buffer.from(`api:${KEY}`).toString("base64");
+
+  /** Every file under `dir` whose name or content holds the key (raw or as Basic credentials). */
+  function filesHoldingKey(dir: string): string[] {
+    const found: string[] = [];
+    for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+      const path = join(entry.parentPath, entry.name);
+      if (path.includes(KEY)) found.push(path);
+      if (!entry.isFile()) continue;
+      const text = readFileSync(path, "latin1");
+      if (text.includes(KEY) || text.includes(BASIC_AUTH)) found.push(path);
+    }
+    return found;
+  }
+
+  test("the W&B key a failing step prints and throws reaches no run file, stdout or stderr", async () => {
+    const runs = join(scratch, "leak-run");
+    const r = await tipi(["run", `${FAULTS}/leak.toml`, "--runs", runs, "--debug"], {
+      env: { WANDB_API_KEY: KEY },
+    });
+    expect(r.code).toBe(1);
+    // the step did print and throw it: the redaction is what keeps it out
+    expect(r.stdout).toContain("stdout: the key is [REDACTED]");
+    expect(r.stderr).toContain("stderr: the key is [REDACTED]");
+    expect(r.stderr).toContain(
+      "W&B answered 401 to key [REDACTED] (authorization: Basic [REDACTED])",
+    );
+    for (const stream of [r.stdout, r.stderr]) {
+      expect(stream).not.toContain(KEY);
+      expect(stream).not.toContain(BASIC_AUTH);
+    }
+    const dir = onlyRun(runs, "leak");
+    expect(readdirSync(join(dir, "media"))).toEqual(["table_REDACTED_.json"]);
+    expect(readFileSync(join(dir, "status.json"), "utf8")).toContain("[REDACTED]");
+    expect(filesHoldingKey(runs)).toEqual([]);
+  });
+
+  test("nor the sweep: sweep.json, trial logs, trial run directories, stdout, stderr", async () => {
+    const runs = join(scratch, "leak-sweep");
+    const r = await tipi(
+      ["sweep", `${FAULTS}/leak.toml`, `${FAULTS}/leak-sweep.yaml`, "--runs", runs],
+      { env: { WANDB_API_KEY: KEY }, timeoutMs: 60_000 },
+    );
+    const sweepDir = join(runs, "sweeps", "leak-leak");
+    const state = readFileSync(join(sweepDir, "sweep.json"), "utf8");
+    expect(state).toContain("W&B answered 401 to key [REDACTED]");
+    expect(readFileSync(join(sweepDir, "trials", "trial-0001.log"), "utf8")).toContain(
+      "stderr: the key is [REDACTED]",
+    );
+    for (const stream of [r.stdout, r.stderr]) {
+      expect(stream).not.toContain(KEY);
+      expect(stream).not.toContain(BASIC_AUTH);
+    }
+    expect(filesHoldingKey(runs)).toEqual([]);
+  });
+});

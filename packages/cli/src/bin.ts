@@ -1,5 +1,9 @@
 // The `tipi` command (bin/tipi.js imports this module; so does the umbrella package `tipi`).
 import { main } from "./main.ts";
+import { redactProcessOutput } from "./ui/redacted-output.ts";
+
+// Secrets (the W&B key) never reach the terminal or a log file, whoever prints them.
+redactProcessOutput();
 
 // `pnpm tipi …` runs the root script from the workspace root: work where the user typed it.
 if (process.env.npm_lifecycle_event === "tipi" && process.env.INIT_CWD) {

@@ -7,6 +7,7 @@ export {
   redactString,
   registerSecret,
   SECRET_KEY_PATTERN,
+  SecretScrubber,
 } from "./redact.ts";
 export { isValidRunId, newRunId } from "./run-id.ts";
 export {

@@ -19,6 +19,12 @@ export function registerSecret(secret: string): void {
 export interface RedactOptions {
   /** Extra literal secrets to scrub from every string (beside `WANDB_API_KEY`'s value). */
   readonly secrets?: readonly string[];
+  /**
+   * Also replace the value of every key matching {@link SECRET_KEY_PATTERN} (default `true`).
+   * `false` scrubs only the literal secrets, for records read back as data (`sweep.json`'s
+   * trial params, where `tokenizer = "bpe"` must survive).
+   */
+  readonly byKey?: boolean;
 }
 
 /**
@@ -30,7 +36,7 @@ export interface RedactOptions {
  */
 export function redactSecrets<T>(value: T, options: RedactOptions = {}): T {
   const secrets = secretValues(options.secrets);
-  return redactValue(value, secrets, new WeakSet()) as T;
+  return redactValue(value, secrets, new WeakSet(), options.byKey !== false) as T;
 }
 
 /** Scrubs literal secrets from a string (for error messages and log lines). */
@@ -41,9 +47,14 @@ export function redactString(text: string, options: RedactOptions = {}): string 
 function secretValues(extra: readonly string[] = []): string[] {
   const fromEnv = SECRET_ENV_VARS.map((name) => process.env[name]);
   // Very short values would redact innocent text; a real API key is 40 characters.
-  return [...fromEnv, ...registered, ...extra].filter(
+  const secrets = [...fromEnv, ...registered, ...extra].filter(
     (s): s is string => typeof s === "string" && s.length >= 6,
   );
+  // The key also travels as HTTP Basic credentials (`api:<key>` in base64): an error that
+  // echoes a request's headers must not leak it in that form either.
+  const encoded = secrets.map((s) => Buffer.from(`api:${s}`).toString("base64"));
+  // Longest first, so a secret containing another is replaced whole.
+  return [...new Set([...secrets, ...encoded])].sort((a, b) => b.length - a.length);
 }
 
 function scrub(text: string, secrets: readonly string[]): string {
@@ -54,7 +65,12 @@ function scrub(text: string, secrets: readonly string[]): string {
   return out;
 }
 
-function redactValue(value: unknown, secrets: readonly string[], seen: WeakSet<object>): unknown {
+function redactValue(
+  value: unknown,
+  secrets: readonly string[],
+  seen: WeakSet<object>,
+  byKey: boolean,
+): unknown {
   switch (typeof value) {
     case "string":
       return scrub(value, secrets);
@@ -80,21 +96,23 @@ function redactValue(value: unknown, secrets: readonly string[], seen: WeakSet<o
         { name, message, stack, ...(cause === undefined ? {} : { cause }) },
         secrets,
         seen,
+        byKey,
       );
     }
     if (obj instanceof Date) return obj.toISOString();
-    if (Array.isArray(obj)) return obj.map((item) => redactValue(item, secrets, seen) ?? null);
+    if (Array.isArray(obj)) return obj.map((item) => redactValue(item, secrets, seen, byKey) ?? null);
     if (ArrayBuffer.isView(obj)) return Array.from(obj as unknown as ArrayLike<number>);
-    if (obj instanceof Map) return redactValue(Object.fromEntries(obj), secrets, seen);
-    if (obj instanceof Set) return redactValue([...obj], secrets, seen);
+    if (obj instanceof Map) return redactValue(Object.fromEntries(obj), secrets, seen, byKey);
+    if (obj instanceof Set) return redactValue([...obj], secrets, seen, byKey);
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(obj)) {
-      if (SECRET_KEY_PATTERN.test(key) && isSecretLike(item)) {
-        out[key] = REDACTED;
+      if (byKey && SECRET_KEY_PATTERN.test(key) && isSecretLike(item)) {
+        out[scrub(key, secrets)] = REDACTED;
         continue;
       }
-      const redacted = redactValue(item, secrets, seen);
-      if (redacted !== undefined) out[key] = redacted;
+      const redacted = redactValue(item, secrets, seen, byKey);
+      // A secret can be a key too (a figure named after one): scrub names as well as values.
+      if (redacted !== undefined) out[scrub(key, secrets)] = redacted;
     }
     return out;
   } finally {
@@ -104,4 +122,50 @@ function redactValue(value: unknown, secrets: readonly string[], seen: WeakSet<o
 
 function isSecretLike(value: unknown): boolean {
   return !(value === null || typeof value === "number" || typeof value === "boolean");
+}
+
+/**
+ * Scrubs secrets from a stream of text chunks (a child process's output going to a log file),
+ * including a secret split across two chunks: the end of a chunk that could begin a secret is
+ * held back until the next chunk (or {@link end}) shows whether it does.
+ *
+ * @example
+ * const scrubber = new SecretScrubber();
+ * child.stdout.on("data", (chunk) => log.write(scrubber.push(chunk.toString())));
+ * child.on("close", () => log.end(scrubber.end()));
+ */
+export class SecretScrubber {
+  #pending = "";
+
+  constructor(readonly options: RedactOptions = {}) {}
+
+  /** Takes the next chunk; returns the text that is safe to write now. */
+  push(chunk: string): string {
+    const secrets = secretValues(this.options.secrets);
+    const text = scrub(this.#pending + chunk, secrets);
+    const hold = heldBack(text, secrets);
+    this.#pending = text.slice(text.length - hold);
+    return text.slice(0, text.length - hold);
+  }
+
+  /** The text held back, scrubbed; call once the stream ended. */
+  end(): string {
+    const rest = scrub(this.#pending, secretValues(this.options.secrets));
+    this.#pending = "";
+    return rest;
+  }
+}
+
+/** The length of the longest end of `text` that is the start of a secret. */
+function heldBack(text: string, secrets: readonly string[]): number {
+  let longest = 0;
+  for (const secret of secrets) {
+    for (let n = Math.min(secret.length - 1, text.length); n > longest; n--) {
+      if (text.endsWith(secret.slice(0, n))) {
+        longest = n;
+        break;
+      }
+    }
+  }
+  return longest;
 }

@@ -214,7 +214,7 @@ export class RunStore {
    */
   writeMedia(name: string, extension: string, data: Uint8Array | string, step?: number): string {
     guardWrite("create", this.mediaDir, () => mkdirSync(this.mediaDir, { recursive: true }));
-    const safe = name.replace(/[^A-Za-z0-9._-]+/g, "_");
+    const safe = redactString(name).replace(/[^A-Za-z0-9._-]+/g, "_");
     const file = join(
       this.mediaDir,
       step === undefined ? `${safe}.${extension}` : `${safe}_${step}.${extension}`,

@@ -1,6 +1,7 @@
 /** `sweep.json`: everything needed to resume a sweep, rewritten atomically after each change. */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { redactSecrets } from "../../store/redact.ts";
 import type { SweepMethod, SweepMetric } from "../config/types.ts";
 import type { TrialParams } from "../search/params.ts";
 
@@ -56,14 +57,17 @@ export function readSweepState(sweepDir: string): SweepState | undefined {
   return state;
 }
 
-/** Writes `sweep.json` via a temporary file, fsync and rename: a kill leaves the old or the new file. */
+/**
+ * Writes `sweep.json` via a temporary file, fsync and rename: a kill leaves the old or the new file.
+ * Secrets (the W&B key in a trial's error) are scrubbed; params are kept as they are.
+ */
 export function writeSweepState(sweepDir: string, state: SweepState): void {
   state.updatedAt = new Date().toISOString();
   const target = sweepStatePath(sweepDir);
   const tmp = `${target}.${process.pid}.tmp`;
   const fd = openSync(tmp, "w");
   try {
-    writeSync(fd, `${JSON.stringify(state, null, 2)}\n`);
+    writeSync(fd, `${JSON.stringify(redactSecrets(state, { byKey: false }), null, 2)}\n`);
     fsyncSync(fd);
   } finally {
     closeSync(fd);

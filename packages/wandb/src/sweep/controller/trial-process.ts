@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { open, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { SecretScrubber } from "../../store/redact.ts";
 import type { TrialParams } from "../search/params.ts";
 
 /** What a trial command is built from. */
@@ -48,7 +49,7 @@ export interface RunningTrial {
   readonly exited: Promise<TrialExit>;
 }
 
-/** Starts a trial; its stdout and stderr go to `logFile`. */
+/** Starts a trial; its stdout and stderr go to `logFile`, secrets scrubbed (see `redactSecrets`). */
 export function startTrial(
   cmd: TrialCommand,
   input: TrialCommandInput,
@@ -68,19 +69,31 @@ export function startTrial(
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderrTail = "";
-  child.stdout?.pipe(log, { end: false });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    log.write(chunk);
-    stderrTail = (stderrTail + chunk.toString("utf8")).slice(-2000);
+  // Whatever the trial command prints: a command that is not tipi may echo a key.
+  const scrubbers = { stdout: new SecretScrubber(), stderr: new SecretScrubber() };
+  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+    log.write(scrubbers.stdout.push(chunk));
   });
+  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+    const text = scrubbers.stderr.push(chunk);
+    log.write(text);
+    stderrTail = (stderrTail + text).slice(-2000);
+  });
+  const flush = () => {
+    const rest = scrubbers.stdout.end() + scrubbers.stderr.end();
+    if (rest !== "") log.write(rest);
+  };
   const exited = new Promise<TrialExit>((resolve) => {
     let spawnError: string | undefined;
     child.once("error", (error) => {
       spawnError = error.message;
-      if (child.pid === undefined)
+      if (child.pid === undefined) {
+        flush();
         log.end(() => resolve({ code: null, signal: null, spawnError, stderrTail }));
+      }
     });
     child.once("close", (code, signal) => {
+      flush();
       log.end(() =>
         resolve({ code, signal, stderrTail, ...(spawnError === undefined ? {} : { spawnError }) }),
       );
