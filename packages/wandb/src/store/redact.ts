@@ -100,7 +100,8 @@ function redactValue(
       );
     }
     if (obj instanceof Date) return obj.toISOString();
-    if (Array.isArray(obj)) return obj.map((item) => redactValue(item, secrets, seen, byKey) ?? null);
+    if (Array.isArray(obj))
+      return obj.map((item) => redactValue(item, secrets, seen, byKey) ?? null);
     if (ArrayBuffer.isView(obj)) return Array.from(obj as unknown as ArrayLike<number>);
     if (obj instanceof Map) return redactValue(Object.fromEntries(obj), secrets, seen, byKey);
     if (obj instanceof Set) return redactValue([...obj], secrets, seen, byKey);
