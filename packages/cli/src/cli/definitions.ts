@@ -342,6 +342,73 @@ export const COMMANDS: readonly CommandDef[] = [
     ],
     examples: ["tipi agent my-team/mnist/k3f9x2ab", "tipi agent my-team/mnist/k3f9x2ab --count 5"],
   },
+  {
+    name: "report",
+    summary: "Write a self-contained HTML report of a run or a sweep (works offline).",
+    description:
+      "Curves per split against step or epoch, learning rate, confusion matrix and per-class " +
+      "table, the config with the keys set on the command line marked, backend and versions, step " +
+      "timings, checkpoints and W&B sync state; for a sweep, the trials ranked by the metric, " +
+      "parallel coordinates, the metric against each parameter and the trials hyperband stopped. " +
+      "Charts, styles and data are inside the file: it loads nothing from anywhere. A run that " +
+      "crashed, or comes from an older tipi, renders what it has and lists what is missing. Exit " +
+      "code 2 when the target is not a run or sweep.",
+    arguments: [
+      {
+        name: "target",
+        required: false,
+        description:
+          "A run directory, a sweep directory, a run id (or unique prefix, or `last`), or a " +
+          "pipeline (its newest run). Default: `last`.",
+      },
+    ],
+    options: [
+      {
+        name: "out",
+        short: "o",
+        type: "string",
+        value: "file.html",
+        description:
+          "Where to write the report (default: report.html in the run or sweep directory; `-`: stdout).",
+      },
+      RUNS_ROOT,
+    ],
+    examples: [
+      "tipi report",
+      "tipi report runs/fashion-mnist/20261123-134712-k3f9 --out run.html",
+      "tipi report runs/sweeps/fashion-mnist-lr",
+    ],
+  },
+  {
+    name: "ui",
+    summary: "Serve a live dashboard of the runs and sweeps on http://127.0.0.1.",
+    description:
+      "Lists runs and sweeps, shows each as `tipi report` does, compares selected runs on the same " +
+      "axes, and follows a running run as its history.jsonl grows (server-sent events; the run " +
+      "directories are the only source of truth). Binds 127.0.0.1 unless --host says otherwise. " +
+      "Stops on Ctrl-C.",
+    arguments: [],
+    options: [
+      RUNS_ROOT,
+      {
+        name: "port",
+        short: "p",
+        type: "number",
+        value: "n",
+        default: 6007,
+        description: "The port (0: any free port).",
+      },
+      {
+        name: "host",
+        type: "string",
+        value: "address",
+        default: "127.0.0.1",
+        description:
+          "The address to listen on; anything but a loopback address lets other machines read your runs.",
+      },
+    ],
+    examples: ["tipi ui", "tipi ui --runs out/runs --port 8080"],
+  },
 ];
 
 /** Finds a command by name. */
