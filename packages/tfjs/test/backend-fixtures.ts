@@ -52,18 +52,22 @@ export async function createFixtureDir(): Promise<FixtureDir> {
 
 /**
  * The body of a stand-in for tfjs-node(-gpu): like the real package it registers a `tensorflow`
- * backend in the tfjs-core it requires and makes it current at import. Its kernels are the cpu
- * backend's, so results are checkable without libtensorflow.
+ * backend in the tfjs-core it requires and makes it current at import, and the backend says
+ * whether TensorFlow found a GPU (`isUsingGpuDevice`: yes for the -gpu stand-in). Its kernels
+ * are the cpu backend's, so results are checkable without libtensorflow. The real package with
+ * a fake addon is tested in backend-tfjs-node-gpu.test.ts.
  */
 export const FAKE_TFJS_NODE = `
 const tf = require("@tensorflow/tfjs-core");
 const { MathBackendCPU } = require("@tensorflow/tfjs-backend-cpu");
-if (!tf.findBackendFactory("tensorflow")) {
+if (!tf.getKernel("Add", "tensorflow")) {
   for (const kernel of tf.getKernelsForBackend("cpu")) {
     tf.registerKernel({ ...kernel, backendName: "tensorflow" });
   }
-  tf.registerBackend("tensorflow", () => new MathBackendCPU(), 3);
 }
+if (tf.findBackendFactory("tensorflow")) tf.removeBackend("tensorflow");
+const gpu = __dirname.includes("tfjs-node-gpu");
+tf.registerBackend("tensorflow", () => Object.assign(new MathBackendCPU(), { isUsingGpuDevice: gpu }), 3);
 globalThis.__fakeTfjsNodeCuda = process.env.CUDA_VISIBLE_DEVICES;
 if (!tf.setBackend("tensorflow")) throw new Error("Could not initialize TensorFlow backend.");
 `;

@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -6,14 +9,17 @@ import {
   resolveBackend,
 } from "../src/backend/resolve-backend.ts";
 
-// On this machine (and in CI) neither tfjs-node nor tfjs-node-gpu is installed: auto means wasm.
+// Optional packages are looked up in an empty folder only, so a tfjs-node(-gpu) installed in this
+// workspace (as docs/backends.md shows) changes nothing here: auto means wasm.
+const resolvePaths = [mkdtempSync(join(tmpdir(), "tipi-nothing-installed-"))];
+
 describe("resolveBackend", () => {
   afterEach(async () => {
     await tf.setBackend("cpu");
   });
 
   it("auto picks wasm here, registers tipi's kernels and says why each other one was skipped", async () => {
-    const choice = await resolveBackend({ backend: "auto", env: {} });
+    const choice = await resolveBackend({ resolvePaths, backend: "auto", env: {} });
     expect(choice.name).toBe("wasm");
     expect(choice.tfjsBackend).toBe("wasm");
     expect(tf.getBackend()).toBe("wasm");
@@ -31,7 +37,7 @@ describe("resolveBackend", () => {
   });
 
   it("cpu can be forced; the others are then skipped as not requested", async () => {
-    const choice = await resolveBackend({ backend: "cpu", env: {} });
+    const choice = await resolveBackend({ resolvePaths, backend: "cpu", env: {} });
     expect(choice.name).toBe("cpu");
     expect(tf.getBackend()).toBe("cpu");
     expect(choice.reason).toMatch(/^forced/);
@@ -41,7 +47,7 @@ describe("resolveBackend", () => {
   });
 
   it("a forced backend that is not installed fails with the reason", async () => {
-    const attempt = resolveBackend({ backend: "tensorflow", env: {} });
+    const attempt = resolveBackend({ resolvePaths, backend: "tensorflow", env: {} });
     await expect(attempt).rejects.toBeInstanceOf(BackendUnavailableError);
     await expect(attempt).rejects.toThrow(
       'backend "tensorflow" is unavailable: @tensorflow/tfjs-node is not installed',
@@ -49,16 +55,16 @@ describe("resolveBackend", () => {
   });
 
   it("TIPI_BACKEND chooses when no backend is given", async () => {
-    const choice = await resolveBackend({ env: { TIPI_BACKEND: "cpu" } });
+    const choice = await resolveBackend({ resolvePaths, env: { TIPI_BACKEND: "cpu" } });
     expect(choice.name).toBe("cpu");
-    const ignored = await resolveBackend({ env: { TIPI_BACKEND: "quantum" } });
+    const ignored = await resolveBackend({ resolvePaths, env: { TIPI_BACKEND: "quantum" } });
     expect(ignored.name).toBe("wasm");
   });
 
   it("resolving twice is safe and keeps the kernels registered once", async () => {
-    const first = await resolveBackend({ backend: "wasm", env: {} });
+    const first = await resolveBackend({ resolvePaths, backend: "wasm", env: {} });
     const kernel = tf.getKernel("Conv2DBackpropFilter", "wasm");
-    const second = await resolveBackend({ backend: "wasm", env: {} });
+    const second = await resolveBackend({ resolvePaths, backend: "wasm", env: {} });
     expect(second.kernels).toEqual(first.kernels);
     expect(tf.getKernel("Conv2DBackpropFilter", "wasm")).toBe(kernel);
   });

@@ -20,6 +20,15 @@ export function resolveOptional(specifier: string, paths: readonly string[]): st
   return undefined;
 }
 
+/** The entry file of `specifier` as `fromFile` would require it, if reachable. */
+export function resolveFrom(specifier: string, fromFile: string): string | undefined {
+  try {
+    return createRequire(fromFile).resolve(specifier);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The `version` in the package.json of `specifier` as seen from `fromFile`, if any. */
 export function packageVersionFrom(specifier: string, fromFile: string): string | undefined {
   try {
@@ -39,8 +48,20 @@ export function importResolved(entry: string): Promise<unknown> {
   return import(pathToFileURL(entry).href);
 }
 
-/** The message of anything thrown, on one line. */
+/**
+ * The message of anything thrown, on one line, with every line that helps: tfjs-node's "addon
+ * not found" error puts its `npm rebuild …` advice on the second line. Node's "Require stack"
+ * list of importing files is dropped; very long messages are cut at 600 characters.
+ */
 export function errorMessage(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  return text.split("\n")[0]?.trim() || "unknown error";
+  const lines: string[] = [];
+  for (const line of text.split("\n")) {
+    if (/^\s*Require stack:/.test(line)) break;
+    const trimmed = line.trim();
+    if (trimmed !== "") lines.push(trimmed);
+  }
+  const joined = lines.join(" ").replace(/\s+/g, " ");
+  if (joined === "") return "unknown error";
+  return joined.length > 600 ? `${joined.slice(0, 599)}…` : joined;
 }

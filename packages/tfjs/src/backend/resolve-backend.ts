@@ -1,4 +1,5 @@
 import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
 import { registerWasmTrainingKernels } from "../kernels/register-wasm-training-kernels.ts";
 import {
@@ -7,12 +8,15 @@ import {
   type BackendName,
   type BackendRequest,
 } from "./backend-names.ts";
-import { type GpuInfo, pickGpu, queryGpus } from "./nvidia-smi.ts";
+import { missingCudaLibraries } from "./cuda-libraries.ts";
+import { planGpu, TF_LOAD_ENV, type TfLoadVariable } from "./gpu-env.ts";
+import { type GpuInfo, queryGpus } from "./nvidia-smi.ts";
 import {
   defaultResolvePaths,
   errorMessage,
   importResolved,
   packageVersionFrom,
+  resolveFrom,
   resolveOptional,
 } from "./optional-module.ts";
 
@@ -38,8 +42,16 @@ export interface BackendChoice {
   readonly reason: string;
   /** Every other backend, with why it was not used. */
   readonly skipped: readonly SkippedBackend[];
-  /** The GPU picked for `tensorflow-gpu` (nvidia-smi's index). */
+  /**
+   * The GPU TensorFlow uses (`tensorflow-gpu`), as nvidia-smi lists it; absent when the user's
+   * `CUDA_VISIBLE_DEVICES` names it in a way nvidia-smi's list cannot tell (a MIG instance).
+   */
   readonly gpu?: GpuInfo;
+  /**
+   * `tensorflow-gpu` and `tensorflow`: the variables libtensorflow read when it loaded
+   * (`CUDA_VISIBLE_DEVICES`, `CUDA_DEVICE_ORDER`, `TF_FORCE_GPU_ALLOW_GROWTH`), as set.
+   */
+  readonly tfEnv?: Readonly<Partial<Record<TfLoadVariable, string>>>;
   /** The kernels tipi registered or replaced (wasm only). */
   readonly kernels?: readonly string[];
 }
@@ -47,11 +59,19 @@ export interface BackendChoice {
 export interface ResolveBackendOptions {
   /** Default `auto`, or the `TIPI_BACKEND` environment variable when set. */
   readonly backend?: BackendRequest;
-  /** Folders to resolve the optional tfjs packages from. Default: beside @tipi/tfjs, then cwd. */
+  /**
+   * Folders to look the optional tfjs-node packages up from. Default: beside @tipi/tfjs, then
+   * the working directory. (wasm and cpu are tipi's own dependencies, always found.)
+   */
   readonly resolvePaths?: readonly string[];
   /** The nvidia-smi binary. Default `nvidia-smi` on the PATH. */
   readonly nvidiaSmi?: string;
-  /** Where CUDA_VISIBLE_DEVICES is read and set. Default `process.env`. */
+  /**
+   * The environment tipi reads its settings from: `TIPI_BACKEND`, `CUDA_VISIBLE_DEVICES`,
+   * `CUDA_DEVICE_ORDER`, `TF_FORCE_GPU_ALLOW_GROWTH`. Default `process.env`. libtensorflow reads
+   * the process's own environment, once, when it loads: the TensorFlow variables resolved from
+   * this one are written to `process.env` before tfjs-node-gpu is imported.
+   */
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -74,8 +94,10 @@ export function isBackendRequest(value: unknown): value is BackendRequest {
   return typeof value === "string" && REQUESTS.includes(value);
 }
 
+type TfEnv = Readonly<Partial<Record<TfLoadVariable, string>>>;
+
 type Attempt =
-  | { readonly ok: true; readonly reason: string; readonly gpu?: GpuInfo }
+  | { readonly ok: true; readonly reason: string; readonly gpu?: GpuInfo; readonly tfEnv?: TfEnv }
   | { readonly ok: false; readonly reason: string };
 
 interface AttemptContext {
@@ -85,10 +107,28 @@ interface AttemptContext {
 }
 
 /**
- * Picks the tfjs backend for this process and makes it current on tipi's tfjs-core: tfjs-node-gpu,
- * then tfjs-node, then wasm (with tipi's training kernels), then cpu. Each optional package is
- * imported only when it resolves. With a forced backend, throws {@link BackendUnavailableError}
- * when it cannot be used.
+ * The libtensorflow this process loaded (one per process, loaded once): which package, the
+ * TensorFlow variables it saw, and whether it registered a GPU device.
+ */
+interface NativeLoad {
+  readonly specifier: string;
+  readonly tfEnv: TfEnv;
+  readonly usingGpu: boolean;
+  readonly gpu?: GpuInfo;
+  readonly where?: string;
+}
+let native: NativeLoad | undefined;
+
+/** @internal For tests with stand-in packages only: forget which tfjs-node this process loaded. */
+export function _forgetNativeLoad(): void {
+  native = undefined;
+}
+
+/**
+ * Picks the tfjs backend for this process and makes it current on tipi's tfjs-core: tfjs-node-gpu
+ * (only once TensorFlow confirms a GPU device), then tfjs-node, then wasm (with tipi's training
+ * kernels), then cpu. Each optional package is imported only when it resolves. With a forced
+ * backend, throws {@link BackendUnavailableError} when it cannot be used.
  *
  * @example
  * const choice = await resolveBackend({ backend: "auto" });
@@ -156,6 +196,7 @@ function finish(
     reason,
     skipped,
     ...(attempt.gpu ? { gpu: attempt.gpu } : {}),
+    ...(attempt.tfEnv ? { tfEnv: attempt.tfEnv } : {}),
     ...(kernels ? { kernels } : {}),
   };
 }
@@ -165,56 +206,154 @@ function tryBackend(name: BackendName, context: AttemptContext): Promise<Attempt
     case "tensorflow-gpu":
       return tryTensorflowGpu(context);
     case "tensorflow":
-      return tryTensorflowNode(BACKEND_PACKAGES.tensorflow, context);
+      return tryTensorflowCpu(context);
     case "wasm":
-      return tryWasm(context);
+      return tryWasm();
     case "cpu":
-      return tryCpu(context);
+      return tryCpu();
   }
 }
 
 async function tryTensorflowGpu(context: AttemptContext): Promise<Attempt> {
   const specifier = BACKEND_PACKAGES["tensorflow-gpu"];
-  if (!resolveOptional(specifier, context.paths)) return notInstalled(specifier);
-  const query = await queryGpus(context.nvidiaSmi ? { command: context.nvidiaSmi } : {});
-  if (!query.ok) return { ok: false, reason: `no GPU: ${query.reason}` };
-  const gpu = pickGpu(query.gpus);
-  if (!gpu) return { ok: false, reason: "no GPU: nvidia-smi listed none" };
-  const preset = context.env.CUDA_VISIBLE_DEVICES;
-  // tfjs-node-gpu reads CUDA_VISIBLE_DEVICES when libtensorflow starts, i.e. at import.
-  if (preset === undefined || preset === "") context.env.CUDA_VISIBLE_DEVICES = String(gpu.index);
-  const loaded = await tryTensorflowNode(specifier, context);
-  if (!loaded.ok) return loaded;
-  const where =
-    preset === undefined || preset === ""
-      ? `GPU ${gpu.index} (${gpu.freeMiB} of ${gpu.totalMiB} MiB free, the most of ${query.gpus.length})`
-      : `CUDA_VISIBLE_DEVICES=${preset} (set by the user)`;
-  return { ok: true, reason: `${loaded.reason} on ${where}`, gpu };
-}
-
-async function tryTensorflowNode(specifier: string, context: AttemptContext): Promise<Attempt> {
+  if (native) return reuseNativeForGpu(specifier, native);
   const entry = resolveOptional(specifier, context.paths);
   if (!entry) return notInstalled(specifier);
-  // tfjs-node brings its own @tensorflow/tfjs-core. Kernels and the engine live in a global
-  // registry shared by every copy, but tensors made by a different version are not ours.
-  const theirCore = packageVersionFrom("@tensorflow/tfjs-core", entry);
-  if (theirCore !== undefined && theirCore !== tf.version_core) {
-    return {
-      ok: false,
-      reason: `${specifier} uses @tensorflow/tfjs-core ${theirCore} but tipi uses ${tf.version_core}: install ${specifier}@${tf.version_core}`,
-    };
-  }
-  try {
-    await importResolved(entry);
-  } catch (error) {
-    return { ok: false, reason: `${specifier} failed to load: ${errorMessage(error)}` };
-  }
-  return activate("tensorflow", `${specifier} loaded (libtensorflow)`);
+  const mismatch = foreignCore(specifier, entry);
+  if (mismatch) return { ok: false, reason: mismatch };
+  const query = await queryGpus(context.nvidiaSmi ? { command: context.nvidiaSmi } : {});
+  if (!query.ok) return { ok: false, reason: `no GPU: ${query.reason}` };
+  const plan = planGpu(context.env, query.gpus);
+  if (!plan.ok) return { ok: false, reason: plan.reason };
+  // libtensorflow reads these from the process environment once, when the addon loads.
+  for (const [name, value] of Object.entries(plan.env)) process.env[name] = value;
+  const failure = await importNative(specifier, entry);
+  if (failure) return failure;
+  const usingGpu = backendUsesGpu();
+  native = {
+    specifier,
+    tfEnv: plan.env,
+    usingGpu,
+    where: plan.where,
+    ...(plan.gpu ? { gpu: plan.gpu } : {}),
+  };
+  if (!usingGpu) return { ok: false, reason: await noGpuDeviceReason(specifier, plan.where) };
+  const tipiSet = plan.setByTipi.map((name) => `${name}=${plan.env[name]}`).join(", ");
+  const reason = `${specifier} loaded; TensorFlow uses ${plan.where}${tipiSet ? ` — tipi set ${tipiSet}` : ""}`;
+  return withNative(await activate("tensorflow", reason), native);
 }
 
-async function tryWasm(context: AttemptContext): Promise<Attempt> {
-  const specifier = BACKEND_PACKAGES.wasm;
+/** libtensorflow is already in this process: what it found when it loaded still holds. */
+async function reuseNativeForGpu(specifier: string, loaded: NativeLoad): Promise<Attempt> {
+  if (loaded.specifier !== specifier) {
+    return {
+      ok: false,
+      reason: `${loaded.specifier} is already loaded in this process (one libtensorflow per process)`,
+    };
+  }
+  if (!loaded.usingGpu) {
+    return {
+      ok: false,
+      reason: `${specifier} loaded earlier in this process and TensorFlow found no GPU device then`,
+    };
+  }
+  const reason = `${specifier} (loaded earlier in this process); TensorFlow uses ${loaded.where ?? "a GPU"}`;
+  return withNative(await activate("tensorflow", reason), loaded);
+}
+
+async function tryTensorflowCpu(context: AttemptContext): Promise<Attempt> {
+  if (native) {
+    // A second libtensorflow in one process is not an option; the one loaded serves.
+    const where = native.usingGpu ? "its GPU" : "the CPU (it found no GPU device)";
+    const reason = `libtensorflow of ${native.specifier}, already loaded in this process, on ${where}`;
+    return withNative(await activate("tensorflow", reason), native);
+  }
+  const specifier = BACKEND_PACKAGES.tensorflow;
   const entry = resolveOptional(specifier, context.paths);
+  if (!entry) return notInstalled(specifier);
+  const mismatch = foreignCore(specifier, entry);
+  if (mismatch) return { ok: false, reason: mismatch };
+  const failure = await importNative(specifier, entry);
+  if (failure) return failure;
+  native = { specifier, tfEnv: tfEnvOf(process.env), usingGpu: backendUsesGpu() };
+  return withNative(await activate("tensorflow", `${specifier} loaded (libtensorflow)`), native);
+}
+
+function withNative(attempt: Attempt, loaded: NativeLoad): Attempt {
+  if (!attempt.ok) return attempt;
+  return { ...attempt, tfEnv: loaded.tfEnv, ...(loaded.gpu ? { gpu: loaded.gpu } : {}) };
+}
+
+function tfEnvOf(env: NodeJS.ProcessEnv): TfEnv {
+  const picked: Partial<Record<TfLoadVariable, string>> = {};
+  for (const name of TF_LOAD_ENV) if (env[name] !== undefined) picked[name] = env[name];
+  return picked;
+}
+
+/**
+ * tfjs-node registers its backend and kernels through `@tensorflow/tfjs`, i.e. into the
+ * tfjs-core *that* package loads (and a few kernels require tfjs-core directly). Tensors cross
+ * between copies only when they are the same version; a different one also re-registers every
+ * cpu kernel (~170 "already registered" warnings). Checked before importing anything.
+ */
+function foreignCore(specifier: string, entry: string): string | undefined {
+  const union = resolveFrom("@tensorflow/tfjs", entry);
+  const seen = [
+    union ? { via: "through @tensorflow/tfjs", version: versionFrom(union) } : undefined,
+    { via: "directly", version: versionFrom(entry) },
+  ];
+  for (const found of seen) {
+    if (found?.version === undefined || found.version === tf.version_core) continue;
+    return `${specifier} loads @tensorflow/tfjs-core ${found.version} (${found.via}) but tipi uses ${tf.version_core}: install ${specifier}@${tf.version_core}`;
+  }
+  return undefined;
+}
+
+function versionFrom(file: string): string | undefined {
+  return packageVersionFrom("@tensorflow/tfjs-core", file);
+}
+
+/** Imports tfjs-node(-gpu); on failure, the attempt that says why (and how to fix a missing addon). */
+async function importNative(specifier: string, entry: string): Promise<Attempt | undefined> {
+  try {
+    await importResolved(entry);
+    return undefined;
+  } catch (error) {
+    const message = errorMessage(error);
+    const hint = /tfjs_binding\.node\) can not be found/.test(message)
+      ? ` — tipi: the package's install script, which downloads libtensorflow and the addon, did not run (pnpm 10 skips install scripts until approved: \`pnpm approve-builds\`, then \`pnpm rebuild ${specifier}\`; with npm: \`npm rebuild ${specifier}\`)`
+      : "";
+    return { ok: false, reason: `${specifier} failed to load: ${message}${hint}` };
+  }
+}
+
+/** `isUsingGpuDevice` of tfjs-node's backend: set by the addon when TensorFlow registered a GPU. */
+function backendUsesGpu(): boolean {
+  try {
+    const backend: unknown = tf.findBackend("tensorflow");
+    return (
+      typeof backend === "object" &&
+      backend !== null &&
+      "isUsingGpuDevice" in backend &&
+      backend.isUsingGpuDevice === true
+    );
+  } catch {
+    return false;
+  }
+}
+
+async function noGpuDeviceReason(specifier: string, where: string): Promise<string> {
+  const head = `${specifier} loaded, but TensorFlow registered no GPU device (it would run on the CPU)`;
+  const missing = await missingCudaLibraries(process.env);
+  if (missing.length > 0) {
+    return `${head}: ${missing.join(", ")} not found on LD_LIBRARY_PATH or in the ldconfig cache — tfjs-node-gpu 4.22 (libtensorflow 2.9) needs an NVIDIA driver, CUDA 11.2 (not 12) and cuDNN 8.1: install them and add their lib64 folders to LD_LIBRARY_PATH`;
+  }
+  return `${head}: the CUDA 11 and cuDNN 8 libraries were found, so the driver or the device refused ${where}; TensorFlow's own log lines above say why (e.g. a driver too old for CUDA 11.2)`;
+}
+
+async function tryWasm(): Promise<Attempt> {
+  const specifier = BACKEND_PACKAGES.wasm;
+  const entry = resolveOptional(specifier, ownPaths());
   if (!entry) return notInstalled(specifier);
   try {
     const wasm = await importResolved(entry);
@@ -226,9 +365,9 @@ async function tryWasm(context: AttemptContext): Promise<Attempt> {
   return activate("wasm", "WebAssembly backend with tipi's training kernels");
 }
 
-async function tryCpu(context: AttemptContext): Promise<Attempt> {
+async function tryCpu(): Promise<Attempt> {
   const specifier = BACKEND_PACKAGES.cpu;
-  const entry = resolveOptional(specifier, context.paths);
+  const entry = resolveOptional(specifier, ownPaths());
   if (!entry) return notInstalled(specifier);
   try {
     await importResolved(entry);
@@ -236,6 +375,11 @@ async function tryCpu(context: AttemptContext): Promise<Attempt> {
     return { ok: false, reason: `${specifier} failed to load: ${errorMessage(error)}` };
   }
   return activate("cpu", "plain JavaScript backend (slowest)");
+}
+
+/** wasm and cpu are @tipi/tfjs's own dependencies: resolved from here, whatever else is installed. */
+function ownPaths(): string[] {
+  return [dirname(fileURLToPath(import.meta.url))];
 }
 
 async function activate(tfjsName: string, reason: string): Promise<Attempt> {

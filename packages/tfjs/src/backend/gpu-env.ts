@@ -1,0 +1,100 @@
+import { type GpuInfo, pickGpu } from "./nvidia-smi.ts";
+
+/**
+ * The variables libtensorflow reads once, when tfjs-node(-gpu) loads: they must be in
+ * `process.env` before the import, and changing them later changes nothing.
+ */
+export const TF_LOAD_ENV = [
+  "CUDA_VISIBLE_DEVICES",
+  "CUDA_DEVICE_ORDER",
+  "TF_FORCE_GPU_ALLOW_GROWTH",
+] as const;
+export type TfLoadVariable = (typeof TF_LOAD_ENV)[number];
+
+/** What tipi will run TensorFlow with on a GPU machine, before it loads. */
+export type GpuPlan =
+  | {
+      readonly ok: true;
+      /** The values `process.env` gets before tfjs-node-gpu loads (the user's and tipi's). */
+      readonly env: Readonly<Partial<Record<TfLoadVariable, string>>>;
+      /** The variables tipi chose (the others came from the user). */
+      readonly setByTipi: readonly TfLoadVariable[];
+      /** The GPU TensorFlow will place ops on (its `/GPU:0`), when nvidia-smi's list tells. */
+      readonly gpu?: GpuInfo;
+      /** Where, for the backend's reason: `GPU 1 (…)`. */
+      readonly where: string;
+    }
+  | { readonly ok: false; readonly reason: string };
+
+/**
+ * Decides the GPU environment from the user's variables and nvidia-smi's list:
+ * - `CUDA_VISIBLE_DEVICES` unset: the GPU with the most free memory, selected by UUID (CUDA
+ *   numbers GPUs fastest-first, nvidia-smi in PCI order; a UUID means the same GPU to both).
+ * - set by the user: kept; its first entry is the GPU TensorFlow uses. Indices are nvidia-smi's
+ *   once `CUDA_DEVICE_ORDER=PCI_BUS_ID` is set, which tipi does unless the user set an order.
+ *   An empty value, `-1` or an index nvidia-smi does not list hides every GPU, as in CUDA.
+ * - `TF_FORCE_GPU_ALLOW_GROWTH=true` unless the user set it: TensorFlow then takes VRAM as it
+ *   needs it instead of mapping nearly all of it at the first allocation.
+ */
+export function planGpu(userEnv: NodeJS.ProcessEnv, gpus: readonly GpuInfo[]): GpuPlan {
+  const env: Partial<Record<TfLoadVariable, string>> = {};
+  const setByTipi: TfLoadVariable[] = [];
+  for (const name of TF_LOAD_ENV) {
+    const value = userEnv[name];
+    if (value !== undefined) env[name] = value;
+  }
+  const choose = (name: TfLoadVariable, value: string) => {
+    env[name] = value;
+    setByTipi.push(name);
+  };
+  if (env.TF_FORCE_GPU_ALLOW_GROWTH === undefined) choose("TF_FORCE_GPU_ALLOW_GROWTH", "true");
+
+  const visible = env.CUDA_VISIBLE_DEVICES;
+  if (visible === undefined) {
+    const gpu = pickGpu(gpus);
+    if (!gpu) return { ok: false, reason: "no GPU: nvidia-smi listed none" };
+    choose("CUDA_VISIBLE_DEVICES", gpu.uuid);
+    const where = `${describeGpu(gpu)}, ${gpu.freeMiB} of ${gpu.totalMiB} MiB free, the most of ${gpus.length}; CUDA_VISIBLE_DEVICES=${gpu.uuid})`;
+    return { ok: true, env, setByTipi, gpu, where };
+  }
+
+  const first = visible.split(",")[0]?.trim() ?? "";
+  const userSays = `CUDA_VISIBLE_DEVICES=${visible === "" ? '""' : visible} (set by the user)`;
+  if (first === "") {
+    return { ok: false, reason: `${userSays} hides every GPU from CUDA: unset it, or name a GPU` };
+  }
+  if (first.startsWith("MIG-")) {
+    return { ok: true, env, setByTipi, where: `${userSays}: a MIG instance, VRAM not checked` };
+  }
+  if (first.startsWith("GPU-")) {
+    const gpu = gpus.find((candidate) => candidate.uuid.startsWith(first));
+    if (!gpu) return { ok: false, reason: `${userSays} names no GPU that nvidia-smi lists` };
+    return { ok: true, env, setByTipi, gpu, where: `${describeGpu(gpu)}; ${userSays})` };
+  }
+  if (!/^-?\d+$/.test(first) || Number(first) < 0) {
+    return { ok: false, reason: `${userSays} hides every GPU from CUDA (first entry "${first}")` };
+  }
+  const index = Number(first);
+  if (env.CUDA_DEVICE_ORDER === undefined) choose("CUDA_DEVICE_ORDER", "PCI_BUS_ID");
+  if (env.CUDA_DEVICE_ORDER !== "PCI_BUS_ID") {
+    return {
+      ok: true,
+      env,
+      setByTipi,
+      where: `${userSays}; CUDA_DEVICE_ORDER=${env.CUDA_DEVICE_ORDER} numbers GPUs unlike nvidia-smi, so which GPU that is is unknown and its VRAM is not checked`,
+    };
+  }
+  const gpu = gpus.find((candidate) => candidate.index === index);
+  if (!gpu) {
+    const listed = gpus.map((candidate) => candidate.index).join(", ");
+    return { ok: false, reason: `${userSays} hides every GPU: nvidia-smi lists GPU ${listed}` };
+  }
+  const order = setByTipi.includes("CUDA_DEVICE_ORDER")
+    ? ", CUDA_DEVICE_ORDER=PCI_BUS_ID set by tipi so indices are nvidia-smi's"
+    : "";
+  return { ok: true, env, setByTipi, gpu, where: `${describeGpu(gpu)}; ${userSays}${order})` };
+}
+
+function describeGpu(gpu: GpuInfo): string {
+  return `GPU ${gpu.index} (${gpu.name || gpu.uuid}`;
+}

@@ -1,0 +1,85 @@
+/**
+ * The real `@tensorflow/tfjs-node-gpu` JavaScript for tests, installed from the npm registry
+ * with its install script skipped (that script downloads libtensorflow and the native addon from
+ * storage.googleapis.com: nothing outside the registry is fetched, and no addon exists). Cached
+ * under node_modules/.cache, so only the first run installs (~10 s with a warm npm cache).
+ *
+ * tfjs-core, tfjs-backend-cpu and tfjs-layers are linked to the very copies tipi uses, as npm's
+ * and pnpm's deduplication do in a user's project (same version: one copy); anything else the
+ * package brings (@tensorflow/tfjs, converter, data, webgl, node-pre-gyp…) is its own.
+ */
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+export const TFJS_NODE_GPU_VERSION = "4.22.0";
+const here = dirname(fileURLToPath(import.meta.url));
+export const REPO_ROOT = resolve(here, "../../..");
+const CACHE = join(REPO_ROOT, "node_modules/.cache", `tipi-tfjs-node-gpu-${TFJS_NODE_GPU_VERSION}`);
+const MARKER = ".tipi-fixture-complete";
+const SHARED = ["@tensorflow/tfjs-core", "@tensorflow/tfjs-backend-cpu", "@tensorflow/tfjs-layers"];
+const tipiRequire = createRequire(join(here, "../src/index.ts"));
+
+/** The folder whose node_modules holds the real tfjs-node-gpu (installing it on first call). */
+export async function realTfjsNodeGpu(): Promise<string> {
+  if (existsSync(join(CACHE, MARKER))) return CACHE;
+  const staging = `${CACHE}.staging-${process.pid}-${Date.now()}`;
+  await mkdir(staging, { recursive: true });
+  try {
+    await writeFile(
+      join(staging, "package.json"),
+      JSON.stringify({ name: "tipi-tfjs-node-gpu-fixture", private: true }),
+    );
+    await promisify(execFile)(
+      "npm",
+      [
+        "install",
+        "--ignore-scripts",
+        "--no-audit",
+        "--no-fund",
+        "--no-package-lock",
+        "--loglevel=error",
+        `@tensorflow/tfjs-node-gpu@${TFJS_NODE_GPU_VERSION}`,
+      ],
+      {
+        cwd: staging,
+        timeout: 300_000,
+        env: { ...process.env, npm_config_ignore_scripts: "true" },
+      },
+    ).catch((error: unknown) => {
+      throw new Error(
+        `installing @tensorflow/tfjs-node-gpu@${TFJS_NODE_GPU_VERSION} from the npm registry failed (the real-package test needs the registry once; later runs use ${CACHE}): ${String(error)}`,
+      );
+    });
+    for (const name of SHARED) {
+      const ours = dirname(tipiRequire.resolve(`${name}/package.json`));
+      const theirs = join(staging, "node_modules", name);
+      if (versionOf(ours) !== versionOf(theirs)) {
+        throw new Error(
+          `${name}: tipi has ${versionOf(ours)}, tfjs-node-gpu brought ${versionOf(theirs)}`,
+        );
+      }
+      await rm(theirs, { recursive: true, force: true });
+      await symlink(ours, theirs, "dir");
+    }
+    await writeFile(join(staging, MARKER), new Date().toISOString());
+    if (existsSync(join(CACHE, MARKER))) return CACHE;
+    await rm(CACHE, { recursive: true, force: true }); // a half-written leftover
+    await rename(staging, CACHE).catch(async (error: unknown) => {
+      // Another test process finished first: use its copy.
+      if (!existsSync(join(CACHE, MARKER))) throw error;
+    });
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+  return CACHE;
+}
+
+function versionOf(dir: string): string {
+  return (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string })
+    .version;
+}
