@@ -177,3 +177,34 @@ describe("tipi report", () => {
     expect(r.stdout).toContain('data-trial="trial-0002"');
   });
 });
+
+describe("tipi runs --compare", () => {
+  test("prints two runs' metrics side by side with B - A, and the config keys that differ", async () => {
+    const root = join(scratch, "compare");
+    const a = writeFinishedRun(root, { runId: "20261202-040404-aaaa", lr: 0.01 });
+    const b = writeFinishedRun(root, { runId: "20261202-050505-bbbb", lr: 0.02, epochs: 2 });
+    const r = await tipi(["runs", "--compare", "20261202-0404", "last", "--runs", root]);
+    expect(r.code, r.stderr).toBe(0);
+    const line = (key: string) => r.stdout.split("\n").find((l) => l.startsWith(`${key} `)) ?? "";
+    expect(line("run")).toMatch(/demo · 20261202-040404-aaaa\s+demo · 20261202-050505-bbbb/);
+    expect(line("val/accuracy")).toMatch(/^val\/accuracy\s+0\.7\s+0\.6\s+-0\.1$/);
+    expect(line("permanences.hyperparameters.learningRate")).toMatch(/0\.01\s+0\.02$/);
+    expect(line("permanences.hyperparameters.epochs")).toMatch(/3\s+2$/);
+    expect(r.stdout).not.toMatch(/^permanences\.hyperparameters\.batchSize/m);
+    const json = await tipi(["runs", "--compare", a.dir, b.dir, "--json"]);
+    const parsed = JSON.parse(json.stdout) as { metrics: { key: string; values: number[] }[] };
+    expect(parsed.metrics.find((m) => m.key === "test/accuracy")?.values).toEqual([
+      a.summary["test/accuracy"],
+      b.summary["test/accuracy"],
+    ]);
+  });
+
+  test("a run that does not exist, or a wrong number of runs, exits 2", async () => {
+    const missing = await tipi(["runs", "--compare", "last", "nope", "--runs", runs]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('no run "nope"');
+    const one = await tipi(["runs", "--compare", "last", "--runs", runs]);
+    expect(one.code).toBe(2);
+    expect(one.stderr).toContain("--compare takes two runs, got 1");
+  });
+});

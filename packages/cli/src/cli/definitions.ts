@@ -202,16 +202,34 @@ export const COMMANDS: readonly CommandDef[] = [
   },
   {
     name: "runs",
-    summary: "List run directories with status, duration and key metrics.",
+    summary: "List run directories with status, duration and key metrics; compare two runs.",
     arguments: [
       {
         name: "pipeline",
         required: false,
-        description: "Only the runs of this pipeline.",
+        description: "Only the runs of this pipeline. With --compare: the first run.",
+      },
+      {
+        name: "other",
+        required: false,
+        description: "With --compare: the second run.",
       },
     ],
-    options: [RUNS_ROOT, { name: "json", type: "boolean", description: "Print the runs as JSON." }],
-    examples: ["tipi runs", "tipi runs fashion-mnist --runs out/runs"],
+    options: [
+      RUNS_ROOT,
+      {
+        name: "compare",
+        type: "boolean",
+        description:
+          "Print two runs' key metrics side by side (with B - A) and the config keys where they differ; the runs are ids, unique prefixes, `last` or paths.",
+      },
+      { name: "json", type: "boolean", description: "Print the runs (or the comparison) as JSON." },
+    ],
+    examples: [
+      "tipi runs",
+      "tipi runs fashion-mnist --runs out/runs",
+      "tipi runs --compare 20261123-1347 last",
+    ],
   },
   {
     name: "sync",

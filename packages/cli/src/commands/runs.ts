@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { listRuns } from "@tipi/wandb";
-import { EXIT } from "../cli/errors.ts";
+import { listRuns, resolveRunDir } from "@tipi/wandb";
+import { EXIT, UsageError } from "../cli/errors.ts";
 import type { ParsedArgs } from "../cli/parse-args.ts";
+import { compareRuns } from "../report/compare-runs.ts";
+import { readRunData } from "../report/run-data.ts";
 import { formatDuration, formatMetric } from "../ui/format.ts";
 import { toJsonLine } from "../ui/json-renderer.ts";
 
@@ -27,6 +29,12 @@ export function keyMetrics(summary: Record<string, unknown> | undefined): Record
 /** `tipi runs`: the run directories with status, duration and key metrics. */
 export async function runsCommand(args: ParsedArgs): Promise<number> {
   const root = resolve(String(args.options.runs ?? "runs"));
+  if (args.options.compare) return compareCommand(args, root);
+  if (args.positionals.length > 1)
+    throw new UsageError(
+      `unexpected argument "${args.positionals[1]}"`,
+      "to compare two runs: tipi runs --compare <run> <run>",
+    );
   const filter = args.positionals[0];
   const runs = listRuns(root)
     .filter((run) => filter === undefined || run.pipeline === filter)
@@ -74,5 +82,69 @@ export async function runsCommand(args: ParsedArgs): Promise<number> {
         .trimEnd()}\n`,
     );
   }
+  return EXIT.ok;
+}
+
+/** `tipi runs --compare a b`: the key metrics of two runs side by side, and their config differences. */
+function compareCommand(args: ParsedArgs, root: string): number {
+  if (args.positionals.length !== 2)
+    throw new UsageError(
+      `--compare takes two runs, got ${args.positionals.length}`,
+      "tipi runs --compare <run> <run> (run ids, unique prefixes, `last`, or paths)",
+    );
+  const dirs = args.positionals.map((spec) => {
+    const dir = resolveRunDir(root, undefined, spec);
+    if (dir === undefined)
+      throw new UsageError(
+        `no run "${spec}" under ${relative(process.cwd(), root) || root}`,
+        "a run id, a unique prefix of one, `last`, or the path of a run directory",
+      );
+    return dir;
+  });
+  const comparison = compareRuns(dirs.map(readRunData));
+  if (args.options.json) {
+    process.stdout.write(`${toJsonLine(comparison)}\n`);
+    return EXIT.ok;
+  }
+  const [a, b] = comparison.runs as [(typeof comparison.runs)[0], (typeof comparison.runs)[0]];
+  const cell = (v: number | undefined) => (v === undefined ? "-" : formatMetric(v));
+  const delta = (x: number | undefined, y: number | undefined) => {
+    if (x === undefined || y === undefined) return "";
+    const d = y - x;
+    return d === 0 ? "=" : `${d > 0 ? "+" : ""}${formatMetric(d)}`;
+  };
+  const text = (v: unknown) =>
+    typeof v === "string" ? v : v === undefined ? "-" : JSON.stringify(v);
+  const rows: string[][] = [
+    ["", "A", "B", "B - A"],
+    ["run", a.title, b.title, ""],
+    ["status", a.status, b.status, ""],
+    [
+      "duration",
+      a.durationMs === undefined ? "-" : formatDuration(a.durationMs),
+      b.durationMs === undefined ? "-" : formatDuration(b.durationMs),
+      "",
+    ],
+    ...comparison.metrics.map((m) => [
+      m.key,
+      cell(m.values[0]),
+      cell(m.values[1]),
+      delta(m.values[0], m.values[1]),
+    ]),
+  ];
+  if (comparison.config.length > 0) {
+    rows.push(["", "", "", ""], ["config (differs)", "", "", ""]);
+    for (const c of comparison.config) rows.push([c.key, text(c.values[0]), text(c.values[1]), ""]);
+  } else {
+    rows.push(["", "", "", ""], ["config", "same", "same", ""]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  for (const row of rows)
+    process.stdout.write(
+      `${row
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd()}\n`,
+    );
   return EXIT.ok;
 }
