@@ -1,8 +1,9 @@
 import { freemem, totalmem } from "node:os";
 import type { LifecycleContext, Permanence } from "@tipi/core";
 import { BACKEND_ORDER, type BackendName } from "../backend/backend-names.ts";
-import { queryGpus } from "../backend/nvidia-smi.ts";
+import { queryGpuProcesses, queryGpus } from "../backend/nvidia-smi.ts";
 import type { BackendChoice, ResolveBackendOptions } from "../backend/resolve-backend.ts";
+import { disposeVariablesOf, trackVariableOwners } from "../backend/variable-owners.ts";
 import { tfCore } from "../lazy/modules.ts";
 import { z } from "../lazy/zod.ts";
 
@@ -33,8 +34,8 @@ export interface MemoryCheck {
 
 /**
  * The compute device of a run: resolves the tfjs backend in `initialize()`, checks memory in
- * `validate()` (VRAM via nvidia-smi on a GPU; RAM and the wasm heap otherwise) and frees tfjs
- * variables in `cleanup()`.
+ * `validate()` (VRAM via nvidia-smi on a GPU; RAM and the wasm heap otherwise) and frees the
+ * tfjs variables its run's steps created in `cleanup()`.
  *
  * @example
  * Pipeline.create().provide({ device: () => new Device({ backend: "auto" }) })
@@ -76,22 +77,23 @@ export class Device implements Permanence {
     const { resolveBackend } = await import("../backend/resolve-backend.ts");
     this.#choice = await resolveBackend({ backend: this.backend, ...this.#resolveOptions });
     this.#cleaned = false;
+    trackVariableOwners(tfCore().engine());
     ctx?.emit?.({ type: "log", level: "info", message: choiceLine(this.#choice) });
   }
 
-  /** Measures every memory pool the backend draws on. */
+  /**
+   * Measures every memory pool the backend draws on. On a GPU: the VRAM in use on the GPU
+   * TensorFlow uses (found by UUID). With memory growth (tipi's default) that is what every
+   * process holds, this one included. Without it TensorFlow maps nearly all free VRAM for itself
+   * at its first allocation, so this process's share is counted as the bytes of its live tensors
+   * (when nvidia-smi lists this process's pid; in a container with its own pid namespace it may
+   * not, and the detail says so).
+   */
   async memoryUsage(): Promise<MemoryCheck[]> {
     const choice = this.#requireChoice();
     const checks: MemoryCheck[] = [];
     if (choice.name === "tensorflow-gpu" && choice.gpu) {
-      const query = await queryGpus(
-        this.#resolveOptions.nvidiaSmi ? { command: this.#resolveOptions.nvidiaSmi } : {},
-      );
-      if (!query.ok) throw new Error(`cannot read GPU memory: ${query.reason}`);
-      const gpu = query.gpus.find((candidate) => candidate.index === choice.gpu?.index);
-      if (!gpu) throw new Error(`GPU ${choice.gpu.index} is no longer listed by nvidia-smi`);
-      const used = (gpu.totalMiB - gpu.freeMiB) * MIB;
-      checks.push(check("gpu", used, gpu.totalMiB * MIB, `GPU ${gpu.index} VRAM`));
+      checks.push(await this.#gpuMemory(choice, choice.gpu.uuid));
       return checks;
     }
     const total = totalmem();
@@ -109,6 +111,37 @@ export class Device implements Permanence {
     return checks;
   }
 
+  async #gpuMemory(choice: BackendChoice, uuid: string): Promise<MemoryCheck> {
+    const smi = this.#resolveOptions.nvidiaSmi ? { command: this.#resolveOptions.nvidiaSmi } : {};
+    const query = await queryGpus(smi);
+    if (!query.ok) throw new Error(`cannot read GPU memory: ${query.reason}`);
+    const gpu = query.gpus.find((candidate) => candidate.uuid === uuid);
+    if (!gpu) throw new Error(`GPU ${uuid} is no longer listed by nvidia-smi`);
+    const total = gpu.totalMiB * MIB;
+    const used = (gpu.totalMiB - gpu.freeMiB) * MIB;
+    const label = `GPU ${gpu.index} VRAM`;
+    if (choice.tfEnv?.TF_FORCE_GPU_ALLOW_GROWTH === "true") return check("gpu", used, total, label);
+    const mine = (await queryGpuProcesses(smi))?.find(
+      (app) => app.pid === process.pid && app.gpuUuid === uuid,
+    );
+    if (!mine) {
+      return check(
+        "gpu",
+        used,
+        total,
+        `${label} (with TensorFlow's own reservation: memory growth is off)`,
+      );
+    }
+    const tensors = tfCore().memory().numBytes;
+    const others = Math.max(0, used - mine.usedMiB * MIB);
+    return check(
+      "gpu",
+      others + tensors,
+      total,
+      `${label} (other processes + this run's tensors; TensorFlow reserved ${mine.usedMiB} MiB: memory growth is off)`,
+    );
+  }
+
   /** Fails when any memory pool is fuller than `memoryLimit`. */
   async validate(_ctx?: LifecycleContext): Promise<void> {
     const over = (await this.memoryUsage()).filter((c) => c.fraction > this.memoryLimit);
@@ -121,13 +154,15 @@ export class Device implements Permanence {
     throw new Error(`memory above the limit of ${limit}: ${lines.join("; ")}`);
   }
 
-  /** Disposes every tfjs variable (weights, optimizer slots). Safe to call twice. */
+  /**
+   * Disposes the tfjs variables (weights, optimizer slots) that the steps of the run providing
+   * this Device as `device` created; another run's, or a script's own, are left alone. Safe to
+   * call twice.
+   */
   cleanup(_ctx?: LifecycleContext): void {
     if (this.#cleaned || this.#choice === undefined) return;
     this.#cleaned = true;
-    // Variable.dispose() (unlike tf.disposeVariables()) also marks the handle as disposed.
-    for (const variable of Object.values(tfCore().engine().state.registeredVariables))
-      variable.dispose();
+    disposeVariablesOf(tfCore().engine(), this);
   }
 
   /** One line for logs: the backend and why. */
