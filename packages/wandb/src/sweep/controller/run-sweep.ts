@@ -12,6 +12,7 @@ import type { SweepConfig } from "../config/types.ts";
 import { hyperbandStop } from "../search/hyperband.ts";
 import { paramsToSetFlags, stableStringify } from "../search/params.ts";
 import { createSearch } from "../search/search.ts";
+import { detectGpus, GpuSlots } from "./gpu-slots.ts";
 import { bestTrial, formatMetric, formatSweepTable } from "./summary.ts";
 import { lockSweepDir } from "./sweep-lock.ts";
 import {
@@ -50,6 +51,14 @@ export interface RunSweepOptions {
   readonly pollMs?: number;
   /** How long a trial may take to exit after SIGTERM before SIGKILL (default 5 s). */
   readonly killGraceMs?: number;
+  /**
+   * GPUs to spread trials over, one `CUDA_VISIBLE_DEVICES` value each (an index or a UUID): each
+   * starting trial gets the one with the fewest running trials. Default: the entries of this
+   * process's `CUDA_VISIBLE_DEVICES` when set, else every GPU nvidia-smi lists; `[]`: none.
+   */
+  readonly gpus?: readonly string[];
+  /** The nvidia-smi binary for that default (default `nvidia-smi` on the PATH). */
+  readonly nvidiaSmi?: string;
 }
 
 export interface SweepOutcome {
@@ -117,6 +126,7 @@ async function runLocked(
   const pollMs = opts.pollMs ?? 200;
   const emit = (event: TipiEvent) => opts.onEvent?.(event);
   const makeCommand = opts.trialCommand ?? defaultTrialCommand;
+  const gpus = new GpuSlots(opts.gpus ?? (await detectGpus(process.env, opts.nvidiaSmi)));
 
   const previous = readSweepState(sweepDir);
   if (previous) checkSameSweep(previous, config, opts.pipeline, sweepDir);
@@ -153,6 +163,14 @@ async function runLocked(
       type: "log",
       level: "info",
       message: `resuming sweep: ${done} trial(s) done, ${state.trials.length - done} to rerun`,
+    });
+  }
+
+  if (gpus.gpus.length > 0) {
+    emit({
+      type: "log",
+      level: "info",
+      message: `GPUs for trials: ${gpus.gpus.join(", ")} (each trial gets the least busy one as CUDA_VISIBLE_DEVICES)`,
     });
   }
 
@@ -245,8 +263,14 @@ async function runLocked(
     delete record.endedAt;
     delete record.exitCode;
     delete record.reason;
+    const command = makeCommand(input);
+    // A trial command that picks its own GPU keeps it.
+    const gpu =
+      command.env?.CUDA_VISIBLE_DEVICES === undefined ? gpus.acquire(record.id) : undefined;
     const running = startTrial(
-      makeCommand(input),
+      gpu === undefined
+        ? command
+        : { ...command, env: { ...command.env, CUDA_VISIBLE_DEVICES: gpu } },
       input,
       join(sweepDir, "trials", `${record.id}.log`),
     );
@@ -262,7 +286,7 @@ async function runLocked(
     emit({
       type: "log",
       level: "info",
-      message: `${record.id} started: ${stableStringify(record.params)}`,
+      message: `${record.id} started${gpu === undefined ? "" : ` on GPU ${gpu}`}: ${stableStringify(record.params)}`,
     });
   };
 
@@ -300,6 +324,7 @@ async function runLocked(
       }
     }
     // Only now may the main loop see a free slot (or an empty sweep) and move on.
+    gpus.release(record.id);
     active.delete(record.id);
     save();
     const level = record.status === "failed" ? "warn" : "info";
