@@ -1,8 +1,13 @@
+export { CUDA_LIBRARIES, missingCudaLibraries } from "./backend/cuda-libraries.ts";
+export { type GpuPlan, planGpu, TF_LOAD_ENV, type TfLoadVariable } from "./backend/gpu-env.ts";
 export {
   type GpuInfo,
+  type GpuProcess,
   type GpuQuery,
+  parseNvidiaSmiApps,
   parseNvidiaSmiGpus,
   pickGpu,
+  queryGpuProcesses,
   queryGpus,
 } from "./backend/nvidia-smi.ts";
 export {

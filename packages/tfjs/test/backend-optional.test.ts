@@ -41,6 +41,17 @@ describe("resolveBackend with tfjs-node packages present", () => {
     });
   });
 
+  it("TIPI_RESOLVE_PATHS replaces the default lookup of the optional packages", async () => {
+    await fixture.addPackage(
+      "@tensorflow/tfjs-node",
+      'throw new Error("found through TIPI_RESOLVE_PATHS");',
+    );
+    const choice = await resolveBackend({ env: { TIPI_RESOLVE_PATHS: fixture.root } });
+    expect(choice.skipped.find((s) => s.backend === "tensorflow")?.reason).toBe(
+      "@tensorflow/tfjs-node failed to load: found through TIPI_RESOLVE_PATHS",
+    );
+  });
+
   it("refuses a tfjs-node whose @tensorflow/tfjs loads another tfjs-core, without importing it", async () => {
     await fixture.addPackage("@tensorflow/tfjs-node", 'throw new Error("imported anyway");');
     // tfjs-node registers through @tensorflow/tfjs; that package's tfjs-core is the one that counts.

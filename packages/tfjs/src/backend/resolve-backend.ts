@@ -1,4 +1,4 @@
-import { dirname } from "node:path";
+import { delimiter, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
 import { registerWasmTrainingKernels } from "../kernels/register-wasm-training-kernels.ts";
@@ -60,8 +60,9 @@ export interface ResolveBackendOptions {
   /** Default `auto`, or the `TIPI_BACKEND` environment variable when set. */
   readonly backend?: BackendRequest;
   /**
-   * Folders to look the optional tfjs-node packages up from. Default: beside @tipi/tfjs, then
-   * the working directory. (wasm and cpu are tipi's own dependencies, always found.)
+   * Folders to look the optional tfjs-node packages up from. Default: the `TIPI_RESOLVE_PATHS`
+   * environment variable (folders separated by `:`, `;` on Windows) when set, else beside
+   * @tipi/tfjs, then the working directory. (wasm and cpu are tipi's own dependencies.)
    */
   readonly resolvePaths?: readonly string[];
   /** The nvidia-smi binary. Default `nvidia-smi` on the PATH. */
@@ -138,7 +139,7 @@ export async function resolveBackend(options: ResolveBackendOptions = {}): Promi
   const env = options.env ?? process.env;
   const request = options.backend ?? envRequest(env) ?? "auto";
   const context: AttemptContext = {
-    paths: options.resolvePaths ?? defaultResolvePaths(),
+    paths: options.resolvePaths ?? envPaths(env) ?? defaultResolvePaths(),
     nvidiaSmi: options.nvidiaSmi,
     env,
   };
@@ -176,6 +177,12 @@ export async function resolveBackend(options: ResolveBackendOptions = {}): Promi
  */
 async function ensureGradients(): Promise<void> {
   if (!tf.getGradient("Sum")) await import("@tensorflow/tfjs-layers");
+}
+
+/** `TIPI_RESOLVE_PATHS`: folders (path-delimited) to look tfjs-node(-gpu) up from instead. */
+function envPaths(env: NodeJS.ProcessEnv): string[] | undefined {
+  const value = env.TIPI_RESOLVE_PATHS;
+  return value ? value.split(delimiter).filter((dir) => dir !== "") : undefined;
 }
 
 function envRequest(env: NodeJS.ProcessEnv): BackendRequest | undefined {
