@@ -1,14 +1,28 @@
 import { join, resolve } from "node:path";
 import { installSigintHandler, type TipiEvent } from "@tipi/core";
-import { defaultTrialCommand, loadSweepConfig, runSweep, SweepConfigError } from "@tipi/wandb";
+import {
+  AgentApi,
+  defaultTrialCommand,
+  loadSweepConfig,
+  runSweep,
+  SweepConfigError,
+  sweepForServer,
+  WandbRequestError,
+  withRetry,
+} from "@tipi/wandb";
+import { findCommand } from "../cli/definitions.ts";
 import { EXIT, UsageError } from "../cli/errors.ts";
 import type { ParsedArgs } from "../cli/parse-args.ts";
+import { optionCollision } from "../cli/wandb-agent-args.ts";
 import { resolveTarget } from "../config/resolve-target.ts";
+import { checkSweep } from "../config/sweep-check.ts";
 import { PlainRenderer } from "../ui/plain-renderer.ts";
+import { sweepVerdict } from "../ui/sweep-verdict.ts";
 
 /** `tipi sweep <pipeline> <sweep-file>`: runs trials as `tipi run` child processes. */
 export async function sweepCommand(args: ParsedArgs): Promise<number> {
   const [pipeline, sweepFile] = args.positionals as [string, string];
+  if (args.options.wandb) return createWandbSweep(args, pipeline, sweepFile);
   const target = resolveTarget(pipeline);
   let config: Awaited<ReturnType<typeof loadSweepConfig>>;
   try {
@@ -19,6 +33,8 @@ export async function sweepCommand(args: ParsedArgs): Promise<number> {
     }
     throw error;
   }
+  // Every parameter is a key the pipeline takes, the search has an end: before any trial runs.
+  await checkSweep(target, config, resolve(sweepFile), args.options.count as number | undefined);
   const name = config.name ?? target.defaultName;
   const sweepDir = resolve(
     (args.options["sweep-dir"] as string | undefined) ??
@@ -47,8 +63,73 @@ export async function sweepCommand(args: ParsedArgs): Promise<number> {
     });
     process.stdout.write(`${outcome.table}\nsweep directory: ${outcome.sweepDir}\n`);
     if (controller.signal.aborted) return EXIT.interrupted;
-    return EXIT.ok;
+    const verdict = sweepVerdict(outcome, config);
+    for (const line of verdict.lines) process.stderr.write(`${line}\n`);
+    return verdict.code;
   } finally {
     uninstall();
   }
+}
+
+/**
+ * `tipi sweep --wandb`: creates the sweep on the W&B server from the same file (validated
+ * here first; `program` defaults to the pipeline, `command` to `tipi run ${program} ${args}`)
+ * and prints the agent command, as `wandb sweep` does.
+ */
+async function createWandbSweep(
+  args: ParsedArgs,
+  pipeline: string,
+  sweepFile: string,
+): Promise<number> {
+  const apiKey = process.env.WANDB_API_KEY ?? "";
+  if (apiKey === "") throw new UsageError("tipi sweep --wandb needs WANDB_API_KEY");
+  const target = resolveTarget(pipeline);
+  let upload: Awaited<ReturnType<typeof sweepForServer>>;
+  try {
+    upload = await sweepForServer(resolve(sweepFile), pipeline);
+  } catch (error) {
+    if (error instanceof SweepConfigError)
+      throw new UsageError(`invalid sweep file ${sweepFile}: ${error.message}`);
+    throw error;
+  }
+  const names = new Set(upload.config.parameters.map((p) => p.path[0] as string));
+  const collision = optionCollision(findCommand("run")!, names);
+  if (collision) throw new UsageError(`${sweepFile}: ${collision}`);
+  const raw = upload.config.raw;
+  const entity =
+    (args.options.entity as string | undefined) ??
+    process.env.WANDB_ENTITY ??
+    (typeof raw.entity === "string" ? raw.entity : undefined);
+  const project =
+    (args.options.project as string | undefined) ??
+    process.env.WANDB_PROJECT ??
+    (typeof raw.project === "string" ? raw.project : target.defaultName);
+  const api = new AgentApi({
+    baseUrl: process.env.WANDB_BASE_URL ?? "https://api.wandb.ai",
+    apiKey,
+  });
+  const say = (line: string) => void process.stdout.write(`tipi: ${line}\n`);
+  say(`Creating sweep from: ${sweepFile}`);
+  let created: Awaited<ReturnType<AgentApi["upsertSweep"]>>;
+  try {
+    created = await withRetry(
+      () => api.upsertSweep({ config: upload.yaml, project, ...(entity ? { entity } : {}) }),
+      {
+        attempts: 5,
+        onRetry: (error, wait) =>
+          say(`W&B did not answer (${error.message}); retrying in ${wait} ms`),
+      },
+    );
+  } catch (error) {
+    if (error instanceof WandbRequestError && !error.retryable)
+      throw new UsageError(`W&B refused the sweep: ${error.message}`);
+    throw error;
+  }
+  for (const warning of created.warnings) say(`WARNING ${warning}`);
+  const owner = created.entity ?? entity ?? (await api.viewer().catch(() => undefined));
+  const path = [owner, created.project ?? project, created.name].filter(Boolean).join("/");
+  say(`Created sweep with ID: ${created.name}`);
+  say(`Run sweep agent with: tipi agent ${path}`);
+  say(`  (the Python agent works too: wandb agent ${path})`);
+  return EXIT.ok;
 }

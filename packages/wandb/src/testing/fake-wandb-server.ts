@@ -32,6 +32,8 @@ export interface FakeWandbRequest {
   readonly path: string;
   readonly operation?: string;
   readonly mode: FakeWandbMode;
+  /** When it arrived (ms since the epoch). */
+  readonly at: number;
   status?: number;
 }
 
@@ -111,7 +113,7 @@ export async function startFakeWandbServer(
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
-    const record: FakeWandbRequest = { method: req.method ?? "GET", path, mode };
+    const record: FakeWandbRequest = { method: req.method ?? "GET", path, mode, at: Date.now() };
     requests.push(record);
     if (mode === "stall") {
       const timer = setTimeout(() => {
