@@ -22,6 +22,7 @@ import {
 import { checkPipelineTable } from "./pipeline-table.ts";
 import { type ConfigProblem, ConfigProblems } from "./problems.ts";
 import type { Target } from "./resolve-target.ts";
+import { applyAliases } from "./sweep-aliases.ts";
 import { TomlDocument, type TomlTable } from "./toml-document.ts";
 
 export interface LoadOptions {
@@ -80,7 +81,10 @@ async function loadToml(target: Target, options: LoadOptions): Promise<LoadedPip
   let config = structuredClone(base.data);
   for (const overlay of docs.slice(1)) config = mergeTables(config, overlay.data);
 
-  const { applied, problems } = applyOverrides(config, options.overrides ?? []);
+  const { applied, problems } = applyOverrides(
+    config,
+    applyAliases(config, options.overrides ?? []),
+  );
   applySeed(config, options.seed, applied);
   problems.push(...checkPipelineTable(base, config.pipeline));
 

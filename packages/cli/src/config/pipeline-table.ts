@@ -5,7 +5,7 @@ import type { TomlDocument } from "./toml-document.ts";
 /** One key of the `[pipeline]` table: documented in docs/config.md (generated from this). */
 export interface PipelineKeyDef {
   readonly key: string;
-  readonly type: "string" | "integer" | "string[]" | "boolean";
+  readonly type: "string" | "integer" | "string[]" | "boolean" | "table of strings";
   readonly values?: readonly string[];
   readonly description: string;
   readonly example: string;
@@ -46,6 +46,13 @@ export const PIPELINE_KEYS: readonly PipelineKeyDef[] = [
     description:
       "Where metrics go besides the run directory, which is always written: `wandb` adds a `WandBLogger` permanence (first, so it finishes last) that streams them to Weights & Biases (`WANDB_MODE`, `WANDB_PROJECT`, `WANDB_API_KEY`); what it cannot deliver, `tipi sync` uploads later.",
     example: 'logger = "local"',
+  },
+  {
+    key: "aliases",
+    type: "table of strings",
+    description:
+      "Other names for config keys, for overrides written for another program (a W&B sweep's parameter names, Hydra-style dotted names): an override whose key is an alias, or starts with one and a dot, sets the key the alias names. See docs/sweeps-across-machines.md.",
+    example: 'aliases = { "optimizer.config.learning_rate" = "hyperparameters.lr" }',
   },
 ];
 
@@ -107,6 +114,13 @@ function checkValue(def: PipelineKeyDef, value: unknown): string | undefined {
       return Array.isArray(value) && value.every((v) => typeof v === "string")
         ? undefined
         : `must be an array of strings, got ${describe(value)}`;
+    case "table of strings":
+      return typeof value === "object" &&
+        value !== null &&
+        !Array.isArray(value) &&
+        Object.values(value).every((v) => typeof v === "string")
+        ? undefined
+        : `must be a table of key = "target.key" strings, got ${describe(value)}`;
   }
 }
 
