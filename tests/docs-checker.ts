@@ -9,7 +9,7 @@
  * marked ```ts continue is appended to the previous checked block of the same page, so a
  * page can build one example over several blocks.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
@@ -23,7 +23,11 @@ export interface CodeBlock {
   readonly line: number;
   readonly lang: string;
   readonly flags: readonly string[];
-  /** `key=value` flags of the fence, e.g. `file`, `from`, `to`. */
+  /**
+   * `key=value` flags of the fence (`file`, `from`, `to`…), and the directive of an HTML
+   * comment `<!-- key: value -->` on the last non-blank line before the fence (`example`,
+   * `not-run`…).
+   */
   readonly attrs: Readonly<Record<string, string>>;
   readonly code: string;
 }
@@ -44,15 +48,22 @@ interface VirtualFile {
 }
 
 const TS_LANGS = new Set(["ts", "typescript"]);
-const EXAMPLE_COMMENT = /^<!--\s*example:\s*(\S+)\s*-->$/;
+/** `<!-- name: value -->`, the directive of the block below it. */
+const DIRECTIVE_COMMENT = /^<!--\s*([a-z][a-z-]*):\s*(.*?)\s*-->$/;
 const FENCE = /^(\s*)(`{3,}|~{3,})\s*([^\s`]*)\s*(.*)$/;
 
 /** Every fenced block of a markdown text, with its language, flags and fence line. */
 export function extractBlocks(markdown: string, file: string): CodeBlock[] {
   const lines = markdown.split(/\r?\n/);
   const blocks: CodeBlock[] = [];
-  let open: { fence: string; line: number; lang: string; flags: string[]; body: string[] } | null =
-    null;
+  let open: {
+    fence: string;
+    line: number;
+    lang: string;
+    flags: string[];
+    directive: [string, string] | undefined;
+    body: string[];
+  } | null = null;
   let lastText = "";
   lines.forEach((text, index) => {
     if (open === null) {
@@ -63,20 +74,27 @@ export function extractBlocks(markdown: string, file: string): CodeBlock[] {
       }
       const flags = (m[4] ?? "").split(/[\s,]+/).filter((f) => f.length > 0);
       // `<!-- example: path#region -->` right before a block: it quotes a region of a file
-      // that its own test compiles and runs.
-      const example = EXAMPLE_COMMENT.exec(lastText)?.[1];
-      if (example !== undefined) flags.push(`example=${example}`);
+      // that its own test compiles and runs. `<!-- not-run: reason -->`: see doc-commands.ts.
+      const directive = DIRECTIVE_COMMENT.exec(lastText);
       lastText = "";
-      open = { fence: m[2] ?? "```", line: index + 1, lang: m[3] ?? "", flags, body: [] };
+      open = {
+        fence: m[2] ?? "```",
+        line: index + 1,
+        lang: m[3] ?? "",
+        flags,
+        directive: directive ? [directive[1]!, directive[2]!] : undefined,
+        body: [],
+      };
       return;
     }
     if (text.trim().startsWith(open.fence) && text.trim().replace(/[`~]/g, "") === "") {
-      const attrs = Object.fromEntries(
-        open.flags.flatMap((f) => {
+      const attrs = Object.fromEntries([
+        ...open.flags.flatMap((f) => {
           const eq = f.indexOf("=");
           return eq > 0 ? [[f.slice(0, eq), f.slice(eq + 1)]] : [];
         }),
-      );
+        ...(open.directive ? [open.directive] : []),
+      ]);
       blocks.push({
         file,
         line: open.line,
@@ -103,7 +121,10 @@ export function checkedBlocks(blocks: readonly CodeBlock[]): CodeBlock[] {
   );
 }
 
-/** Markdown files the checker covers: `docs/**\/*.md` and the root `README.md`. */
+/**
+ * Markdown files the checker covers: the root `README.md`, `docs/**\/*.md` and each example's
+ * `README.md`.
+ */
 export function docFiles(root = repoRoot): string[] {
   const out: string[] = [];
   const walk = (dir: string) => {
@@ -115,7 +136,11 @@ export function docFiles(root = repoRoot): string[] {
   };
   walk(join(root, "docs"));
   out.sort();
-  return ["README.md", ...out];
+  const examples = readdirSync(join(root, "examples"), { withFileTypes: true })
+    .filter((e) => e.isDirectory() && existsSync(join(root, "examples", e.name, "README.md")))
+    .map((e) => `examples/${e.name}/README.md`)
+    .sort();
+  return ["README.md", ...out, ...examples];
 }
 
 export function readBlocks(files: readonly string[], root = repoRoot): CodeBlock[] {

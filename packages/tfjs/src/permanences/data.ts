@@ -13,33 +13,93 @@ import { loadImageFolder } from "../data/image-folder.ts";
 import { z } from "../lazy/zod.ts";
 import { Rng } from "../rng.ts";
 
-/** Config schema of {@link Data}. Paths are relative to the working directory. */
+/**
+ * Config schema of {@link Data}. Paths are relative to the working directory. Each key's
+ * description is what docs/config.md's `Data` table shows.
+ */
 export const dataParams = z.object({
-  /** `fashion-mnist`: the embedded subset (or the same files in `dir`); `idx`; `folder`. */
-  source: z.enum(["fashion-mnist", "idx", "folder"]).default("fashion-mnist"),
-  /** fashion-mnist: a folder with the four standard files (default: the embedded subset). */
-  dir: z.string().optional(),
-  /** idx: the four files. */
-  trainImages: z.string().optional(),
-  trainLabels: z.string().optional(),
-  testImages: z.string().optional(),
-  testLabels: z.string().optional(),
-  /** folder: one sub-folder per class. */
-  trainDir: z.string().optional(),
-  testDir: z.string().optional(),
-  /** folder: resize to [h, w]; channels 1 or 3. */
-  size: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional(),
-  channels: z.union([z.literal(1), z.literal(3)]).default(3),
-  /** Part of the training set held out for validation. */
-  valFraction: z.number().min(0).lt(1).default(0.1),
-  /** Use only this many training (after the split) / test samples, drawn with `seed`. */
-  trainLimit: z.number().int().positive().optional(),
-  testLimit: z.number().int().positive().optional(),
-  seed: z.number().int().nonnegative().default(42),
-  /** Augmentation of training batches. */
-  flip: z.boolean().default(false),
-  cropPadding: z.number().int().nonnegative().default(0),
-  noise: z.number().nonnegative().default(0),
+  source: z
+    .enum(["fashion-mnist", "idx", "folder"])
+    .default("fashion-mnist")
+    .describe(
+      "Where the images come from: `fashion-mnist`, the 12,000 / 2,000 subset that ships as `@tipi/fashion-mnist` (or the same files in `dir`); `idx`, IDX files (`trainImages`, `trainLabels`, `testImages`, `testLabels`); `folder`, one sub-folder of images per class (`trainDir`, `testDir`).",
+    ),
+  dir: z
+    .string()
+    .optional()
+    .describe(
+      'With `source = "fashion-mnist"`: a folder holding the four standard files (`train-images-idx3-ubyte.gz`, `train-labels-idx1-ubyte.gz`, `t10k-…`), e.g. the full 60,000 / 10,000 set, instead of the embedded subset.',
+    ),
+  trainImages: z.string().optional().describe('With `source = "idx"`: the training images.'),
+  trainLabels: z.string().optional().describe('With `source = "idx"`: the training labels.'),
+  testImages: z
+    .string()
+    .optional()
+    .describe('With `source = "idx"`: the test images (no test set without them).'),
+  testLabels: z.string().optional().describe('With `source = "idx"`: the test labels.'),
+  trainDir: z
+    .string()
+    .optional()
+    .describe(
+      'With `source = "folder"`: the training images, one sub-folder per class (its name is the class name).',
+    ),
+  testDir: z
+    .string()
+    .optional()
+    .describe('With `source = "folder"`: the test images, laid out like `trainDir`.'),
+  size: z
+    .tuple([z.number().int().positive(), z.number().int().positive()])
+    .optional()
+    .describe('With `source = "folder"`: resize every image to `[height, width]`.'),
+  channels: z
+    .union([z.literal(1), z.literal(3)])
+    .default(3)
+    .describe('With `source = "folder"`: 1 (grey) or 3 (RGB).'),
+  valFraction: z
+    .number()
+    .min(0)
+    .lt(1)
+    .default(0.1)
+    .describe(
+      "Part of the training set held out for validation (stratified by class, drawn with `seed`), before `trainLimit` applies; 0 for none.",
+    ),
+  trainLimit: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe(
+      "Train on only this many images, drawn with `seed` from what is left after the validation split (the validation set keeps its size).",
+    ),
+  testLimit: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe("Evaluate on only this many test images, drawn with `seed`."),
+  seed: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(42)
+    .describe("Seed of the validation split and of the `trainLimit` / `testLimit` draws."),
+  flip: z
+    .boolean()
+    .default(false)
+    .describe("Augmentation: flip training images horizontally at random."),
+  cropPadding: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(0)
+    .describe(
+      "Augmentation: pad training images by this many pixels and crop them back at a random offset.",
+    ),
+  noise: z
+    .number()
+    .nonnegative()
+    .default(0)
+    .describe("Augmentation: add Gaussian noise of this standard deviation to training images."),
 });
 
 export type DataOptions = z.input<typeof dataParams>;
@@ -59,8 +119,9 @@ function required(value: string | undefined, key: string, source: string): strin
 }
 
 /**
- * The run's datasets (train / val / test), loaded in `initialize()` with @tipi/tfjs's
- * loaders and configured by params.
+ * The run's datasets (train / val / test), loaded in `initialize()`: the embedded Fashion-MNIST
+ * subset, IDX files or image folders, with a validation split, optional limits and training
+ * augmentation. Its keys are listed in docs/config.md (`Data`).
  *
  * @example
  * new Data({ source: "fashion-mnist", valFraction: 0.1, trainLimit: 512 })

@@ -1,0 +1,163 @@
+// Every shell command of the docs that runs tipi runs here, through the built CLI, against the
+// shipped examples made small; every sample output is compared with the real one
+// (tests/doc-commands.ts says how, and how a block is marked as not runnable).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findCommand } from "../packages/cli/src/cli/definitions.ts";
+import { parseArgs } from "../packages/cli/src/cli/parse-args.ts";
+import { type FakeWandbServer, startFakeWandbServer } from "../packages/wandb/src/testing/index.ts";
+import {
+  classify,
+  matchOutput,
+  normalise,
+  type PageReport,
+  parseShell,
+  runPage,
+  runsTipi,
+} from "./doc-commands.ts";
+import { docFiles, extractBlocks, readBlocks } from "./docs-checker.ts";
+
+/** A tipi command that is not run must at least parse: its command and options exist. */
+function checkArgs(args: readonly string[]): string | undefined {
+  const [name, ...rest] = args;
+  const command = name === undefined ? undefined : findCommand(name);
+  if (command === undefined) return `no tipi command "${name}"`;
+  try {
+    parseArgs(command, rest);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+describe("the doc-command runner", () => {
+  it("splits a block into commands with their lines, env and comments", () => {
+    const commands = parseShell({
+      line: 10,
+      code: [
+        "npm i -g pnpm@9 && pnpm install && pnpm tipi run examples/x   # trains",
+        "WANDB_API_KEY=… npx tipi sync last --project 'my project'",
+        "cd my-project; npm start",
+      ].join("\n"),
+    });
+    expect(commands.map((c) => [c.line, c.argv.join(" ")])).toEqual([
+      [11, "npm i -g pnpm@9"],
+      [11, "pnpm install"],
+      [11, "pnpm tipi run examples/x"],
+      [12, "npx tipi sync last --project my project"],
+      [13, "cd my-project"],
+      [13, "npm start"],
+    ]);
+    expect(commands[2]!.comment).toBe("trains");
+    expect(commands[3]!.env).toEqual({ WANDB_API_KEY: "…" });
+    expect(commands.map((c) => classify(c.argv).kind)).toEqual([
+      "skip",
+      "install",
+      "tipi",
+      "tipi",
+      "cd",
+      "script",
+    ]);
+    expect(classify(["npm", "install", "tipi"]).kind).toBe("skip");
+    expect(classify(["pnpm", "tsx", "train.ts"]).kind).toBe("skip");
+    expect(classify(["pnpm", "-w", "tipi", "list"])).toEqual({ kind: "tipi", args: ["list"] });
+  });
+
+  it("compares outputs modulo ids, times, numbers, spacing, bars and …", () => {
+    const sample = [
+      "▶ fashion-mnist (run 20261123-142037-fyqp): 2 steps",
+      "…",
+      "✔ [1/2] train (14m 15s)",
+      "  train/loss=0.281 … test/accuracy=0.883",
+      "✔ fashion-mnist finished in 14m 18s · runs/fashion-mnist/20261123-142037-fyqp",
+    ].join("\n");
+    const real = [
+      "▶ fashion-mnist (run 20261202-042623-ixm0): 2 steps",
+      "backend: wasm (…)",
+      "  Batch 1/4 (25%) · loss 2.2716 acc 0.1094",
+      "✔ [1/2] train (560ms)",
+      "  train/loss=2.22 lr=2.93e-4 test/accuracy=0.265",
+      "✔ fashion-mnist finished in 1.1s · /tmp/ws/runs/fashion-mnist/20261202-042623-ixm0",
+      "",
+    ].join("\n");
+    expect(matchOutput(sample, real, "/tmp/ws")).toBeUndefined();
+    expect(normalise("a  b   0.25 1e-4 7\n")).toEqual(["a b <num> <num> 7"]);
+    // an integer is not a placeholder: "3 steps" is not "2 steps"
+    expect(matchOutput(sample.replace("2 steps", "3 steps"), real, "/tmp/ws")).toMatch(/sample/);
+    // every real line must be accounted for
+    expect(matchOutput(sample.replace("…\n", ""), real, "/tmp/ws")).toMatch(/sample/);
+  });
+
+  it("finds tipi blocks, not-run markers and output blocks", () => {
+    const blocks = extractBlocks(
+      [
+        "<!-- not-run: needs a GPU -->",
+        "```sh",
+        "pnpm tipi run x",
+        "```",
+        "```sh",
+        "pnpm tsx y.ts",
+        "```",
+        "```text output",
+        "✔ done",
+        "```",
+      ].join("\n"),
+      "fixture.md",
+    );
+    expect(blocks.map((b) => [b.attrs["not-run"], runsTipi(b), b.flags])).toEqual([
+      ["needs a GPU", true, []],
+      [undefined, false, []],
+      [undefined, false, ["output"]],
+    ]);
+  });
+});
+
+describe("docs commands", () => {
+  // TIPI_DOC_PAGES=docs/cli.md,README.md runs only those pages (while editing them).
+  const only = process.env.TIPI_DOC_PAGES?.split(",");
+  const files = docFiles().filter((f) => only === undefined || only.includes(f));
+  const pages = files
+    .map((file) => ({ file, blocks: readBlocks([file]) }))
+    .filter(({ blocks }) =>
+      blocks.some((b) => runsTipi(b) || b.flags.includes("output") || b.attrs["save-as"]),
+    );
+  const reports = new Map<string, PageReport>();
+  let server: FakeWandbServer;
+  const key = "d".repeat(40);
+
+  beforeAll(async () => {
+    server = await startFakeWandbServer({ apiKey: key });
+    const env = { WANDB_API_KEY: key, WANDB_BASE_URL: server.url };
+    // Two pages at a time: CI has two cores.
+    const queue = [...pages];
+    const worker = async () => {
+      for (let page = queue.shift(); page !== undefined; page = queue.shift()) {
+        reports.set(page.file, await runPage(page.file, page.blocks, { env, checkArgs }));
+      }
+    };
+    await Promise.all([worker(), worker()]);
+  }, 900_000);
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it("covers every page with a tipi command", () => {
+    if (only !== undefined) return;
+    expect(pages.map((p) => p.file)).toEqual(expect.arrayContaining(["README.md", "docs/cli.md"]));
+  });
+
+  it.each(files)("%s: its tipi commands run as documented and print what it shows", (file) => {
+    const report = reports.get(file);
+    if (report === undefined) return;
+    const summary = report.runs.map(
+      (r) => `${r.file}:${r.line} ${r.code} ${(r.ms / 1000).toFixed(1)}s  ${r.text}`,
+    );
+    console.log(
+      [
+        `${file}: ${report.runs.length} commands run`,
+        ...summary,
+        ...report.notRun.map((n) => `not run: ${n}`),
+      ].join("\n"),
+    );
+    expect(report.failures.join("\n\n")).toBe("");
+  });
+});
