@@ -5,6 +5,7 @@ import { tipi } from "./fixtures/cli/run-tipi.ts";
 
 const BAD = "tests/fixtures/cli/bad";
 const BASIC = "tests/fixtures/cli/basic";
+const FAULTS = "tests/fixtures/cli/faults";
 
 interface Case {
   readonly name: string;
@@ -155,16 +156,57 @@ const CASES: readonly Case[] = [
     expect: ['no permanence or process is called "trian"', 'did you mean "train"?'],
   },
   {
-    name: "a bare key the hyperparameters schema does not know",
+    name: "a bare key the hyperparameters schema does not know points at the command line",
     args: ["validate", BASIC, "momentum=0.9"],
     code: 2,
-    expect: [`${BASIC}/pipeline.toml:10:14: permanences.hyperparameters.momentum: unknown key`],
+    expect: ["command line: permanences.hyperparameters.momentum: momentum=0.9: unknown key"],
+  },
+  {
+    name: "--set of a key the process does not take points at the command line, not the file",
+    args: ["validate", BASIC, "--set", "train.epochz=3"],
+    code: 2,
+    expect: ["command line: processes.train.epochz: --set train.epochz=3: unknown key"],
+  },
+  {
+    name: "a sweep parameter the pipeline does not know: exit 2 before any trial",
+    args: [
+      "sweep",
+      BASIC,
+      `${FAULTS}/sweep-unknown-param.yaml`,
+      "--runs",
+      "tests/fixtures/cli/no-runs-here",
+    ],
+    code: 2,
+    expect: [
+      `${FAULTS}/sweep-unknown-param.yaml:7:3: parameter trian.epochs: unknown key "trian.epochs": no permanence or process is called "trian"`,
+      'hint: did you mean "train"?',
+      `${FAULTS}/sweep-unknown-param.yaml:11:7: permanences.hyperparameters.momentum: parameter hyperparameters.momentum: unknown key`,
+      `${FAULTS}/sweep-unknown-param.yaml:13:7: permanences.hyperparameters.lr: parameter hyperparameters.lr: expected a number (it is 0.001), got "fast"`,
+      "3 problems found; nothing ran.",
+    ],
+  },
+  {
+    name: "a random sweep without run_cap says so",
+    args: [
+      "sweep",
+      BASIC,
+      `${FAULTS}/sweep-random-no-cap.yaml`,
+      "--runs",
+      "tests/fixtures/cli/no-runs-here",
+    ],
+    code: 2,
+    expect: [
+      `tipi: ${FAULTS}/sweep-random-no-cap.yaml: a random sweep never ends on its own: it needs run_cap`,
+      "or pass --count 20",
+    ],
   },
   {
     name: "--key=value typed by the schema: a boolean flag given text",
     args: ["validate", BASIC, "--hello.loud=maybe"],
     code: 2,
-    expect: [/processes\.hello\.loud: expected a boolean, got "maybe"/],
+    expect: [
+      'command line: processes.hello.loud: --hello.loud=maybe: expected a boolean, got "maybe"',
+    ],
   },
   {
     name: "a problem in a -c file is located in that file",
@@ -241,6 +283,9 @@ describe.concurrent("bad configs and arguments", () => {
     }
     expect(result.code).toBe(code);
     expect(result.stderr).not.toMatch(/^\s+at /m);
+    // never tipi's own install paths (dist/…, a bundle's chunk files)
+    expect(result.stderr).not.toMatch(/\/dist\/|chunk-/);
+    expect(result.stderr).not.toContain("internal error");
   });
 });
 

@@ -166,6 +166,9 @@ describe.concurrent("secrets", () => {
       ["sweep", `${FAULTS}/leak.toml`, `${FAULTS}/leak-sweep.yaml`, "--runs", runs],
       { env: { WANDB_API_KEY: KEY }, timeoutMs: 60_000 },
     );
+    // every trial failed: the sweep fails too
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("✖ every trial failed (2 of 2)");
     const sweepDir = join(runs, "sweeps", "leak-leak");
     const state = readFileSync(join(sweepDir, "sweep.json"), "utf8");
     expect(state).toContain("W&B answered 401 to key [REDACTED]");
@@ -177,5 +180,17 @@ describe.concurrent("secrets", () => {
       expect(stream).not.toContain(BASIC_AUTH);
     }
     expect(filesHoldingKey(runs)).toEqual([]);
+  });
+});
+
+describe.concurrent("sweeps that cannot succeed", () => {
+  test("trials that never log the sweep's metric: exit 1 with the metrics they did log", async () => {
+    const runs = join(scratch, "bad-metric");
+    const r = await tipi(["sweep", BASIC, `${FAULTS}/sweep-bad-metric.yaml`, "--runs", runs]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      '✖ no trial reported the sweep\'s metric "acuracy", so none could be ranked',
+    );
+    expect(r.stderr).toContain('did you mean "accuracy"? the trials logged: loss, accuracy');
   });
 });

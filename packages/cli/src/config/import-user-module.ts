@@ -1,4 +1,4 @@
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 let registered = false;
 
@@ -14,5 +14,22 @@ export async function importUserModule(fileOrUrl: string): Promise<Record<string
     register();
   }
   const url = fileOrUrl.startsWith("file:") ? fileOrUrl : pathToFileURL(fileOrUrl).href;
-  return (await import(url)) as Record<string, unknown>;
+  try {
+    return (await import(url)) as Record<string, unknown>;
+  } catch (error) {
+    throw withoutOwnFrames(error);
+  }
+}
+
+/** This very file, as Node names it in "imported from …" (its dist path once built). */
+const SELF = fileURLToPath(import.meta.url);
+
+/**
+ * Node says a missing module was "imported from" the file that imported it: when that is this
+ * loader, the user learns nothing but tipi's install path. That part is dropped.
+ */
+function withoutOwnFrames(error: unknown): unknown {
+  if (!(error instanceof Error) || !error.message.includes(SELF)) return error;
+  error.message = error.message.replace(` imported from ${SELF}`, "").replaceAll(SELF, "tipi");
+  return error;
 }

@@ -67,9 +67,25 @@ export async function loadPipeline(
   return target.kind === "toml" ? loadToml(target, options) : loadModule(target, options);
 }
 
-/** Locates a problem in the last of `docs` that writes its path (an overlay wins). */
-function locate(docs: readonly TomlDocument[], issue: ConfigIssue): ConfigProblem {
+/**
+ * Locates a problem: a value a command-line override wrote is the command line's (`--set a.b=v`),
+ * else the last of `docs` that writes its path (an overlay wins).
+ */
+function locate(
+  docs: readonly TomlDocument[],
+  applied: readonly AppliedOverride[],
+  issue: ConfigIssue,
+): ConfigProblem {
   const key = JSON.stringify(issue.path);
+  const override = applied.findLast((a) => JSON.stringify(a.path) === key);
+  if (override !== undefined) {
+    return {
+      file: "command line",
+      path: issue.path,
+      message: `${override.override.source}: ${issue.message}`,
+      ...(issue.hint === undefined ? {} : { hint: issue.hint }),
+    };
+  }
   const doc = [...docs].reverse().find((d) => d.locatedPaths().includes(key)) ?? docs[0]!;
   return doc.problem(issue.path, issue.message, issue.hint);
 }
@@ -113,7 +129,7 @@ async function loadToml(target: Target, options: LoadOptions): Promise<LoadedPip
     const retyped = retypeGuessed(config, applied, built.error);
     if (retyped) built = buildPipeline(withoutCliKeys(config), observing);
   }
-  if (built.isErr()) problems.push(...built.error.map((issue) => locate(docs, issue)));
+  if (built.isErr()) problems.push(...built.error.map((issue) => locate(docs, applied, issue)));
   if (problems.length > 0 || built.isErr()) throw new ConfigProblems(problems);
   const name = typeof table.name === "string" ? table.name : target.defaultName;
   return {

@@ -40,6 +40,7 @@ export {
   paramValue,
   type TrialParams,
 } from "./search/params.ts";
+export { parameterSamples } from "./search/samples.ts";
 export {
   createSearch,
   type Search,

@@ -304,7 +304,14 @@ function parseParameters(
       continue;
     }
     const parsed = parseSpec(c, spec, specPath);
-    if (parsed) out.push({ path: fullPath, key: fullPath.join("."), spec: parsed });
+    const line = c.line(specPath);
+    if (parsed)
+      out.push({
+        path: fullPath,
+        key: fullPath.join("."),
+        spec: parsed,
+        ...(line === undefined ? {} : { line }),
+      });
   }
 }
 

@@ -53,6 +53,8 @@ export interface SweepParameter {
   /** `path` joined with ".": the `--set` key. */
   readonly key: string;
   readonly spec: ParameterSpec;
+  /** Its line in the sweep file, when read from one. */
+  readonly line?: number;
 }
 
 export type SweepMethod = "grid" | "random" | "bayes";
