@@ -54,7 +54,11 @@ export async function checkSweep(
       }
     }
   }
-  if (problems.size > 0) throw new ConfigProblems([...problems.values()]);
+  if (problems.size > 0) {
+    // In the order of the sweep file (the pipeline's own problems first).
+    const line = (p: ConfigProblem) => (p.file === shown ? (p.position?.line ?? 0) : -1);
+    throw new ConfigProblems([...problems.values()].sort((a, b) => line(a) - line(b)));
+  }
 }
 
 /** A problem an override caused points at the parameter's line in the sweep file. */
