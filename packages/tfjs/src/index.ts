@@ -54,7 +54,12 @@ export {
   type HyperparameterValues,
   hyperparametersParams,
 } from "./permanences/hyperparameters.ts";
-export { Network, type NetworkOptions, networkParams } from "./permanences/network.ts";
+export {
+  ArchitectureError,
+  Network,
+  type NetworkOptions,
+  networkParams,
+} from "./permanences/network.ts";
 export { registerTfjs } from "./registry.ts";
 export { deriveSeed, Rng, type RngState } from "./rng.ts";
 export {

@@ -85,6 +85,12 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
   });
   // A failed write (disk full, read-only directory) stops the run instead of losing data.
   const recorder = new RunRecorder(store, controller);
+  // A tracker's warnings (W&B unreachable: "run tipi sync later") reach the terminal in every mode.
+  const unwatchStore = recorder.onStoreOnlyEvent((event) => {
+    if (renderer !== undefined) renderer.onEvent(event);
+    else if (event.type === "log" && event.level !== "info")
+      process.stderr.write(`${event.level}: ${event.message}\n`);
+  });
   const repeated = resumed === undefined ? () => false : repeatedMetricFilter(store.dir);
   let error: PipelineError | undefined;
   const started = Date.now();
@@ -113,6 +119,7 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
     });
     if (result.isErr()) error = result.error;
   } finally {
+    unwatchStore();
     await renderer?.stop();
     stall.stop();
     uninstall();
@@ -160,7 +167,18 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
     if (error.kind === "cleanup-failed") process.stderr.write(formatRunError(error, false));
   } else process.stderr.write(formatRunError(error, args.options.debug === true));
   process.stderr.write(`  run directory: ${where}\n`);
-  return EXIT.failed;
+  return isConfigFailure(error) ? EXIT.usage : EXIT.failed;
+}
+
+/**
+ * A permanence refused its config when validated (its error has `configError: true`, e.g.
+ * tfjs's `ArchitectureError` for a model too deep for the images): exit 2, like a bad file.
+ */
+function isConfigFailure(error: PipelineError): boolean {
+  const failed = error.kind === "cleanup-failed" ? error.primary : error;
+  if (failed?.kind !== "permanence-failed" || failed.phase !== "validate") return false;
+  const cause = failed.cause as { configError?: unknown } | undefined;
+  return cause?.configError === true;
 }
 
 /** The run's numeric summary values as one line (`--no-progress` has no renderer to print it). */

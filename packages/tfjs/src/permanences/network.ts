@@ -8,6 +8,36 @@ import { ARCHITECTURES, type ModelBuilder } from "../train/architectures.ts";
 import type { Data } from "./data.ts";
 import type { Hyperparameters } from "./hyperparameters.ts";
 
+/**
+ * The model does not fit its input: a feature map shrinks to nothing. A config problem:
+ * `configError` makes `tipi run` exit with 2, as for any other bad config.
+ */
+export class ArchitectureError extends Error {
+  override readonly name = "ArchitectureError";
+  readonly configError = true;
+}
+
+/** `8×8 images` for `[8, 8, 1]`, else the shape. */
+function describeInput(shape: readonly number[]): string {
+  return shape.length === 3
+    ? `${shape[0]}×${shape[1]} images`
+    : `inputs of shape [${shape.join(", ")}]`;
+}
+
+/** The first layer whose output has a dimension ≤ 0, if any. */
+function emptyLayer(model: LayersModel): { name: string; shape: number[] } | undefined {
+  for (const layer of model.layers) {
+    const shapes = (
+      Array.isArray(layer.outputShape[0]) ? layer.outputShape : [layer.outputShape]
+    ) as (number | null)[][];
+    for (const shape of shapes) {
+      const dims = shape.slice(1) as number[];
+      if (dims.some((d) => d !== null && d <= 0)) return { name: layer.name, shape: dims };
+    }
+  }
+  return undefined;
+}
+
 /** Config schema of {@link Network}: exactly one of `architecture`, `module`, `load`. */
 export const networkParams = z
   .object({
@@ -112,8 +142,40 @@ export class Network implements Permanence {
         `Network needs inputShape and numClasses, or a "${dataName}" Data permanence`,
       );
     }
-    this.#model = builder({ inputShape, numClasses, seed: o.seed ?? hp?.values.seed ?? 42 });
+    const what =
+      o.architecture !== undefined ? `the "${o.architecture}" architecture` : "the model";
+    let model: LayersModel;
+    try {
+      model = builder({ inputShape, numClasses, seed: o.seed ?? hp?.values.seed ?? 42 });
+    } catch (error) {
+      // tfjs-layers: "Negative dimension size caused by adding layer …"
+      const message = error instanceof Error ? error.message : String(error);
+      if (!/negative dimension/i.test(message)) throw error;
+      throw new ArchitectureError(
+        `${what} is too deep for ${describeInput(inputShape)}: its feature maps shrink to nothing (${message}); use larger images or fewer pooling/strided layers`,
+      );
+    }
+    const empty = emptyLayer(model);
+    if (empty !== undefined) {
+      model.dispose();
+      throw new ArchitectureError(
+        `${what} is too deep for ${describeInput(inputShape)}: its feature maps shrink to nothing (layer "${empty.name}" outputs [${empty.shape.join(", ")}]); use larger images or fewer pooling/strided layers`,
+      );
+    }
+    this.#model = model;
     return this.#model;
+  }
+
+  /**
+   * Builds the model before any step runs when its input shape is known, so that an
+   * architecture that does not fit the data (feature maps that shrink to nothing) fails the
+   * run at once, naming the image size, instead of training a degenerate model.
+   */
+  validate(): void {
+    if (this.options.load !== undefined) return;
+    const data = this.#dep<Data>(this.options.data ?? "data");
+    if (this.options.inputShape === undefined && data === undefined) return;
+    void this.model;
   }
 
   /** True after `restore()`: the train join then continues from the newest checkpoint. */
