@@ -10,6 +10,7 @@ import { RUN_FILES, type RunStatus, type RunStore, RunStoreWriteError } from "@t
 export class RunRecorder {
   readonly #listener: (event: TipiEvent) => void;
   #failure: unknown;
+  #recording = false;
 
   constructor(
     readonly store: RunStore,
@@ -25,7 +26,25 @@ export class RunRecorder {
 
   /** Stores `event` (events.jsonl, history.jsonl, media, status). */
   record(event: TipiEvent): void {
-    this.write(() => this.#listener(event));
+    this.write(() => {
+      this.#recording = true;
+      try {
+        this.#listener(event);
+      } finally {
+        this.#recording = false;
+      }
+    });
+  }
+
+  /**
+   * Calls `listener` with the events others write to the store directly, beside the run's bus:
+   * a tracker's warnings (`wandb: W&B sync failed, run tipi sync … later`). The renderers never
+   * see those otherwise. Returns an unsubscribe.
+   */
+  onStoreOnlyEvent(listener: (event: TipiEvent) => void): () => void {
+    return this.store.onEvent((event) => {
+      if (!this.#recording) listener(event);
+    });
   }
 
   /** Runs another write to the run directory (e.g. `updateMeta`) under the same rule. */

@@ -57,7 +57,9 @@ export class PlainRenderer implements RunRenderer {
           this.out.write(`✖ ${event.phase} of ${event.name} failed: ${causeText(event.cause)}\n`);
         break;
       case "run:end":
-        if (model.cleanedUp.size > 0) this.out.write(`✔ cleanup (${model.cleanedUp.size})\n`);
+        // A failed cleanup was printed as it happened (✖ cleanup of …): no ✔ after it.
+        if (model.cleanedUp.size > 0 && model.cleanupFailed.size === 0)
+          this.out.write(`✔ cleanup (${model.cleanedUp.size})\n`);
         break;
       default:
         break;

@@ -29,6 +29,8 @@ export class ProgressModel {
   runStartedAt = 0;
   cleanupTotal = 0;
   readonly cleanedUp = new Set<string>();
+  /** Permanences whose cleanup failed (they count as cleaned up: it ran, and ended). */
+  readonly cleanupFailed = new Set<string>();
   cleanupStarted = false;
   readonly bars = new Map<string, BarState>();
   lastMetrics: Readonly<Record<string, number>> = {};
@@ -67,6 +69,7 @@ export class ProgressModel {
         if (event.phase === "cleanup") {
           this.cleanupStarted = true;
           if (event.status !== "start") this.cleanedUp.add(event.name);
+          if (event.status === "error") this.cleanupFailed.add(event.name);
           this.cleanupTotal = Math.max(this.cleanupTotal, this.cleanedUp.size);
         }
         break;

@@ -103,7 +103,7 @@ export class TtyRenderer implements RunRenderer {
         break;
       case "run:end":
         this.#finishOverall(event.ok ? undefined : (event.error?.message ?? "failed"));
-        this.#cleanupDone.resolve("done");
+        this.#endCleanup();
         break;
       default:
         break;
@@ -240,10 +240,18 @@ export class TtyRenderer implements RunRenderer {
       .join(" • ");
   }
 
+  /** The Cleanup line ends ✔, or ✖ naming the permanences whose cleanup failed. */
+  #endCleanup(): void {
+    if (this.#cleanupDone.settled) return;
+    const failed = [...this.#model.cleanupFailed];
+    if (failed.length === 0) this.#cleanupDone.resolve("done");
+    else this.#cleanupDone.reject(new Error(`cleanup of ${failed.join(", ")} failed`));
+  }
+
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#finishOverall();
-    this.#cleanupDone.resolve("done");
+    this.#endCleanup();
     this.#flush();
     await this.#listr;
     this.#live.forgetFrame();
