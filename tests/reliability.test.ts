@@ -11,6 +11,8 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
@@ -192,5 +194,88 @@ describe.concurrent("sweeps that cannot succeed", () => {
       '✖ no trial reported the sweep\'s metric "acuracy", so none could be ranked',
     );
     expect(r.stderr).toContain('did you mean "accuracy"? the trials logged: loss, accuracy');
+  });
+});
+
+describe.concurrent("W&B", () => {
+  /** A port nothing listens on (a server is opened there and closed). */
+  async function closedPort(): Promise<number> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return port;
+  }
+
+  test("W&B unreachable: training finishes (exit 0) and the 'tipi sync later' warning shows with --no-progress", async () => {
+    const port = await closedPort();
+    const runs = join(scratch, "wandb-down");
+    const r = await tipi(
+      ["run", "tests/fixtures/cli/wandb.toml", "--runs", runs, "--no-progress"],
+      {
+        env: {
+          WANDB_API_KEY: "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c",
+          WANDB_BASE_URL: `http://127.0.0.1:${port}`,
+        },
+        timeoutMs: 60_000,
+      },
+    );
+    const dir = onlyRun(runs, "wandb-fixture");
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`warn: wandb: W&B sync failed, run \`tipi sync ${dir}\` later`);
+    // every metric is in the run directory, for that sync
+    expect(readFileSync(join(dir, "history.jsonl"), "utf8").trim().split("\n")).toHaveLength(3);
+  });
+
+  test("tipi sync without an API key says so (exit 2)", async () => {
+    const r = await tipi(["sync", "last", "--runs", join(scratch, "no-runs")], {
+      env: { WANDB_API_KEY: "", HOME: join(scratch, "no-home"), NETRC: undefined },
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("tipi: tipi sync needs a W&B API key, and none is set");
+    expect(r.stderr).toContain("set WANDB_API_KEY");
+  });
+
+  test("tipi sync finds the key `wandb login` wrote to ~/.netrc", async () => {
+    const port = await closedPort();
+    const netrc = join(scratch, "netrc");
+    writeFileSync(
+      netrc,
+      `machine 127.0.0.1:${port}\n  login user\n  password 0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c\n`,
+    );
+    const runs = join(scratch, "netrc-runs");
+    const made = await tipi(["run", BASIC, "--runs", runs, "--no-progress"]);
+    expect(made.code).toBe(0);
+    const r = await tipi(["sync", "last", "--runs", runs], {
+      env: { WANDB_API_KEY: "", NETRC: netrc, WANDB_BASE_URL: `http://127.0.0.1:${port}` },
+      timeoutMs: 60_000,
+    });
+    // it got past the key: the server is what is missing now
+    expect(r.stderr).not.toContain("needs a W&B API key");
+    expect(r.stderr).toContain("✖ sync of");
+    expect(r.stderr).not.toContain("0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c");
+    expect(r.code).toBe(1);
+  });
+});
+
+describe.concurrent("cleanup", () => {
+  test("a failed cleanup fails the run and no '✔ cleanup' is shown", async () => {
+    const runs = join(scratch, "broken-cleanup");
+    const journal = join(scratch, "broken-cleanup.journal");
+    const r = await tipi([
+      "run",
+      `${FAULTS}/broken-cleanup.toml`,
+      "--runs",
+      runs,
+      "--set",
+      `journal.file=${journal}`,
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("✖ cleanup of flusher failed: the flush target is gone");
+    expect(r.stdout).not.toContain("✔ cleanup");
+    expect(r.stderr).toContain("cleanup of flusher: the flush target is gone");
+    // the other permanence was still cleaned up
+    expect(readFileSync(journal, "utf8")).toBe("initialize\ncleanup\n");
+    expect(statusOf(onlyRun(runs, "broken-cleanup"))).toBe("failed");
   });
 });

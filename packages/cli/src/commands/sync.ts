@@ -1,10 +1,20 @@
 import { resolve } from "node:path";
-import { resolveRunDir, syncRun } from "@tipi/wandb";
+import { registerSecret, resolveRunDir, syncRun } from "@tipi/wandb";
 import { EXIT, UsageError } from "../cli/errors.ts";
 import type { ParsedArgs } from "../cli/parse-args.ts";
+import { findWandbKey } from "../run/wandb-key.ts";
 
 /** `tipi sync <run>`: uploads what W&B has not confirmed of a run directory (idempotent). */
 export async function syncCommand(args: ParsedArgs): Promise<number> {
+  const apiKey = findWandbKey();
+  if (apiKey === undefined) {
+    throw new UsageError(
+      "tipi sync needs a W&B API key, and none is set",
+      "set WANDB_API_KEY (https://wandb.ai/authorize), or run `wandb login` once (it writes ~/.netrc)",
+    );
+  }
+  // Read from ~/.netrc perhaps: scrubbed from every output like WANDB_API_KEY's value.
+  registerSecret(apiKey);
   const root = resolve(String(args.options.runs ?? "runs"));
   const spec = args.positionals[0]!;
   const dir = resolveRunDir(root, undefined, spec);
@@ -14,6 +24,7 @@ export async function syncCommand(args: ParsedArgs): Promise<number> {
   const project = args.options.project as string | undefined;
   const entity = args.options.entity as string | undefined;
   const result = await syncRun(dir, {
+    apiKey,
     ...(project ? { project } : {}),
     ...(entity ? { entity } : {}),
   });
