@@ -10,9 +10,13 @@ const scratch = mkdtempSync(join(tmpdir(), "tipi-tty-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const hasScript = existsSync("/usr/bin/script");
 
-/** Runs `tipi …args` in a 120×40 pseudo-terminal; returns the raw bytes it drew. */
-function inTerminal(args: string[], env: Record<string, string> = {}) {
-  const command = `stty cols 120 rows 40; ${process.execPath} ${BIN} ${args.join(" ")}`;
+/** Runs `tipi …args` in a pseudo-terminal (120×40 unless told); returns the raw bytes it drew. */
+function inTerminal(
+  args: string[],
+  env: Record<string, string> = {},
+  size: { cols: number; rows: number } = { cols: 120, rows: 40 },
+) {
+  const command = `stty cols ${size.cols} rows ${size.rows}; ${process.execPath} ${BIN} ${args.join(" ")}`;
   return new Promise<{ code: number | null; output: string; ms: number }>((resolve) => {
     const started = Date.now();
     const child = spawn("script", ["-qfec", command, "/dev/null"], {
@@ -91,6 +95,45 @@ describe.skipIf(!hasScript).concurrent("in a pseudo-terminal", () => {
     expect(code).toBe(0);
     expect(output).toContain("Overall");
     expect(output.match(/backend: wasm \(.+\) — skipped: tensorflow-gpu \(/g)).toHaveLength(1);
+  });
+
+  test("a terminal that reports 0 columns gets plain lines, not a spinner redrawn forever", async () => {
+    const { code, output } = await inTerminal(
+      ["run", BASIC, "--runs", join(scratch, "zero-columns")],
+      {},
+      { cols: 0, rows: 0 },
+    );
+    expect(code).toBe(0);
+    expect(output).not.toContain(ERASE_LINE_UP);
+    expect(output).not.toContain("Loading");
+    expect(output).toContain("✔ [2/2] train");
+    expect(output).toContain("basic finished in");
+    expect(output.length).toBeLessThan(5_000);
+  });
+
+  test("a failed cleanup ends the Cleanup line with ✖, never ✔", async () => {
+    const { code, output } = await inTerminal([
+      "run",
+      "tests/fixtures/cli/faults/broken-cleanup.toml",
+      "--runs",
+      join(scratch, "broken-cleanup"),
+    ]);
+    expect(code).toBe(1);
+    expect(output).toContain("cleanup of flusher failed");
+    expect(output).not.toMatch(/✔\S* Cleanup/);
+    expect(output).toMatch(/✖\S* Cleanup/);
+  });
+
+  test("a step awaiting a promise that never settles ends with exit 1 here too", async () => {
+    // the bars' redraw timer must not keep the run alive (it is unref'd)
+    const { code, output } = await inTerminal([
+      "run",
+      "tests/fixtures/cli/faults/hang.toml",
+      "--runs",
+      join(scratch, "hang"),
+    ]);
+    expect(code).toBe(1);
+    expect(output).toContain('step "stuck" stalled: it awaits a promise that can never settle');
   });
 
   test("CI=true draws plain lines even in a terminal", async () => {

@@ -2,10 +2,18 @@ import type { ParsedArgs } from "../cli/parse-args.ts";
 import { type LoadedPipeline, loadPipeline } from "../config/load-pipeline.ts";
 import { resolveTarget } from "../config/resolve-target.ts";
 
-/** Whether to draw live terminal UI (a TTY, and not CI). */
+/**
+ * Whether to draw live terminal UI: a TTY that reports its width, and not CI. A terminal that
+ * says it has 0 columns (some CI pseudo-terminals, `stty cols 0`) gets plain lines: the spinner
+ * and the bars cannot wrap in no width and would redraw forever.
+ */
 export function interactive(stream: NodeJS.WriteStream = process.stdout): boolean {
   const ci = process.env.CI;
-  return stream.isTTY === true && (ci === undefined || ci === "" || ci === "false" || ci === "0");
+  return (
+    stream.isTTY === true &&
+    (stream.columns ?? 0) > 0 &&
+    (ci === undefined || ci === "" || ci === "false" || ci === "0")
+  );
 }
 
 /** Resolves the `<pipeline>` argument and loads it with the `-c`, `--set` and `--seed` options. */
