@@ -102,6 +102,12 @@ describe("--resume restores the run's config", () => {
     ]);
     expect(r.code, r.stderr).toBe(0);
     expect(steps(dir)).toEqual([4, 8, 12, 16]);
+    // W&B's _step is the row's _index: each once, in order.
+    const indices = readFileSync(join(dir, "history.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => (JSON.parse(line) as { _index: number })._index);
+    expect(indices).toEqual([0, 1, 2, 3]);
     const config = json(join(dir, "config.json")) as { processes: { train: { epochs: number } } };
     expect(config.processes.train.epochs).toBe(4);
     const meta = json(join(dir, "meta.json")) as { resumes: { changed?: string[] }[] };
