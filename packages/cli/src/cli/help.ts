@@ -104,7 +104,16 @@ export function cliReferenceMarkdown(): string {
         "W&B sweep agent passes). See [config.md](config.md#overrides) for how keys resolve and are typed.",
       );
     }
-    out.push("", "Examples:", "", "```sh", ...command.examples, "```", "");
+    out.push(
+      "",
+      "Examples:",
+      "",
+      ...(command.examplesNotRun ? [`<!-- not-run: ${command.examplesNotRun} -->`] : []),
+      "```sh",
+      ...command.examples,
+      "```",
+      "",
+    );
   }
   out.push(...RUNNING_NOTES);
   return out.join("\n");
