@@ -2,12 +2,13 @@
 // server-sent events that follow a growing history.jsonl, and the command's start and stop.
 // (The pages are checked in a real browser in dashboard-browser.test.ts.)
 import { spawn } from "node:child_process";
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { followRun, type RunUpdate } from "../packages/cli/src/dashboard/follow-run.ts";
 import { type Dashboard, startDashboard } from "../packages/cli/src/dashboard/server.ts";
 import { BIN, REPO, tipi } from "./fixtures/cli/run-tipi.ts";
 import { writeFinishedRun, writeSweep } from "./report-fixtures.ts";
@@ -144,6 +145,32 @@ describe("server-sent events", () => {
       status: "failed",
     });
     req.destroy();
+  });
+});
+
+describe("following a run without fs.watch", () => {
+  test("the poll alone delivers appended rows, whole lines only", async () => {
+    const dir = writeFinishedRun(join(scratch, "poll"), { runId: "20261202-101010-poll" }).dir;
+    const file = join(dir, "history.jsonl");
+    const { size } = statSync(file);
+    const updates: RunUpdate[] = [];
+    const stop = followRun(dir, { from: size, index: 16, watch: false, pollMs: 100 }, (u) =>
+      updates.push(u),
+    );
+    appendFileSync(file, '{"_index":16,"step":20,"values":{"train/loss":0.3}}\n{"_index":17,"st');
+    const started = Date.now();
+    while (updates.length === 0 && Date.now() - started < 2000)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(updates).toEqual([
+      { history: [{ index: 16, step: 20, values: { "train/loss": 0.3 } }] },
+    ]);
+    appendFileSync(file, 'ep":21,"values":{"train/loss":0.2}}\n');
+    while (updates.length === 1 && Date.now() - started < 4000)
+      await new Promise((r) => setTimeout(r, 10));
+    stop();
+    expect(updates[1]).toEqual({
+      history: [{ index: 17, step: 21, values: { "train/loss": 0.2 } }],
+    });
   });
 });
 

@@ -14,7 +14,14 @@ export const MATRIX = [
 /** A finished run: 3 epochs of 4 steps, batch and epoch rows, a test row, a confusion matrix. */
 export function writeFinishedRun(
   root: string,
-  options: { pipeline?: string; runId?: string; lr?: number; seed?: number; epochs?: number } = {},
+  options: {
+    pipeline?: string;
+    runId?: string;
+    lr?: number;
+    seed?: number;
+    epochs?: number;
+    testAccuracy?: number;
+  } = {},
 ): { dir: string; summary: Record<string, unknown> } {
   const lr = options.lr ?? 0.01;
   const epochs = options.epochs ?? 3;
@@ -65,11 +72,16 @@ export function writeFinishedRun(
       step: (epoch + 1) * 4,
       epoch,
       time: t0 + (epoch + 1) * 200 + 10,
-      values: { "val/loss": 1.5 - epoch * 0.3, "val/accuracy": 0.5 + epoch * 0.1 },
+      values: {
+        "val/loss": 1.5 - epoch * (0.2 + lr * 5),
+        "val/accuracy": 0.5 + epoch * (0.05 + lr * 3),
+      },
     });
   }
   store.appendEvent({ type: "step:end", step: "train", index: 0, total: 1, durationMs: 812 });
-  store.appendHistory({ values: { "test/accuracy": 0.8123, "test/loss": 0.4567 } });
+  store.appendHistory({
+    values: { "test/accuracy": options.testAccuracy ?? 0.8123, "test/loss": 0.4567 },
+  });
   store.storeFigure("confusion-matrix", {
     kind: "confusion-matrix",
     labels: LABELS,

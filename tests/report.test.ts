@@ -187,10 +187,12 @@ describe("tipi runs --compare", () => {
     expect(r.code, r.stderr).toBe(0);
     const line = (key: string) => r.stdout.split("\n").find((l) => l.startsWith(`${key} `)) ?? "";
     expect(line("run")).toMatch(/demo · 20261202-040404-aaaa\s+demo · 20261202-050505-bbbb/);
-    expect(line("val/accuracy")).toMatch(/^val\/accuracy\s+0\.7\s+0\.6\s+-0\.1$/);
+    expect(line("val/accuracy")).toMatch(/^val\/accuracy\s+0\.66\s+0\.61\s+-0\.05$/);
     expect(line("permanences.hyperparameters.learningRate")).toMatch(/0\.01\s+0\.02$/);
     expect(line("permanences.hyperparameters.epochs")).toMatch(/3\s+2$/);
     expect(r.stdout).not.toMatch(/^permanences\.hyperparameters\.batchSize/m);
+    const back = await tipi(["runs", "--compare", "last~1", "last", "--runs", root]);
+    expect(back.stdout).toBe(r.stdout);
     const json = await tipi(["runs", "--compare", a.dir, b.dir, "--json"]);
     const parsed = JSON.parse(json.stdout) as { metrics: { key: string; values: number[] }[] };
     expect(parsed.metrics.find((m) => m.key === "test/accuracy")?.values).toEqual([

@@ -227,14 +227,14 @@ export const COMMANDS: readonly CommandDef[] = [
         name: "compare",
         type: "boolean",
         description:
-          "Print two runs' key metrics side by side (with B - A) and the config keys where they differ; the runs are ids, unique prefixes, `last` or paths.",
+          "Print two runs' key metrics side by side (with B - A) and the config keys where they differ; the runs are ids, unique prefixes, `last`, `last~1` (the one before) or paths.",
       },
       { name: "json", type: "boolean", description: "Print the runs (or the comparison) as JSON." },
     ],
     examples: [
       "tipi runs",
       "tipi runs fashion-mnist --runs out/runs",
-      "tipi runs --compare 20261123-1347 last",
+      "tipi runs --compare last~1 last",
     ],
   },
   {

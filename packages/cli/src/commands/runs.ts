@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { listRuns, resolveRunDir } from "@tipi/wandb";
+import { listRuns } from "@tipi/wandb";
 import { EXIT, UsageError } from "../cli/errors.ts";
 import type { ParsedArgs } from "../cli/parse-args.ts";
 import { compareRuns } from "../report/compare-runs.ts";
+import { resolveRunRef } from "../report/resolve-report-target.ts";
 import { readRunData } from "../report/run-data.ts";
 import { formatDuration, formatMetric } from "../ui/format.ts";
 import { toJsonLine } from "../ui/json-renderer.ts";
@@ -93,11 +94,11 @@ function compareCommand(args: ParsedArgs, root: string): number {
       "tipi runs --compare <run> <run> (run ids, unique prefixes, `last`, or paths)",
     );
   const dirs = args.positionals.map((spec) => {
-    const dir = resolveRunDir(root, undefined, spec);
+    const dir = resolveRunRef(root, spec);
     if (dir === undefined)
       throw new UsageError(
         `no run "${spec}" under ${relative(process.cwd(), root) || root}`,
-        "a run id, a unique prefix of one, `last`, or the path of a run directory",
+        "a run id, a unique prefix of one, `last`, `last~1` (the one before), or a run directory",
       );
     return dir;
   });

@@ -20,6 +20,8 @@ export interface FollowOptions {
   /** How many rows the page has (the index of the next row). */
   readonly index: number;
   readonly pollMs?: number;
+  /** `false`: poll only (as where `fs.watch` does not work). */
+  readonly watch?: boolean;
 }
 
 /** Reads the complete lines appended to `path` after byte `from`. */
@@ -122,8 +124,8 @@ export function followRun(
 
   let watcher: FSWatcher | undefined;
   try {
-    watcher = watch(dir, { persistent: false }, soon);
-    watcher.on("error", () => {
+    if (options.watch !== false) watcher = watch(dir, { persistent: false }, soon);
+    watcher?.on("error", () => {
       watcher?.close();
       watcher = undefined;
     });

@@ -114,6 +114,11 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
         if (!looksLikeRun(dir)) throw new HttpError(404, `${relOf(dir)} is not a run directory`);
         return readRunData(dir);
       });
+      // Oldest first, as `tipi runs --compare A B` reads: B is the newer run.
+      runs.sort(
+        (x, y) =>
+          (x.createdAt ?? "").localeCompare(y.createdAt ?? "") || x.dir.localeCompare(y.dir),
+      );
       send(
         res,
         200,

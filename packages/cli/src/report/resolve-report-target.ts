@@ -39,6 +39,16 @@ export function listSweepDirs(root: string): string[] {
   }
 }
 
+/**
+ * A run named on the command line: what {@link resolveRunDir} accepts (an id, a unique prefix,
+ * `last`, a path) and `last~N`, the Nth run before the newest.
+ */
+export function resolveRunRef(root: string, spec: string): string | undefined {
+  const back = /^last~(\d+)$/.exec(spec);
+  if (back) return listRuns(root).at(-1 - Number(back[1]))?.dir;
+  return resolveRunDir(root, undefined, spec);
+}
+
 /** The pipeline name a pipeline file gives its runs (`[pipeline].name`, else its default). */
 function pipelineName(spec: string): string | undefined {
   let target: ReturnType<typeof resolveTarget>;
@@ -104,7 +114,7 @@ export function resolveReportTarget(spec: string | undefined, root: string): Rep
     const target = directoryTarget(wanted, path, root);
     if (target) return target;
   }
-  const run = resolveRunDir(root, undefined, wanted);
+  const run = resolveRunRef(root, wanted);
   if (run) return { kind: "run", dir: run };
   const sweep = listSweepDirs(root).find(
     (dir) => dir.endsWith(`/${wanted}`) || dir.split("/").at(-1)?.endsWith(`-${wanted}`),
