@@ -42,6 +42,7 @@ interface Exit {
 function tipiRun(
   argv: readonly string[],
   onEvent?: (event: Event, interrupt: () => void) => void,
+  signal: NodeJS.Signals = "SIGINT",
 ): Promise<Exit> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [tipi, ...argv], {
@@ -52,7 +53,7 @@ function tipiRun(
     const interrupt = () => {
       if (sent) return;
       sent = true;
-      child.kill("SIGINT");
+      child.kill(signal);
     };
     let pending = "";
     let stderr = "";
@@ -80,7 +81,11 @@ const batchAt = (event: Event, epoch: number, atLeast: number) =>
   event.current >= atLeast;
 
 /** Where each run is interrupted: the first event for which `when` holds. */
-const POINTS: readonly { name: string; when: (event: Event) => boolean }[] = [
+const POINTS: readonly {
+  name: string;
+  when: (event: Event) => boolean;
+  signal?: NodeJS.Signals;
+}[] = [
   {
     name: "as training starts, before its first batch",
     when: (e) => e.type === "step:start" && e.step === "train",
@@ -91,7 +96,8 @@ const POINTS: readonly { name: string; when: (event: Event) => boolean }[] = [
   },
   { name: "mid-epoch, after a periodic checkpoint", when: (e) => batchAt(e, 0, 6) },
   { name: "at the end of the first epoch", when: (e) => batchAt(e, 0, 8) },
-  { name: "in the second epoch", when: (e) => batchAt(e, 1, 3) },
+  // SIGTERM (a scheduler, a sweep stopping a trial) is handled like Ctrl-C.
+  { name: "in the second epoch, by SIGTERM", when: (e) => batchAt(e, 1, 3), signal: "SIGTERM" },
 ];
 
 const read = (dir: string, file: string) => readFileSync(join(dir, file), "utf8");
@@ -124,7 +130,7 @@ function resumeHint(stderr: string): string[] {
   return words.slice(1);
 }
 
-describe("tipi run, SIGINT at five points, then the printed resume command", () => {
+describe("tipi run, SIGINT (and SIGTERM) at five points, then the printed resume command", () => {
   it("checkpoints where it stopped and finishes bit-identical to an uninterrupted run", async () => {
     const scratch = mkdtempSync(join(tmpdir(), "tipi-resume-cli-"));
     const straightDir = join(scratch, "straight");
@@ -133,9 +139,13 @@ describe("tipi run, SIGINT at five points, then the printed resume command", () 
     const [straight, ...interrupted] = await Promise.all([
       tipiRun([...pipelineArgs, "--run-dir", straightDir, "--no-progress"]),
       ...POINTS.map((point, i) =>
-        tipiRun([...pipelineArgs, "--run-dir", dirs[i]!, "--json"], (event, interrupt) => {
-          if (point.when(event)) interrupt();
-        }),
+        tipiRun(
+          [...pipelineArgs, "--run-dir", dirs[i]!, "--json"],
+          (event, interrupt) => {
+            if (point.when(event)) interrupt();
+          },
+          point.signal,
+        ),
       ),
     ]);
     expect(straight.code, straight.stderr).toBe(0);
