@@ -3,9 +3,15 @@ import { installSigintHandler, type TipiEvent } from "@tipi/core";
 import {
   AgentApi,
   defaultTrialCommand,
+  formatFlagValue,
+  formatSweepWarnings,
   loadSweepConfig,
+  paramValue,
+  planTrials,
   runSweep,
+  type SweepConfig,
   SweepConfigError,
+  sweepDeprecations,
   sweepForServer,
   WandbRequestError,
   withRetry,
@@ -14,7 +20,9 @@ import { findCommand } from "../cli/definitions.ts";
 import { EXIT, UsageError } from "../cli/errors.ts";
 import type { ParsedArgs } from "../cli/parse-args.ts";
 import { optionCollision } from "../cli/wandb-agent-args.ts";
-import { resolveTarget } from "../config/resolve-target.ts";
+import { loadPipeline } from "../config/load-pipeline.ts";
+import { ConfigProblems } from "../config/problems.ts";
+import { resolveTarget, type Target } from "../config/resolve-target.ts";
 import { checkSweep } from "../config/sweep-check.ts";
 import { PlainRenderer } from "../ui/plain-renderer.ts";
 import { sweepVerdict } from "../ui/sweep-verdict.ts";
@@ -33,8 +41,12 @@ export async function sweepCommand(args: ParsedArgs): Promise<number> {
     }
     throw error;
   }
+  // W&B's deprecation warnings, as the wandb CLI prints them.
+  for (const line of formatSweepWarnings(sweepDeprecations(config)))
+    process.stderr.write(`${line}\n`);
   // Every parameter is a key the pipeline takes, the search has an end: before any trial runs.
   await checkSweep(target, config, resolve(sweepFile), args.options.count as number | undefined);
+  if (args.options["dry-run"]) return dryRun(args, target, config);
   const name = config.name ?? target.defaultName;
   const sweepDir = resolve(
     (args.options["sweep-dir"] as string | undefined) ??
@@ -125,11 +137,74 @@ async function createWandbSweep(
       throw new UsageError(`W&B refused the sweep: ${error.message}`);
     throw error;
   }
-  for (const warning of created.warnings) say(`WARNING ${warning}`);
+  const warnings =
+    created.warnings.length > 0 ? created.warnings : sweepDeprecations(upload.config);
+  for (const line of formatSweepWarnings(warnings)) process.stdout.write(`${line}\n`);
   const owner = created.entity ?? entity ?? (await api.viewer().catch(() => undefined));
   const path = [owner, created.project ?? project, created.name].filter(Boolean).join("/");
   say(`Created sweep with ID: ${created.name}`);
   say(`Run sweep agent with: tipi agent ${path}`);
   say(`  (the Python agent works too: wandb agent ${path})`);
   return EXIT.ok;
+}
+
+/**
+ * `tipi sweep --dry-run`: the trials the sweep would run (a grid's combinations, the random
+ * draws of its seed, a bayes sweep's first random draws), each loaded with the overrides its
+ * `tipi run` would get; exit 2 when any of them is refused.
+ */
+async function dryRun(args: ParsedArgs, target: Target, config: SweepConfig): Promise<number> {
+  const plan = planTrials(config, {
+    ...(args.options.seed === undefined ? {} : { seed: args.options.seed as number }),
+    ...(args.options.count === undefined ? {} : { count: args.options.count as number }),
+  });
+  const shown = config.parameters.filter((p) => p.spec.distribution !== "constant");
+  const columns = shown.length > 0 ? shown : config.parameters;
+  const header = ["trial", ...columns.map((p) => p.key), "check"];
+  const rows: string[][] = [];
+  const problems: string[] = [];
+  for (const [i, params] of plan.trials.entries()) {
+    const id = `trial-${String(i + 1).padStart(4, "0")}`;
+    const overrides = config.parameters.map((p) => {
+      const value = formatFlagValue(paramValue(params, p));
+      return { key: p.key, value, source: `--set ${p.key}=${value}` };
+    });
+    let check = "ok";
+    try {
+      await loadPipeline(target, { overrides });
+    } catch (error) {
+      if (!(error instanceof ConfigProblems)) throw error;
+      check = `invalid (${error.problems.length} problem${error.problems.length === 1 ? "" : "s"})`;
+      problems.push(...error.problems.map((p) => `${id}: ${p.message}`));
+    }
+    rows.push([
+      id,
+      ...columns.map((p) => {
+        const value = paramValue(params, p);
+        return typeof value === "number" && !Number.isInteger(value)
+          ? String(Number(value.toPrecision(6)))
+          : formatFlagValue(value);
+      }),
+      check,
+    ]);
+  }
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
+  const total = plan.total === undefined ? "" : ` of ${plan.total}`;
+  process.stdout.write(
+    [
+      `${config.method} sweep of ${target.defaultName}: ${plan.trials.length}${total} trial(s)`,
+      line(header),
+      line(widths.map((w) => "-".repeat(w))),
+      ...rows.map(line),
+      ...(plan.note ? [`(${plan.note})`] : []),
+      ...problems,
+      "dry run: nothing ran",
+    ].join("\n") + "\n",
+  );
+  return problems.length > 0 ? EXIT.usage : EXIT.ok;
 }

@@ -1,4 +1,5 @@
 export { type SweepAgentRun, sweepAgentRun } from "./agent.ts";
+export { formatSweepWarnings, sweepDeprecations } from "./config/deprecations.ts";
 export { formatIssue, SweepConfigError, type SweepConfigIssue } from "./config/errors.ts";
 export { loadSweepConfig, parseSweepConfigText } from "./config/load-config.ts";
 export { type ParseContext, parseSweepConfig } from "./config/parse-config.ts";
@@ -12,7 +13,7 @@ export type {
   SweepParameter,
 } from "./config/types.ts";
 export { type RunSweepOptions, runSweep, type SweepOutcome } from "./controller/run-sweep.ts";
-export { bestTrial, formatSweepTable } from "./controller/summary.ts";
+export { bestTrial, formatSweepTable, rankTrials } from "./controller/summary.ts";
 export {
   readSweepState,
   type SweepState,
@@ -40,6 +41,7 @@ export {
   paramValue,
   type TrialParams,
 } from "./search/params.ts";
+export { planTrials, type SweepPlan } from "./search/plan.ts";
 export { parameterSamples } from "./search/samples.ts";
 export {
   createSearch,

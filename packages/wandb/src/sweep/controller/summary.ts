@@ -22,19 +22,55 @@ export function bestTrial(
 export const formatMetric = (value: number | undefined): string =>
   value === undefined ? "-" : Number.isInteger(value) ? String(value) : value.toPrecision(6);
 
-/** A plain-text table: one row per trial (id, status, metric, each searched parameter), then the best. */
+/**
+ * Trials in the order of the summary: those with a metric (finished or stopped) best first in the
+ * goal's direction, then the rest (failed, pending, no metric) in trial order.
+ */
+export function rankTrials(
+  trials: readonly TrialRecord[],
+  metric: SweepMetric | undefined,
+): TrialRecord[] {
+  const sign = metric?.goal === "maximize" ? -1 : 1;
+  const ranked = (t: TrialRecord) =>
+    metric !== undefined &&
+    t.metric !== undefined &&
+    (t.status === "finished" || t.status === "stopped");
+  return [
+    ...trials
+      .filter(ranked)
+      .sort((a, b) => sign * ((a.metric as number) - (b.metric as number)) || a.index - b.index),
+    ...trials.filter((t) => !ranked(t)),
+  ];
+}
+
+/**
+ * A plain-text table, one row per trial ranked by the metric in its goal's direction (rank, id,
+ * status, metric, each searched parameter), then the best config.
+ */
 export function formatSweepTable(state: SweepState, config: SweepConfig): string {
   const shown = config.parameters.filter((p) => p.spec.distribution !== "constant");
   const columns = shown.length > 0 ? shown : config.parameters;
-  const header = ["trial", "status", state.metric?.name ?? "metric", ...columns.map((p) => p.key)];
-  const rows = state.trials.map((t) => [
+  const header = [
+    "#",
+    "trial",
+    "status",
+    state.metric?.name ?? "metric",
+    ...columns.map((p) => p.key),
+  ];
+  const ranked = rankTrials(state.trials, state.metric);
+  const rankedCount = ranked.filter(
+    (t) =>
+      state.metric && t.metric !== undefined && (t.status === "finished" || t.status === "stopped"),
+  ).length;
+  const rows = ranked.map((t, i) => [
+    i < rankedCount ? String(i + 1) : "-",
     t.id,
     t.status,
     formatMetric(t.metric),
     ...columns.map((p) => {
       const value = paramValue(t.params, p);
       return typeof value === "number" && !Number.isInteger(value)
-        ? value.toPrecision(6)
+        ? String(Number(value.toPrecision(6)))
         : formatFlagValue(value);
     }),
   ]);

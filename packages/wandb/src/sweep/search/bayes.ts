@@ -14,6 +14,8 @@ import type { TrialObservation } from "./search.ts";
 
 /** Trials drawn at random before the model is trusted. */
 const INITIAL_RANDOM = 4;
+/** How many of a bayes sweep's first trials are random draws (known before any result). */
+export const BAYES_INITIAL_RANDOM = INITIAL_RANDOM;
 const CANDIDATES = 600;
 const LENGTH_SCALES = [0.08, 0.15, 0.25, 0.4, 0.7, 1.2];
 const NOISE = 1e-4;
