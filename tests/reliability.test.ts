@@ -1,6 +1,7 @@
 // No silent failure (issue 10): faults injected into real `tipi` subprocesses, each of which must
 // end with cleanup, a clear message and the right exit code. docs/reliability.md maps every
 // promise tipi makes to the test here that proves it.
+import { spawn } from "node:child_process";
 import {
   chmodSync,
   existsSync,
@@ -16,7 +17,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { tipi } from "./fixtures/cli/run-tipi.ts";
+import { BIN, REPO, tipi } from "./fixtures/cli/run-tipi.ts";
 
 const FAULTS = "tests/fixtures/cli/faults";
 const BASIC = "tests/fixtures/cli/basic";
@@ -277,5 +278,86 @@ describe.concurrent("cleanup", () => {
     // the other permanence was still cleaned up
     expect(readFileSync(journal, "utf8")).toBe("initialize\ncleanup\n");
     expect(statusOf(onlyRun(runs, "broken-cleanup"))).toBe("failed");
+  });
+});
+
+describe("Ctrl-C through the documented command", () => {
+  /**
+   * Starts `command` in a process group of its own, as a terminal does, and sends SIGINT to the
+   * whole group (what Ctrl-C does) once the run prints "waiting".
+   */
+  function ctrlC(command: string[], journal: string) {
+    return new Promise<{ code: number | null; signal: NodeJS.Signals | null; journal: string }>(
+      (resolve, reject) => {
+        const child = spawn(command[0]!, command.slice(1), {
+          cwd: REPO,
+          detached: true,
+          env: { ...process.env, CI: "" },
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        let output = "";
+        let sent = false;
+        const onData = (chunk: Buffer) => {
+          output += chunk.toString();
+          if (!sent && output.includes("waiting")) {
+            sent = true;
+            process.kill(-child.pid!, "SIGINT");
+          }
+        };
+        child.stdout.on("data", onData);
+        child.stderr.on("data", onData);
+        const timer = setTimeout(() => process.kill(-child.pid!, "SIGKILL"), 60_000);
+        child.on("error", reject);
+        child.on("exit", (code, signal) => {
+          clearTimeout(timer);
+          resolve({
+            code,
+            signal,
+            journal: existsSync(journal) ? readFileSync(journal, "utf8") : "",
+          });
+        });
+      },
+    );
+  }
+
+  test("npx tipi run …: the interrupt reaches the shell (killed by SIGINT: $? is 130) after a slow cleanup", async () => {
+    const journal = join(scratch, "npx-ctrl-c.journal");
+    const r = await ctrlC(
+      [
+        "npx",
+        "--no-install",
+        "tipi",
+        "run",
+        `${FAULTS}/slow-cleanup.toml`,
+        "--set",
+        `flush.file=${journal}`,
+        "--runs",
+        join(scratch, "npx-ctrl-c"),
+      ],
+      journal,
+    );
+    // npm passes a child's death by signal on by dying of the same signal: a shell shows 130
+    expect(r.signal === "SIGINT" || r.code === 130).toBe(true);
+    // and only after the cleanup (1 s) ran
+    expect(r.journal).toBe("cleanup\n");
+  });
+
+  test("the tipi binary itself exits 130 after cleanup", async () => {
+    const journal = join(scratch, "bin-ctrl-c.journal");
+    const r = await ctrlC(
+      [
+        process.execPath,
+        BIN,
+        "run",
+        `${FAULTS}/slow-cleanup.toml`,
+        "--set",
+        `flush.file=${journal}`,
+        "--runs",
+        join(scratch, "bin-ctrl-c"),
+      ],
+      journal,
+    );
+    expect(r.code).toBe(130);
+    expect(r.journal).toBe("cleanup\n");
   });
 });

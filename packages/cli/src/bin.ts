@@ -6,7 +6,8 @@ import { redactProcessOutput } from "./ui/redacted-output.ts";
 redactProcessOutput();
 
 // `pnpm tipi …` runs the root script from the workspace root: work where the user typed it.
-if (process.env.npm_lifecycle_event === "tipi" && process.env.INIT_CWD) {
+const viaPnpmScript = process.env.npm_lifecycle_event === "tipi" && !!process.env.INIT_CWD;
+if (viaPnpmScript && process.env.INIT_CWD) {
   process.chdir(process.env.INIT_CWD);
   // children (sweep trials) must not inherit this and jump directories again
   delete process.env.INIT_CWD;
@@ -24,5 +25,11 @@ for (const stream of [process.stdout, process.stderr]) {
 
 const code = await main(process.argv.slice(2));
 process.exitCode = code;
+// pnpm's script runner exits 0 once its child ends after a Ctrl-C, whatever the child's code.
+if (code === 130 && viaPnpmScript) {
+  process.stderr.write(
+    "note: `pnpm tipi` reports exit code 0 after Ctrl-C (pnpm does); `npx tipi …` passes on the interrupt\n",
+  );
+}
 // Work still holding the event loop (a stray timer in a user's step) must not keep us alive.
 setTimeout(() => process.exit(code), 200).unref();
