@@ -101,6 +101,13 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
       // A resumed run's replayed steps are shown, not recorded twice.
       if (!repeated(event)) recorder.record(event);
       renderer?.onEvent(event);
+      // Warnings (a damaged checkpoint skipped on resume…) are shown with --no-progress too.
+      if (
+        renderer === undefined &&
+        event.type === "log" &&
+        (event.level === "warn" || event.level === "error")
+      )
+        process.stderr.write(`${event.level}: ${event.message}\n`);
       // Known once the Device is initialised: recorded then, so a run that fails later has it.
       if (!backendRecorded && event.type === "permanence" && event.phase === "initialize") {
         const backend = loaded.resolvedBackend?.();
