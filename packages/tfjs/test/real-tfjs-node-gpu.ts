@@ -9,7 +9,7 @@
  * package brings (@tensorflow/tfjs, converter, data, webgl, node-pre-gyp…) is its own.
  */
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { mkdir, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
@@ -26,7 +26,7 @@ const tipiRequire = createRequire(join(here, "../src/index.ts"));
 
 /** The folder whose node_modules holds the real tfjs-node-gpu (installing it on first call). */
 export async function realTfjsNodeGpu(): Promise<string> {
-  if (existsSync(join(CACHE, MARKER))) return CACHE;
+  if (isComplete(CACHE)) return CACHE;
   const staging = `${CACHE}.staging-${process.pid}-${Date.now()}`;
   await mkdir(staging, { recursive: true });
   try {
@@ -67,16 +67,26 @@ export async function realTfjsNodeGpu(): Promise<string> {
       await symlink(ours, theirs, "dir");
     }
     await writeFile(join(staging, MARKER), new Date().toISOString());
-    if (existsSync(join(CACHE, MARKER))) return CACHE;
-    await rm(CACHE, { recursive: true, force: true }); // a half-written leftover
+    if (isComplete(CACHE)) return CACHE;
+    await rm(CACHE, { recursive: true, force: true }); // half-written, or linked to a moved checkout
     await rename(staging, CACHE).catch(async (error: unknown) => {
       // Another test process finished first: use its copy.
-      if (!existsSync(join(CACHE, MARKER))) throw error;
+      if (!isComplete(CACHE)) throw error;
     });
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
   return CACHE;
+}
+
+/** Installed, and its shared packages still link to the copies tipi uses now. */
+function isComplete(dir: string): boolean {
+  if (!existsSync(join(dir, MARKER))) return false;
+  return SHARED.every((name) => {
+    const link = join(dir, "node_modules", name);
+    const ours = dirname(tipiRequire.resolve(`${name}/package.json`));
+    return existsSync(link) && realpathSync(link) === realpathSync(ours);
+  });
 }
 
 function versionOf(dir: string): string {
