@@ -79,7 +79,7 @@ async function expectLikeCpu(
 const RUNS = { numRuns: 100, seed: 20261202 } as const;
 
 describe("wasm conv and pool kernels on 1–32 pixel maps match cpu", () => {
-  it("Conv2D, forward (and FusedConv2D through tfjs-layers' path)", async () => {
+  it("Conv2D, FusedConv2D (tfjs-layers' path) and DepthwiseConv2dNative, forward", async () => {
     await fc.assert(
       fc.asyncProperty(cases, async (c) => {
         const x = tensor([c.batch, c.height, c.width, c.channels], 1);
@@ -96,6 +96,8 @@ describe("wasm conv and pool kernels on 1–32 pixel maps match cpu", () => {
           { x, filter, bias: tensor([3], 3) },
           { ...attrs, activation: "relu" },
         );
+        const depthwise = tensor([c.kernel, c.kernel, c.channels, 2], 10);
+        await expectLikeCpu("DepthwiseConv2dNative", { x, filter: depthwise }, attrs);
       }),
       RUNS,
     );
