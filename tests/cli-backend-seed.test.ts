@@ -15,7 +15,10 @@ const json = (file: string) => JSON.parse(readFileSync(file, "utf8")) as Record<
 /** Runs the fixture with `args` into its own runs root; returns the output and the run's files. */
 async function run(name: string, args: string[]) {
   const runs = join(scratch, name);
-  const r = await tipi(["run", FIXTURE, "--runs", runs, ...args]);
+  // tfjs-node(-gpu) are looked up in an empty folder: what this workspace installed changes nothing
+  const r = await tipi(["run", FIXTURE, "--runs", runs, ...args], {
+    env: { TIPI_RESOLVE_PATHS: scratch, TIPI_BACKEND: undefined },
+  });
   expect(r.code, r.stderr).toBe(0);
   const [id] = readdirSync(join(runs, "device-seed"));
   const dir = join(runs, "device-seed", id ?? "");
@@ -35,7 +38,7 @@ describe.concurrent("tipi run with a Device and Hyperparameters", () => {
     expect(config.permanences.hyperparameters?.seed).toBe(7);
     expect(meta.seed).toBe(7);
 
-    // this machine has neither tfjs-node build: wasm, with the reason for each other backend
+    // neither tfjs-node build is found (TIPI_RESOLVE_PATHS): wasm, with the reason for each other
     expect(stdout).toMatch(
       /^backend: wasm \(.+\) — skipped: tensorflow-gpu \(.*not installed\), tensorflow \(.*not installed\), cpu \(lower priority than wasm\)$/m,
     );
