@@ -200,8 +200,8 @@ const BAR_LINE = /^\s+\S.*\b\d+\/\d+ \(\d+%\)/;
 
 /**
  * Normalises a sample or a real output: ids, dates, durations and non-integer numbers become
- * placeholders, runs of spaces one space, trailing spaces go, and the workspace's path and
- * `\r` disappear.
+ * placeholders, runs of spaces one space, a table's rule (`--  -----`) `---`, trailing spaces
+ * go, and the workspace's path and `\r` disappear.
  */
 export function normalise(text: string, workspace?: string): string[] {
   let out = text.replaceAll("\r", "");
@@ -210,6 +210,8 @@ export function normalise(text: string, workspace?: string): string[] {
   return out
     .split("\n")
     .map((l) => l.replace(/[ \t]+/g, " ").trimEnd())
+    // a table's rule: its widths follow the contents
+    .map((l) => (/^[- ]*--[- ]*$/.test(l) ? "---" : l))
     .filter((l, i, all) => l !== "" || (i > 0 && i < all.length - 1));
 }
 
@@ -272,6 +274,7 @@ export const EXAMPLE_PATCHES: readonly { file: string; from: string; to: string 
     from: "valFraction: 0.1, ...config.data",
     to: "valFraction: 0.1, trainLimit: 640, ...config.data",
   },
+  { file: "examples/fashion-mnist/sweep.yaml", from: "run_cap: 12", to: "run_cap: 4" },
   {
     file: "examples/progressive/level-5/pipeline.toml",
     from: "epochs = 3",
