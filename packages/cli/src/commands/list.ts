@@ -5,24 +5,37 @@ import { listPipelines } from "../config/resolve-target.ts";
 import { TomlDocument } from "../config/toml-document.ts";
 import { toJsonLine } from "../ui/json-renderer.ts";
 
-function descriptionOf(file: string): string {
+/** A TOML pipeline's `[pipeline]` name and description (a module's would need loading it). */
+function pipelineTable(file: string): { name?: string; description: string } {
   try {
     const table = TomlDocument.read(file).data.pipeline as Record<string, unknown> | undefined;
-    return typeof table?.description === "string" ? table.description : "";
+    return {
+      ...(typeof table?.name === "string" ? { name: table.name } : {}),
+      description: typeof table?.description === "string" ? table.description : "",
+    };
   } catch {
-    return "(invalid TOML)";
+    return { description: "(invalid TOML)" };
   }
 }
 
-/** `tipi list`: the pipelines in `pipelines/` and `examples/`. */
+/**
+ * `tipi list`: the pipelines in `pipelines/` and `examples/`, by the name `tipi run <name>`
+ * takes (the folder or file name); a TOML pipeline that calls itself something else
+ * (`[pipeline] name`, the folder of its runs) says so.
+ */
 export async function listCommand(args: ParsedArgs): Promise<number> {
-  const pipelines = listPipelines().map((p) => ({
-    name: p.name,
-    folder: p.folder,
-    kind: p.target.kind,
-    path: relative(process.cwd(), p.target.file) || p.target.file,
-    description: p.target.kind === "toml" ? descriptionOf(p.target.file) : "",
-  }));
+  const pipelines = listPipelines().map((p) => {
+    const table = p.target.kind === "toml" ? pipelineTable(p.target.file) : { description: "" };
+    return {
+      name: p.name,
+      // A module's name is known once it is loaded (`tipi validate` prints it).
+      ...(p.target.kind === "toml" ? { pipeline: table.name ?? p.target.defaultName } : {}),
+      folder: p.folder,
+      kind: p.target.kind,
+      path: relative(process.cwd(), p.target.file) || p.target.file,
+      description: table.description,
+    };
+  });
   if (args.options.json) {
     process.stdout.write(`${toJsonLine(pipelines)}\n`);
     return EXIT.ok;
@@ -36,8 +49,10 @@ export async function listCommand(args: ParsedArgs): Promise<number> {
   const width = Math.max(...pipelines.map((p) => p.name.length));
   const pathWidth = Math.max(...pipelines.map((p) => p.path.length));
   for (const p of pipelines) {
+    const named =
+      p.pipeline === undefined || p.pipeline === p.name ? "" : `(pipeline "${p.pipeline}") `;
     process.stdout.write(
-      `${`${p.name.padEnd(width)}  ${p.path.padEnd(pathWidth)}  ${p.description}`.trimEnd()}\n`,
+      `${`${p.name.padEnd(width)}  ${p.path.padEnd(pathWidth)}  ${named}${p.description}`.trimEnd()}\n`,
     );
   }
   return EXIT.ok;

@@ -7,7 +7,8 @@ import { loadFromArgs } from "./shared.ts";
 export async function validateCommand(args: ParsedArgs): Promise<number> {
   const loaded = await loadFromArgs(args);
   const graph = loaded.pipeline.describe();
-  const steps = graph.steps.filter((s) => s.kind !== "through").length;
+  // The steps `tipi graph` lists and `tipi run` counts ([n/N]): `through` checks included.
+  const steps = graph.steps.length;
   process.stdout.write(
     `✔ ${relative(process.cwd(), loaded.target.file) || loaded.target.file}: pipeline "${loaded.name}" is valid (${graph.permanences.length} permanence${graph.permanences.length === 1 ? "" : "s"}, ${steps} step${steps === 1 ? "" : "s"})\n`,
   );
