@@ -150,7 +150,10 @@ export const COMMANDS: readonly CommandDef[] = [
     summary: "Check a pipeline's config without running it.",
     description:
       "Parses the config, applies overrides and builds the pipeline, reporting every problem with " +
-      "file:line:column, the key path and a hint. Exit code 0 when valid, 2 otherwise.",
+      "file:line:column, the key path and a hint. Exit code 0 when valid, 2 otherwise. A valid " +
+      "pipeline prints its name and counts: its permanences, and its steps, which are the steps " +
+      "`tipi graph` lists and `tipi run` numbers ([1/N]): stages, io steps, joins, processes and " +
+      "`through` state checks.",
     arguments: [TARGET],
     acceptsOverrides: true,
     options: [...CONFIG_OPTIONS],
@@ -163,6 +166,10 @@ export const COMMANDS: readonly CommandDef[] = [
   {
     name: "graph",
     summary: "Show a pipeline's steps, joins and permanences.",
+    description:
+      "The first line is the pipeline's name as written (`[pipeline] name`, or " +
+      "`Pipeline.create({ name })`; runs go to `runs/<name>/`). Its steps are numbered as " +
+      "`tipi run` numbers them, `through` state checks included.",
     arguments: [TARGET],
     acceptsOverrides: true,
     options: [
@@ -175,6 +182,10 @@ export const COMMANDS: readonly CommandDef[] = [
   {
     name: "list",
     summary: "List the pipelines of this project (in `pipelines/` and `examples/`).",
+    description:
+      "The first column is the name `tipi run <name>` takes: a folder of `examples/` or " +
+      "`pipelines/`, or a file of `pipelines/`. A TOML pipeline whose `[pipeline] name` differs " +
+      '(the name its runs are filed under) shows it as `(pipeline "…")`.',
     arguments: [],
     options: [{ name: "json", type: "boolean", description: "Print the list as JSON." }],
     examples: ["tipi list"],
@@ -233,7 +244,7 @@ export const COMMANDS: readonly CommandDef[] = [
     ],
     examples: [
       "tipi runs",
-      "tipi runs fashion-mnist --runs out/runs",
+      "tipi runs fashion-mnist --runs runs",
       "tipi runs --compare last~1 last",
     ],
   },
