@@ -82,12 +82,13 @@ const CASES: readonly Case[] = [
     ],
   },
   {
-    name: "the Python tipi's enable_wandb flag",
+    name: "the Python tipi's enable_tensorboard flag (its other flags load, with a note)",
     args: ["validate", `${BAD}/legacy-pipeline-key.toml`],
     code: 2,
     expect: [
-      `${BAD}/legacy-pipeline-key.toml:3:1: pipeline.enable_wandb: unknown key`,
-      'logger = "wandb"',
+      `${BAD}/legacy-pipeline-key.toml:4:1: pipeline.enable_tensorboard: TensorBoard is not supported by tipi`,
+      'logger = "local"',
+      'enable_wandb = true: tipi writes logger = "wandb"',
     ],
   },
   {

@@ -21,6 +21,7 @@ import {
 } from "./overrides.ts";
 import { checkPipelineTable } from "./pipeline-table.ts";
 import { type ConfigProblem, ConfigProblems } from "./problems.ts";
+import { printNotesOnce, pythonTipiCompat } from "./python-tipi-compat.ts";
 import type { Target } from "./resolve-target.ts";
 import { applyAliases } from "./sweep-aliases.ts";
 import { TomlDocument, type TomlTable } from "./toml-document.ts";
@@ -97,10 +98,14 @@ async function loadToml(target: Target, options: LoadOptions): Promise<LoadedPip
   let config = structuredClone(base.data);
   for (const overlay of docs.slice(1)) config = mergeTables(config, overlay.data);
 
+  // The Python tipi's [pipeline] spelling becomes tipi's, with a note each.
+  const compat = pythonTipiCompat(base, config);
+  printNotesOnce(compat.notes);
   const { applied, problems } = applyOverrides(
     config,
     applyAliases(config, options.overrides ?? []),
   );
+  problems.push(...compat.problems);
   applySeed(config, options.seed, applied);
   problems.push(...checkPipelineTable(base, config.pipeline));
 

@@ -56,15 +56,6 @@ export const PIPELINE_KEYS: readonly PipelineKeyDef[] = [
   },
 ];
 
-/** Keys of the Python tipi's `[pipeline]` table, with what to write instead. */
-const LEGACY_KEYS: Readonly<Record<string, string>> = {
-  enable_progress:
-    "progress bars are always on in a terminal; use `tipi run --no-progress` to turn them off",
-  enable_wandb: 'write `logger = "wandb"`',
-  enable_basic_logger: 'write `logger = "local"`',
-  enable_tensorboard: "TensorBoard is not supported; metrics go to the run directory",
-};
-
 /** Checks the CLI-owned `[pipeline]` table; core only reads its `name`. */
 export function checkPipelineTable(doc: TomlDocument, table: unknown): ConfigProblem[] {
   if (table === undefined) return [];
@@ -79,12 +70,10 @@ export function checkPipelineTable(doc: TomlDocument, table: unknown): ConfigPro
         doc.problem(
           path,
           "unknown key",
-          LEGACY_KEYS[key] ??
-            didYouMean(
-              key,
-              PIPELINE_KEYS.map((d) => d.key),
-            ) ??
-            `[pipeline] takes ${PIPELINE_KEYS.map((d) => d.key).join(", ")}`,
+          didYouMean(
+            key,
+            PIPELINE_KEYS.map((d) => d.key),
+          ) ?? `[pipeline] takes ${PIPELINE_KEYS.map((d) => d.key).join(", ")}`,
         ),
       );
       continue;
