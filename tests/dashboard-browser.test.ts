@@ -119,7 +119,6 @@ describe("the dashboard in Chromium", () => {
       JSON.stringify({ status: "finished", updatedAt: new Date().toISOString(), pid: process.pid }),
     );
     await page.waitForSelector('#status[data-status="finished"]', { timeout: 2000 });
-    await saveScreenshot(page, "ui-live-run");
     expect(log.errors).toEqual([]);
     expect(log.offMachine).toEqual([]);
     expect(log.requests.every((url) => url.startsWith(dashboard.url))).toBe(true);

@@ -112,7 +112,7 @@ function compareCommand(args: ParsedArgs, root: string): number {
   const delta = (x: number | undefined, y: number | undefined) => {
     if (x === undefined || y === undefined) return "";
     const d = y - x;
-    return d === 0 ? "=" : `${d > 0 ? "+" : ""}${formatMetric(d)}`;
+    return formatMetric(d);
   };
   const text = (v: unknown) =>
     typeof v === "string" ? v : v === undefined ? "-" : JSON.stringify(v);
