@@ -235,8 +235,11 @@ describe("runs, sync, sweep, init", () => {
       expect(second.code).toBe(0);
       expect(second.stdout).toContain("up to date");
       expect(server.run().historyOffsets).toHaveLength(2);
-      const noKey = await tipi(["sync", "last", "--runs", root], { env: { WANDB_API_KEY: "" } });
-      expect(noKey.code).toBe(1);
+      const noKey = await tipi(["sync", "last", "--runs", root], {
+        env: { WANDB_API_KEY: "", NETRC: join(root, "no-netrc") },
+      });
+      expect(noKey.stderr).toContain("tipi sync needs a W&B API key");
+      expect(noKey.code).toBe(2);
     } finally {
       await server.close();
     }

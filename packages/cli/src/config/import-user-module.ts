@@ -8,17 +8,21 @@ let registered = false;
  * them. Plain `.js`/`.mjs` modules import as they are.
  */
 export async function importUserModule(fileOrUrl: string): Promise<Record<string, unknown>> {
-  if (!registered) {
-    registered = true;
-    const { register } = await import("tsx/esm/api");
-    register();
-  }
+  await registerTypeScriptLoader();
   const url = fileOrUrl.startsWith("file:") ? fileOrUrl : pathToFileURL(fileOrUrl).href;
   try {
     return (await import(url)) as Record<string, unknown>;
   } catch (error) {
     throw withoutOwnFrames(error);
   }
+}
+
+/** Registers tsx's module hooks (once), so that later `import()`s of `.ts` files work. */
+export async function registerTypeScriptLoader(): Promise<void> {
+  if (registered) return;
+  registered = true;
+  const { register } = await import("tsx/esm/api");
+  register();
 }
 
 /** This very file, as Node names it in "imported from …" (its dist path once built). */

@@ -10,7 +10,8 @@ import {
 } from "@tipi/core";
 import { UsageError } from "../cli/errors.ts";
 import type { Override } from "../cli/parse-args.ts";
-import { importUserModule } from "./import-user-module.ts";
+import { openJoinProblems, resolveConfigPaths } from "./config-paths.ts";
+import { importUserModule, registerTypeScriptLoader } from "./import-user-module.ts";
 import {
   type AppliedOverride,
   applyOverrides,
@@ -125,6 +126,12 @@ async function loadToml(target: Target, options: LoadOptions): Promise<LoadedPip
     }
   }
   if (table.logger === "wandb") await addWandbLogger(config, registry);
+  // Paths in a file are the file's: resolved from its folder, and they must exist.
+  const paths = resolveConfigPaths(config, registry, docs, applied);
+  problems.push(...paths.problems);
+  // A TypeScript file named by a param (Network.module) imports like a [pipeline] module.
+  if (paths.paths.some((p) => /\.[cm]?tsx?$/.test(p))) await registerTypeScriptLoader();
+  problems.push(...openJoinProblems(config, base));
   const created: object[] = [];
   const observing = observeInstances(registry, created);
   let built = buildPipeline(withoutCliKeys(config), observing);

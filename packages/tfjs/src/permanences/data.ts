@@ -14,7 +14,8 @@ import { z } from "../lazy/zod.ts";
 import { Rng } from "../rng.ts";
 
 /**
- * Config schema of {@link Data}. Paths are relative to the working directory. Each key's
+ * Config schema of {@link Data}. Paths are relative to the TOML file that sets them (`tipi`
+ * resolves them, see `pathParams`), else to the working directory. Each key's
  * description is what docs/config.md's `Data` table shows.
  */
 export const dataParams = z.object({
@@ -128,6 +129,16 @@ function required(value: string | undefined, key: string, source: string): strin
  */
 export class Data implements Permanence {
   static readonly params = dataParams;
+  /** Params that are paths: a TOML file's are resolved from its folder by `tipi`. */
+  static readonly pathParams = [
+    "dir",
+    "trainImages",
+    "trainLabels",
+    "testImages",
+    "testLabels",
+    "trainDir",
+    "testDir",
+  ] as const;
   readonly options: z.output<typeof dataParams>;
   #sets: { train: ImageDataset; val: ImageDataset; test?: ImageDataset } | undefined;
 

@@ -78,6 +78,8 @@ export type NetworkOptions = z.input<typeof networkParams> & {
  */
 export class Network implements Permanence {
   static readonly params = networkParams;
+  /** Params that are paths: a TOML file's are resolved from its folder by `tipi`. */
+  static readonly pathParams = ["module", "load"] as const;
   readonly options: NetworkOptions;
   readonly #deps: PermanenceDeps | undefined;
   #model: LayersModel | undefined;
