@@ -252,7 +252,8 @@ export const COMMANDS: readonly CommandDef[] = [
     name: "sync",
     summary: "Upload a run directory to Weights & Biases (what W&B has not confirmed yet).",
     description:
-      "Idempotent: a second sync sends nothing. Needs WANDB_API_KEY; WANDB_BASE_URL points at " +
+      "Idempotent: a second sync sends nothing. Needs a W&B API key: WANDB_API_KEY, else the " +
+      "~/.netrc entry `wandb login` writes (exit code 2 without one); WANDB_BASE_URL points at " +
       "another server. Exit code 1 when the upload failed part-way (run it again to continue).",
     arguments: [
       {
@@ -283,8 +284,11 @@ export const COMMANDS: readonly CommandDef[] = [
     summary: "Run a hyperparameter sweep (W&B sweep format) locally, trials in parallel processes.",
     description:
       "Each trial is `tipi run <pipeline> --set k=v … --run-dir <sweep-dir>/trials/<id>` in its own " +
-      "process, with fresh permanences. An interrupted sweep resumes without re-running finished " +
-      "trials. Prints a table of the trials and the best config.",
+      "process, with fresh permanences. Before the first trial, every parameter is checked against " +
+      "the pipeline (an unknown key or a value of the wrong type is exit code 2, at its line in " +
+      "the sweep file), and a random or bayes sweep needs run_cap or --count. An interrupted sweep " +
+      "resumes without re-running finished trials. Prints a table of the trials and the best " +
+      "config. Exit code 1 when every trial failed, or when no trial logged the sweep's metric.",
     arguments: [
       TARGET,
       { name: "sweep-file", required: true, description: "A W&B sweep config (YAML or TOML)." },
