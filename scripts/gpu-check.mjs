@@ -14,7 +14,7 @@
  *   train      the default CNN trained for --steps steps at --batch on tensorflow-gpu, then on
  *              wasm: samples/s of each (every kernel must run natively, or training throws)
  *
- * Usage: pnpm build && node scripts/gpu-check.mjs [--steps 100] [--batch 128]
+ * Usage: pnpm build && node scripts/gpu-check.mjs [--steps 100] [--batch 128] [--only gpu,hidden]
  * tfjs-node-gpu is looked up as tipi does (beside @tipi/tfjs, the working directory, or
  * TIPI_RESOLVE_PATHS). Prints one line per case and exits 1 if any fails.
  */
@@ -27,6 +27,7 @@ const { values } = parseArgs({
     case: { type: "string" },
     steps: { type: "string", default: "100" },
     batch: { type: "string", default: "128" },
+    only: { type: "string" },
   },
 });
 const steps = Number(values.steps);
@@ -65,10 +66,13 @@ const checks = [
     (r) => {
       const on = r.apps?.find((a) => a.pid === r.pid);
       const ok = r.choice?.name === "tensorflow-gpu" && (!on || on.gpuUuid === r.choice.gpu?.uuid);
-      return [
-        ok,
-        `${r.choice?.reason ?? r.error}; nvidia-smi shows this pid on ${on ? on.gpuUuid : "(pid not listed: another pid namespace?)"}`,
-      ];
+      const why = r.choice?.skipped.find((s) => s.backend === "tensorflow-gpu")?.reason;
+      const what =
+        r.choice?.name === "tensorflow-gpu"
+          ? r.choice.reason
+          : `${r.choice?.name ?? r.error}; tensorflow-gpu skipped: ${why}`;
+      const where = on ? on.gpuUuid : "(pid not listed: another pid namespace?)";
+      return [ok, `${what}; nvidia-smi shows this pid on ${where}`];
     },
   ],
   [
@@ -128,7 +132,9 @@ const checks = [
 
 let failed = 0;
 const speed = {};
+const only = values.only?.split(",");
 for (const [name, env, judge] of checks) {
+  if (only && !only.includes(name)) continue;
   const result = await child(name, env);
   const [ok, detail] = result.crash ? [false, result.crash] : judge(result);
   if (name.startsWith("train-")) speed[name] = result.samplesPerSecond;
@@ -190,12 +196,14 @@ async function runCase(name) {
   }
   const out = { choice, error, pid: process.pid, processEnv: process.env.CUDA_VISIBLE_DEVICES };
   if (choice?.name === "tensorflow-gpu") {
-    const size = name === "growth" ? 8192 : 1024; // 8192² float32 = 256 MiB
-    const x = tf.ones([size, size]);
-    await tf.matMul(x, x).data();
+    if (name === "growth") {
+      const x = tf.ones([8192, 8192]); // 256 MiB of float32
+      await tf.matMul(x, x).data();
+    } else {
+      await tf.add(tf.tensor1d([1, 2]), tf.tensor1d([3, 4])).data(); // TensorFlow now holds the GPU
+    }
     out.apps = await tipi.queryGpuProcesses();
-    const own = out.apps?.find((a) => a.pid === process.pid);
-    out.ownMiB = own?.usedMiB;
+    out.ownMiB = out.apps?.find((a) => a.pid === process.pid)?.usedMiB;
     out.totalMiB = choice.gpu?.totalMiB;
   }
   return out;
