@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { beforeAll, describe, expect, it } from "vitest";
+import { workspaceCompilerOptions } from "./fixtures/type-check.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const core = join(here, "../src/index.ts");
@@ -179,19 +180,7 @@ beforeAll(() => {
   Object.entries(cases).forEach(([, c], i) => {
     files.set(join(here, `__misuse__/case-${i}.ts`), `${prelude}\n${c.code}\n`);
   });
-  const options: ts.CompilerOptions = {
-    target: ts.ScriptTarget.ES2022,
-    lib: ["lib.es2023.d.ts"],
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    strict: true,
-    noUncheckedIndexedAccess: true,
-    skipLibCheck: true,
-    noEmit: true,
-    allowImportingTsExtensions: true,
-    types: ["node"],
-    customConditions: ["tipi-source"],
-  };
+  const options = workspaceCompilerOptions();
   const host = ts.createCompilerHost(options);
   const { getSourceFile, fileExists, readFile } = host;
   host.fileExists = (f) => files.has(f) || fileExists.call(host, f);

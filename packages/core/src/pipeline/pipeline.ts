@@ -5,6 +5,7 @@ import { PipelineGraph } from "../graph/pipeline-graph.ts";
 import type { RetryPolicy, StepNode } from "../graph/step-node.ts";
 import { type RunOptions, runGraph } from "../runtime/executor.ts";
 import type {
+  AddSlot,
   AnyDef,
   CreateDef,
   IsUntyped,
@@ -13,9 +14,11 @@ import type {
   inferStepSlot,
   JoinSlot,
   PipelineDef,
-  SetDef,
   Simplify,
+  SlotField,
   StepSlot,
+  WithOpenJoins,
+  WithPerms,
 } from "../types/def.ts";
 import type { PipelineError } from "../types/errors.ts";
 import type { AnySchema, inferSchemaInput, inferSchemaOutput } from "../types/schema.ts";
@@ -33,34 +36,6 @@ import type {
 } from "../types/step.ts";
 import type { PipelineTypeError } from "../types/type-error.ts";
 
-/** The def after appending a named step whose state afterwards is `TAfter`. */
-type AddSlot<
-  TDef extends PipelineDef,
-  TName extends string,
-  TKind extends StepSlot["kind"],
-  TOut,
-  TAfter,
-  TOpen extends string,
-> = TDef extends {
-  input: infer I;
-  perms: infer P extends object;
-  needs: infer N extends object;
-  openJoins: infer O extends string;
-  names: infer M extends string;
-  state: infer S;
-  steps: infer T;
-}
-  ? {
-      input: I;
-      state: TAfter;
-      perms: P;
-      needs: N;
-      openJoins: O | TOpen;
-      names: M | TName;
-      steps: T | { name: TName; kind: TKind; in: S; out: TOut; after: TAfter };
-    }
-  : never;
-
 type AddStep<TDef extends PipelineDef, TName extends string, TAfter> = AddSlot<
   TDef,
   TName,
@@ -71,10 +46,10 @@ type AddStep<TDef extends PipelineDef, TName extends string, TAfter> = AddSlot<
 >;
 
 /** A name for a new step: itself, or an error when a step or join already has it. */
-type UniqueName<TDef extends PipelineDef, TName extends string> =
-  IsUntyped<TDef["names"]> extends true
+type UniqueName<TNames extends string, TName extends string> =
+  IsUntyped<TNames> extends true
     ? TName
-    : [TName] extends [TDef["names"]]
+    : [TName] extends [TNames]
       ? PipelineTypeError<`a step or join named "${TName}" already exists: names must be unique`>
       : TName;
 
@@ -105,18 +80,20 @@ type OpenJoinName<TDef extends PipelineDef, TName extends string> =
       : IsJoin<inferStepSlot<TDef["steps"], TName>> extends true
         ? PipelineTypeError<`join "${TName}" is already provided: a join is filled once (call provideJoin on the pipeline from before it was filled)`>
         : PipelineTypeError<`no open join named "${TName}"`, { openJoins: TDef["openJoins"] }>;
-type IsJoin<TSlot> = [TSlot] extends [never]
-  ? false
-  : TSlot extends { kind: "join" }
-    ? true
-    : false;
+type IsJoin<TSlot> =
+  SlotField<TSlot, "kind"> extends never
+    ? false
+    : SlotField<TSlot, "kind"> extends "join"
+      ? true
+      : false;
 
 /** What a join's step function may return; the message shows when it returns another type. */
-type JoinError<TName extends string, TSlot> = TSlot extends { out: infer O }
-  ? [O] extends [never]
-    ? PipelineTypeError<`join "${TName}" has no schema, so requireJoin("${TName}") keeps the state's type: to change it, declare requireJoin("${TName}", schema)`>
-    : PipelineTypeError<`join "${TName}" must return its schema's input type`>
-  : never;
+type JoinError<TName extends string, TSlot> =
+  SlotField<TSlot, "kind"> extends never
+    ? never
+    : SlotField<TSlot, "out"> extends never
+      ? PipelineTypeError<`join "${TName}" has no schema, so requireJoin("${TName}") keeps the state's type: to change it, declare requireJoin("${TName}", schema)`>
+      : PipelineTypeError<`join "${TName}" must return its schema's input type`>;
 
 type JoinFn<TDef extends PipelineDef, TName extends string> = StepFn<
   inferSlotInput<inferStepSlot<TDef["steps"], TName>, TDef["input"]>,
@@ -145,16 +122,14 @@ type RunThis<TDef extends PipelineDef> =
       : PipelineTypeError<`join "${TDef["openJoins"]}" needs provideJoin() before run()`>;
 
 /** `run()`'s parameters: optional while a join is open, so that `this` reports it alone. */
-type RunArgs<TDef extends PipelineDef> = [RunThis<TDef>] extends [PipelineTypeError<string>]
-  ? [input?: TDef["input"], options?: RunOptions]
-  : [input: TDef["input"], options?: RunOptions];
+type RunArgs<TDef extends PipelineDef> =
+  RunThis<TDef> extends PipelineTypeError<string>
+    ? [input?: TDef["input"], options?: RunOptions]
+    : [input: TDef["input"], options?: RunOptions];
 
 /** The argument `run()` takes: the input, or a readable error naming the unfilled joins. */
-export type RunInput<TDef extends PipelineDef> = [RunThis<TDef>] extends [
-  PipelineTypeError<infer M>,
-]
-  ? PipelineTypeError<M>
-  : TDef["input"];
+export type RunInput<TDef extends PipelineDef> =
+  RunThis<TDef> extends PipelineTypeError<infer M> ? PipelineTypeError<M> : TDef["input"];
 
 /** Anything that carries a pipeline's types and graph (a `Pipeline` of any def). */
 export interface PipelineLike {
@@ -229,10 +204,17 @@ export interface Pipeline<TDef extends PipelineDef> {
    * @example
    * Pipeline.create().provide({ clock: () => new Clock() }).provide({ timer: (d) => new Timer(d.get("clock")) })
    */
-  provide<$Providers extends Record<string, PermanenceFactory<TDef["perms"]>>>(
+  provide<
+    $Def extends PipelineDef = TDef,
+    $Providers extends Record<string, PermanenceFactory<$Def["perms"]>> = Record<
+      string,
+      PermanenceFactory<$Def["perms"]>
+    >,
+  >(
+    this: Pipeline<$Def>,
     providers: $Providers,
   ): Pipeline<
-    SetDef<TDef, "perms", Simplify<Omit<TDef["perms"], keyof $Providers> & Provided<$Providers>>>
+    WithPerms<$Def, Simplify<Omit<$Def["perms"], keyof $Providers> & Provided<$Providers>>>
   >;
 
   /**
@@ -241,11 +223,12 @@ export interface Pipeline<TDef extends PipelineDef> {
    * @example
    * Pipeline.create<{ n: number }>().stage("double", (s) => ({ n: s.n * 2 }))
    */
-  stage<const $Name extends string, $Return>(
-    name: UniqueName<TDef, $Name>,
-    fn: StepFn<TDef["state"], $Return, TDef["perms"]>,
+  stage<const $Name extends string, $Return, $Def extends PipelineDef = TDef>(
+    this: Pipeline<$Def>,
+    name: UniqueName<$Def["names"], $Name>,
+    fn: StepFn<$Def["state"], $Return, $Def["perms"]>,
     options?: StepOptions,
-  ): Pipeline<AddStep<TDef, $Name, inferStepOutput<$Return>>>;
+  ): Pipeline<AddStep<$Def, $Name, inferStepOutput<$Return>>>;
 
   /**
    * Adds a side-effecting step; `timeout` aborts `ctx.signal` and abandons the attempt,
@@ -253,11 +236,17 @@ export interface Pipeline<TDef extends PipelineDef> {
    * @example
    * Pipeline.create<{ path: string }>().io("save", saveModel, { timeout: "30s", retries: 2 })
    */
-  io<const $Name extends string, $Return, const $Options extends IoOptions = IoOptions>(
-    name: UniqueName<TDef, $Name>,
-    fn: StepFn<TDef["state"], $Return, TDef["perms"]>,
+  io<
+    const $Name extends string,
+    $Return,
+    const $Options extends IoOptions = IoOptions,
+    $Def extends PipelineDef = TDef,
+  >(
+    this: Pipeline<$Def>,
+    name: UniqueName<$Def["names"], $Name>,
+    fn: StepFn<$Def["state"], $Return, $Def["perms"]>,
     options?: $Options & CheckIoOptions<$Options>,
-  ): Pipeline<AddStep<TDef, $Name, inferStepOutput<$Return>>>;
+  ): Pipeline<AddStep<$Def, $Name, inferStepOutput<$Return>>>;
 
   /**
    * Validates the state with any Standard Schema (zod, valibot, arktype…) and narrows it to
@@ -268,10 +257,15 @@ export interface Pipeline<TDef extends PipelineDef> {
    * @example
    * Pipeline.create<unknown>().through(z.object({ lr: z.number() }), { name: "config" })
    */
-  through<$Schema extends AnySchema, const $Name extends string = ThroughName<TDef["names"]>>(
-    schema: $Schema & CheckThrough<TDef["state"], $Schema>,
-    options?: ThroughOptions<inferSchemaOutput<$Schema>, UniqueName<TDef, $Name>>,
-  ): Pipeline<AddSlot<TDef, $Name, "through", never, inferSchemaOutput<$Schema>, never>>;
+  through<
+    $Schema extends AnySchema,
+    $Def extends PipelineDef = TDef,
+    const $Name extends string = ThroughName<$Def["names"]>,
+  >(
+    this: Pipeline<$Def>,
+    schema: $Schema & CheckThrough<$Def["state"], $Schema>,
+    options?: ThroughOptions<inferSchemaOutput<$Schema>, UniqueName<$Def["names"], $Name>>,
+  ): Pipeline<AddSlot<$Def, $Name, "through", never, inferSchemaOutput<$Schema>, never>>;
 
   /**
    * Wraps every later step in middleware (`(next, info) => (state, ctx) => …`). For one step
@@ -284,15 +278,21 @@ export interface Pipeline<TDef extends PipelineDef> {
    * implementation's result is validated and the state becomes the schema's output;
    * without one, the implementation must keep the state's type.
    */
-  requireJoin<const $Name extends string>(
-    name: UniqueName<TDef, $Name>,
-  ): Pipeline<AddSlot<TDef, $Name, "join", never, TDef["state"], $Name>>;
-  requireJoin<const $Name extends string, $Schema extends AnySchema>(
-    name: UniqueName<TDef, $Name>,
+  requireJoin<const $Name extends string, $Def extends PipelineDef = TDef>(
+    this: Pipeline<$Def>,
+    name: UniqueName<$Def["names"], $Name>,
+  ): Pipeline<AddSlot<$Def, $Name, "join", never, $Def["state"], $Name>>;
+  requireJoin<
+    const $Name extends string,
+    $Schema extends AnySchema,
+    $Def extends PipelineDef = TDef,
+  >(
+    this: Pipeline<$Def>,
+    name: UniqueName<$Def["names"], $Name>,
     schema: $Schema,
     options?: StepOptions,
   ): Pipeline<
-    AddSlot<TDef, $Name, "join", inferSchemaInput<$Schema>, inferSchemaOutput<$Schema>, $Name>
+    AddSlot<$Def, $Name, "join", inferSchemaInput<$Schema>, inferSchemaOutput<$Schema>, $Name>
   >;
 
   /**
@@ -303,20 +303,22 @@ export interface Pipeline<TDef extends PipelineDef> {
    * @example
    * base.provideJoin("train", async (state, ctx) => ({ ...state, accuracy: await fit(state) }))
    */
-  provideJoin<const $Name extends string, $SubDef = never>(
-    name: OpenJoinName<TDef, $Name>,
-    impl: JoinFn<TDef, $Name> | SubPipelineFor<TDef, $Name, $SubDef>,
-  ): Pipeline<SetDef<TDef, "openJoins", Exclude<TDef["openJoins"], $Name>>>;
+  provideJoin<const $Name extends string, $SubDef = never, $Def extends PipelineDef = TDef>(
+    this: Pipeline<$Def>,
+    name: OpenJoinName<$Def, $Name>,
+    impl: JoinFn<$Def, $Name> | SubPipelineFor<$Def, $Name, $SubDef>,
+  ): Pipeline<WithOpenJoins<$Def, Exclude<$Def["openJoins"], $Name>>>;
 
   /** Replaces a named `stage`/`io` step with a function of the same input and output types. */
-  override<$Name extends TDef["names"]>(
+  override<$Name extends $Def["names"], $Def extends PipelineDef = TDef>(
+    this: Pipeline<$Def>,
     name: $Name,
     fn: StepFn<
-      inferSlotInput<inferStepSlot<TDef["steps"], $Name>, TDef["input"]>,
-      StepReturn<inferSlotOutput<inferStepSlot<TDef["steps"], $Name>>>,
-      TDef["perms"]
+      inferSlotInput<inferStepSlot<$Def["steps"], $Name>, $Def["input"]>,
+      StepReturn<inferSlotOutput<inferStepSlot<$Def["steps"], $Name>>>,
+      $Def["perms"]
     >,
-  ): Pipeline<TDef>;
+  ): Pipeline<$Def>;
 
   /**
    * Runs the pipeline. Never throws or rejects: the result is `Ok(finalState)` or

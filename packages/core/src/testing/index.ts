@@ -10,7 +10,7 @@
 import type { Result } from "neverthrow";
 import type { PipelineLike } from "../pipeline/pipeline.ts";
 import { type RunOptions, runGraph } from "../runtime/executor.ts";
-import type { inferSlotInput, inferStepSlot, PipelineDef } from "../types/def.ts";
+import type { inferSlotInput, inferStepSlot, PipelineDef, SlotField } from "../types/def.ts";
 import type { PipelineError } from "../types/errors.ts";
 import type { EventOf, TipiEvent, TipiEventType } from "../types/events.ts";
 import type { PipelineTypeError } from "../types/type-error.ts";
@@ -39,10 +39,10 @@ type DefOf<P extends PipelineLike> = P["~def"];
 type NodeName<D extends PipelineDef> = D["names"];
 type NodeSlot<D extends PipelineDef, N> = inferStepSlot<D["steps"], N>;
 type NodeIn<D extends PipelineDef, N> = inferSlotInput<NodeSlot<D, N>, D["input"]>;
-type NodeOut<D extends PipelineDef, N> = NodeSlot<D, N>["after"];
+type NodeOut<D extends PipelineDef, N> = SlotField<NodeSlot<D, N>, "after">;
 
 /** A step's name, or an error listing the names the pipeline has. */
-type KnownName<D extends PipelineDef, N extends string> = [N] extends [NodeName<D>]
+type KnownName<D extends PipelineDef, N extends string> = [N] extends [D["names"]]
   ? N
   : PipelineTypeError<`no step named "${N}"`, { steps: NodeName<D> }>;
 

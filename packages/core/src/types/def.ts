@@ -19,27 +19,121 @@ export interface PipelineDef {
   /** Every step, join and `through` name so far (`string` in untyped pipelines). */
   names: string;
   /**
-   * The named steps, newest first, as a linked list of {@link StepSlot}s. A list rather
-   * than a union: appending to it does not re-instantiate the earlier entries, so
-   * type-checking cost stays linear in the number of steps.
+   * The named steps, newest first, as a linked list of {@link StepSlot}s (`never` when
+   * none). A list rather than a union: appending to it does not copy the earlier entries,
+   * so type-checking cost stays linear in the number of steps.
    */
   steps: StepSlot;
 }
 
 /**
- * One named step's types: the state it receives (`in`), the state after it (`after`) and,
- * for a join with a schema, what its implementation returns (`out`; `never` otherwise).
+ * One named step's types: its name and kind, the state after it (`after`), for a join with a
+ * schema what its implementation returns (`out`; `never` otherwise), and the step before it
+ * (`prev`; `never` for the first). The state a step receives is the `after` of `prev`.
  */
 export interface StepSlot {
   name: string;
   kind: "step" | "join" | "through";
-  in: unknown;
   out: unknown;
   after: unknown;
+  prev: unknown;
 }
 
 /** @deprecated Joins are {@link StepSlot}s of kind `"join"`. */
 export type JoinSlot = StepSlot;
+
+/**
+ * The {@link StepSlot} of one step, as the DSL records it. An interface with its types as
+ * arguments, not an object literal: TypeScript resolves the arguments once, so a longer
+ * list costs nothing more to carry through later steps.
+ */
+export interface Slot<TName extends string, TKind extends StepSlot["kind"], TOut, TAfter, TPrev>
+  extends StepSlot {
+  name: TName;
+  kind: TKind;
+  out: TOut;
+  after: TAfter;
+  prev: TPrev;
+}
+
+/**
+ * A typed pipeline's def, as the DSL builds it: the slots of {@link PipelineDef} as type
+ * arguments, in the same order.
+ */
+export interface Def<
+  TInput,
+  TState,
+  TPerms extends object,
+  TNeeds extends object,
+  TOpenJoins extends string,
+  TNames extends string,
+  TSteps,
+> {
+  input: TInput;
+  state: TState;
+  perms: TPerms;
+  needs: TNeeds;
+  openJoins: TOpenJoins;
+  names: TNames;
+  steps: TSteps;
+}
+
+/**
+ * The def after appending a named step whose state afterwards is `TAfter`.
+ *
+ * Why it is written this way (each keeps type-checking linear in the number of steps):
+ * the trivial conditional makes TypeScript resolve the `Def` reference's arguments at once
+ * (a type alias whose body is a bare reference is resolved lazily, through a chain of
+ * mappers one level deeper per step); its check type is the name, never the def, because
+ * checking a conditional walks its check type; and the builder methods read the def
+ * through their own `$Def` (inferred from `this`), never through the interface's `TDef`,
+ * because TypeScript re-instantiates a type reached through the interface's mapper and
+ * that walks every earlier step.
+ */
+export type AddSlot<
+  TDef extends PipelineDef,
+  TName extends string,
+  TKind extends StepSlot["kind"],
+  TOut,
+  TAfter,
+  TOpen extends string,
+> = [TName] extends [string]
+  ? Def<
+      TDef["input"],
+      TAfter,
+      TDef["perms"],
+      TDef["needs"],
+      TDef["openJoins"] | TOpen,
+      TDef["names"] | TName,
+      Slot<TName, TKind, TOut, TAfter, TDef["steps"]>
+    >
+  : never;
+
+/** The def with other permanences. */
+export type WithPerms<TDef extends PipelineDef, TPerms extends object> = [TPerms] extends [object]
+  ? Def<
+      TDef["input"],
+      TDef["state"],
+      TPerms,
+      TDef["needs"],
+      TDef["openJoins"],
+      TDef["names"],
+      TDef["steps"]
+    >
+  : never;
+
+/** The def with other open joins. */
+export type WithOpenJoins<TDef extends PipelineDef, TOpen extends string> = [TOpen] extends [string]
+  ? Def<
+      TDef["input"],
+      TDef["state"],
+      TDef["perms"],
+      TDef["needs"],
+      TOpen,
+      TDef["names"],
+      TDef["steps"]
+    >
+  : never;
 
 /** Replaces one slot of a def. */
 export type SetDef<TDef extends PipelineDef, TKey extends keyof PipelineDef, TValue> = {
@@ -71,22 +165,33 @@ export interface AnyDef {
   steps: StepSlot;
 }
 
+/**
+ * Field `TKey` of a slot (`never` for `never`). The helpers below read slots through it and
+ * only ever test names and kinds, never a slot itself: TypeScript walks the check type of a
+ * conditional (and the parts of an intersection), and a slot leads to every step before it.
+ * (Nor inside `[…]`: a tuple of an alias is resolved lazily, which walks the slot too.)
+ */
+export type SlotField<TSlot, TKey extends keyof StepSlot> = TSlot[TKey & keyof TSlot];
+
 /** The slot of the step named `TName` (a literal name, or `string` in untyped pipelines). */
-export type inferStepSlot<TSlot, TName> = TSlot extends { name: infer N }
-  ? TName extends N
-    ? TSlot
-    : never
-  : never;
+export type inferStepSlot<TSlot, TName> =
+  SlotField<TSlot, "name"> extends never
+    ? never
+    : TName & string extends SlotField<TSlot, "name">
+      ? TSlot
+      : inferStepSlot<SlotField<TSlot, "prev">, TName>;
 
 /** True when a def's names are not known (an untyped, config-built pipeline). */
 export type IsUntyped<TNames> = string extends TNames ? true : false;
 
-/** The state the step in `TSlot` receives. */
-export type inferSlotInput<TSlot, _TInput = unknown> = TSlot extends { in: infer I } ? I : never;
+/** The state the step in `TSlot` receives: the state after the step before it, or `TInput`. */
+export type inferSlotInput<TSlot, TInput = unknown> =
+  SlotField<TSlot, "kind"> extends never
+    ? never
+    : SlotField<SlotField<TSlot, "prev">, "kind"> extends never
+      ? TInput
+      : SlotField<SlotField<TSlot, "prev">, "after">;
 
 /** What the step in `TSlot` returns (for a join with a schema: what its implementation returns). */
-export type inferSlotOutput<TSlot> = TSlot extends { out: infer O; after: infer A }
-  ? [O] extends [never]
-    ? A
-    : O
-  : never;
+export type inferSlotOutput<TSlot> =
+  SlotField<TSlot, "out"> extends never ? SlotField<TSlot, "after"> : SlotField<TSlot, "out">;
