@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type Dashboard, startDashboard } from "../packages/cli/src/dashboard/server.ts";
 import {
   countColoredPixels,
+  countSaturatedPixels,
   launchChromium,
   openPage,
   saveScreenshot,
@@ -70,6 +71,10 @@ describe("the dashboard in Chromium", () => {
     const { page, log } = await openPage(browser);
     await page.goto(`${dashboard.url}sweep?dir=sweeps%2Fdemo-lr`);
     await whenReady(page);
+    expect(await page.locator("#parallel polyline").count()).toBe(3);
+    expect(await countSaturatedPixels(page, '.chart[data-chart="curves"] canvas')).toBeGreaterThan(
+      200,
+    );
     await Promise.all([page.waitForURL(/trial-0002/), page.click('a:text("trial-0002")')]);
     await whenReady(page);
     expect(await page.locator("h1").textContent()).toContain("trial-0002");

@@ -247,6 +247,21 @@
     badge.className = `status status-${status}`;
   }
 
+  // Redraws at most every 250 ms: a run that logs every step must not keep the page busy.
+  let drawTimer;
+  let drawnAt = 0;
+  function scheduleDraw() {
+    if (drawTimer !== undefined) return;
+    drawTimer = setTimeout(
+      () => {
+        drawTimer = undefined;
+        drawnAt = Date.now();
+        drawRunCharts();
+      },
+      Math.max(0, 250 - (Date.now() - drawnAt)),
+    );
+  }
+
   function follow() {
     if (!data.live) return;
     const url = `${data.live.events}${data.live.events.includes("?") ? "&" : "?"}from=${data.historyBytes}&index=${data.history.length}`;
@@ -260,7 +275,7 @@
         counter.dataset.rows = String(data.history.length);
       }
       for (const row of rows) updateCards(row.values);
-      drawRunCharts();
+      scheduleDraw();
     });
     source.addEventListener("status", (event) => {
       const record = JSON.parse(event.data);

@@ -12,7 +12,7 @@ import { runPage, sweepPage } from "../report/pages.ts";
 import { comparePage } from "../report/render-compare.ts";
 import { statusBadge } from "../report/render-run.ts";
 import { listSweepDirs } from "../report/resolve-report-target.ts";
-import { looksLikeRun, readRunData } from "../report/run-data.ts";
+import { looksLikeRun, readRunData, readRunOverview } from "../report/run-data.ts";
 import { looksLikeSweep, readSweepData } from "../report/sweep-data.ts";
 import { formatDuration } from "../ui/format.ts";
 import { followRun } from "./follow-run.ts";
@@ -232,7 +232,7 @@ ${
     ? html`<p>No runs yet: <code>tipi run &lt;pipeline&gt; --runs ${root}</code> makes one.</p>`
     : html`<table class="data runs-list" id="runs"><thead><tr><th></th><th>pipeline</th><th>run</th><th>status</th><th>started</th><th>duration</th><th>metrics</th></tr></thead><tbody>${runs.map(
         (run) => {
-          const data = readRunData(run.dir);
+          const data = readRunOverview(run.dir);
           const metrics = Object.entries(data.summary)
             .filter(([k]) => k.startsWith("test/") || k.startsWith("val"))
             .slice(0, 4);

@@ -163,6 +163,22 @@ export function readHistoryFrom(
   };
 }
 
+/** A run's status, duration and summary numbers only (a list of many runs reads no histories). */
+export function readRunOverview(dir: string): Pick<RunData, "status" | "durationMs" | "summary"> {
+  const notes: Notes = [];
+  const meta = readJsonObject(join(dir, "meta.json"), "meta.json", notes) ?? {};
+  const status = readJsonObject(join(dir, "status.json"), "status.json", notes);
+  const createdAt = asString(meta.createdAt);
+  const updatedAt = asString(status?.updatedAt);
+  const durationMs =
+    createdAt && updatedAt ? Date.parse(updatedAt) - Date.parse(createdAt) : undefined;
+  return {
+    status: asString(status?.status) ?? "unknown",
+    ...(durationMs !== undefined && Number.isFinite(durationMs) ? { durationMs } : {}),
+    summary: numericValues(readJsonObject(join(dir, "summary.json"), "summary.json", notes) ?? {}),
+  };
+}
+
 /** Reads a run directory; never throws for what the directory holds. */
 export function readRunData(dir: string): RunData {
   const notes: Notes = [];
