@@ -12,7 +12,9 @@ import { BIN, REPO, tipi } from "./fixtures/cli/run-tipi.ts";
 
 const KEY = "agentkey".repeat(5);
 const PIPELINE = "tests/fixtures/agent/pipeline.toml";
-const HEARTBEAT_MS = 400;
+/** Without a W&B logger: faster trials, uploaded by the agent when they end. */
+const LOCAL = "tests/fixtures/agent/local.toml";
+const HEARTBEAT_MS = 250;
 const scratch = mkdtempSync(join(tmpdir(), "tipi-agent-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -21,7 +23,7 @@ const envFor = (server: FakeWandbServer) => ({
   WANDB_BASE_URL: server.url,
   WANDB_MODE: "online",
   TIPI_AGENT_HEARTBEAT_MS: String(HEARTBEAT_MS),
-  TIPI_AGENT_MAX_BACKOFF_MS: "3000",
+  TIPI_AGENT_MAX_BACKOFF_MS: "2000",
   WANDB_AGENT_KILL_DELAY: "5",
 });
 
@@ -93,8 +95,10 @@ describe("tipi agent", () => {
       expect(sweep.config.program).toBe(PIPELINE);
       expect(sweep.config.command).toEqual([...TIPI_DEFAULT_COMMAND]);
 
+      // Agent a runs the sweep's program (W&B logging streams each trial live); agent b runs the
+      // same pipeline without a W&B logger, so the agent uploads each finished run directory.
       const a = startAgent(server, path, "a");
-      const b = startAgent(server, path, "b");
+      const b = startAgent(server, path, "b", ["--pipeline", LOCAL]);
       const codes = await Promise.all([a.done, b.done]);
       expect(codes, a.output() + b.output()).toEqual([0, 0]);
 
@@ -129,13 +133,10 @@ describe("tipi agent", () => {
     try {
       const path = await createSweep(server, "tests/fixtures/agent/slow.yaml");
       const sweep = server.controller.sweep();
-      const agent = startAgent(server, path, "stop", ["--count", "1"]);
-      await server.waitFor(
-        () =>
-          (server.runs.get(`tipi-test/agent-tests/${sweep.runs[0]?.name}`)?.history.size ?? 0) >= 1,
-        20_000,
-      );
+      const agent = startAgent(server, path, "stop", ["--count", "1", "--pipeline", LOCAL]);
+      await server.waitFor(() => sweep.runs.length === 1, 20_000);
       const run = sweep.runs[0]!;
+      await server.waitFor(() => historyRows(runDirOf("stop", path, run.name)) >= 1, 20_000);
       const stoppedAt = Date.now();
       server.controller.stopRun(run.name);
       await server.waitFor(() => /run \S+ stopped/.test(agent.output()), 10_000);
@@ -160,13 +161,13 @@ describe("tipi agent", () => {
     try {
       const path = await createSweep(server, "tests/fixtures/agent/crash.yaml");
       const sweep = server.controller.sweep();
-      // Trials of ~4 s: 8 epochs × 2 batches × 250 ms.
-      const a = startAgent(server, path, "killed", ["--pipeline", PIPELINE]);
+      // Trials of ~2 s: 4 epochs × 2 batches × 250 ms.
+      const a = startAgent(server, path, "killed", ["--pipeline", LOCAL]);
       await server.waitFor(() => sweep.runs.length === 1, 20_000);
       const victim = sweep.runs[0]!;
       const victimDir = runDirOf("killed", path, victim.name);
       await server.waitFor(() => historyRows(victimDir) >= 1, 20_000);
-      const b = startAgent(server, path, "survivor");
+      const b = startAgent(server, path, "survivor", ["--pipeline", LOCAL]);
       // The machine dies: the agent and its trial, at once.
       process.kill(-(a.child.pid as number), "SIGKILL");
       await a.done;
@@ -180,29 +181,27 @@ describe("tipi agent", () => {
       expect(sweep.state).toBe("FINISHED");
       // What the killed trial had written is still in its run directory, for `tipi sync`.
       expect(historyRows(victimDir)).toBeGreaterThanOrEqual(1);
-      expect(historyRows(victimDir)).toBeLessThan(8);
+      expect(historyRows(victimDir)).toBeLessThan(4);
     } finally {
       await server.close();
     }
   });
 
   test("W&B down, then answering 500: the agent retries with backoff and loses no finished trial's metrics", async () => {
-    const server = await startFakeWandbServer({ apiKey: KEY });
+    // W&B marks a run crashed only after minutes without a heartbeat.
+    const server = await startFakeWandbServer({ apiKey: KEY, sweeps: { agentTimeoutMs: 60_000 } });
     try {
       const path = await createSweep(server, "tests/fixtures/agent/outage.yaml");
       const sweep = server.controller.sweep();
-      const agent = startAgent(server, path, "outage", ["--count", "2"]);
+      const agent = startAgent(server, path, "outage", ["--count", "2", "--pipeline", LOCAL]);
       await server.waitFor(() => sweep.runs.length === 1, 20_000);
       const first = sweep.runs[0]!;
-      await server.waitFor(
-        () => (server.runs.get(`tipi-test/agent-tests/${first.name}`)?.history.size ?? 0) >= 1,
-        20_000,
-      );
+      await server.waitFor(() => historyRows(runDirOf("outage", path, first.name)) >= 1, 20_000);
       await server.setMode("down");
-      await new Promise((resolve) => setTimeout(resolve, 2500));
+      await new Promise((resolve) => setTimeout(resolve, 1500));
       await server.setMode("graphql-500");
       const since = server.requests.length;
-      await new Promise((resolve) => setTimeout(resolve, 3500));
+      await new Promise((resolve) => setTimeout(resolve, 2000));
       const answered500 = (): number =>
         server.requests.slice(since).filter((r) => r.operation === "Heartbeat" && r.status === 500)
           .length;
@@ -218,7 +217,7 @@ describe("tipi agent", () => {
       expect(waits.length).toBeGreaterThanOrEqual(3);
       expect(waits[0]).toBe(HEARTBEAT_MS * 2);
       for (let i = 1; i < waits.length; i++)
-        expect(waits[i]).toBe(Math.min(3000, (waits[i - 1] as number) * 2));
+        expect(waits[i]).toBe(Math.min(2000, (waits[i - 1] as number) * 2));
       // The trial that finished during the outage is on W&B now, every row exactly once.
       server.controller.refresh();
       expect(first.state).toBe("finished");
