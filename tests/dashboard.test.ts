@@ -201,6 +201,37 @@ describe("tipi ui", () => {
     expect(await exited).toBe(0);
   });
 
+  test("--host another address is taken only when asked, with a warning", async () => {
+    const child = spawn(
+      process.execPath,
+      [BIN, "ui", "--runs", root, "--port", "0", "--host", "0.0.0.0"],
+      {
+        cwd: REPO,
+        env: { ...process.env, CI: "true" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let out = "";
+    let err = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      err += chunk.toString();
+    });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}${err}`)), 15_000);
+      child.stdout.on("data", (chunk: Buffer) => {
+        out += chunk.toString();
+        if (/http:\/\/0\.0\.0\.0:\d+\//.test(out)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    expect(err).toContain("listening on 0.0.0.0: other machines that reach it can read these runs");
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+  });
+
   test("a port in use exits 2 and says so", async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));

@@ -96,6 +96,47 @@ describe("a run's report in Chromium", () => {
   });
 });
 
+describe("a real run's report in Chromium", () => {
+  test("after tipi run: the page's test accuracy is summary.json's, the confusion matrix is drawn", async () => {
+    const runs = join(scratch, "real");
+    const run = await tipi(
+      [
+        "run",
+        "examples/fashion-mnist",
+        "--seed",
+        "7",
+        "--set",
+        "hyperparameters.epochs=2",
+        "--set",
+        "data.trainLimit=320",
+        "--runs",
+        runs,
+        "--no-progress",
+      ],
+      { env: { CI: "true" }, timeoutMs: 120_000 },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const dir = /· (\S+)\s*$/.exec(run.stdout.trim().split("\n").at(-1) ?? "")?.[1] as string;
+    const summary = JSON.parse(readFileSync(join(dir, "summary.json"), "utf8")) as Record<
+      string,
+      number
+    >;
+    const { page, log } = await openPage(browser);
+    await page.goto(await report(dir));
+    await whenReady(page);
+    const card = page.locator('.metric[data-metric="test/accuracy"]');
+    expect(Number(await card.getAttribute("data-value"))).toBe(summary["test/accuracy"]);
+    expect(await page.locator("table.heat tbody tr").count()).toBe(10);
+    expect(await page.locator('#environment tr[data-key="backend"] td').textContent()).toMatch(
+      /^wasm|^tensorflow|^cpu/,
+    );
+    expect(await countColoredPixels(page, '.chart[data-chart="loss"] canvas')).toBeGreaterThan(20);
+    expect(log.errors).toEqual([]);
+    expect(log.offMachine).toEqual([]);
+    await page.close();
+  }, 120_000);
+});
+
 describe("a sweep's report in Chromium", () => {
   test("ranks the trials, draws parallel coordinates, metric per parameter and the curves", async () => {
     const { dir, best } = writeSweep(join(scratch, "sweep"));

@@ -13,10 +13,22 @@ export async function uiCommand(args: ParsedArgs): Promise<number> {
   const port = Number(args.options.port ?? 6007);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`--port ${port} is not a port number`, "0–65535; 0 picks a free port");
+  // Listen for Ctrl-C before the URL is printed: a signal sent on seeing it must find the handler.
+  let stop = () => {};
+  const stopped = new Promise<void>((done) => {
+    stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      done();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
   let dashboard: Awaited<ReturnType<typeof startDashboard>>;
   try {
     dashboard = await startDashboard({ root, host, port });
   } catch (error) {
+    stop();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE")
       throw new UsageError(
@@ -35,15 +47,7 @@ export async function uiCommand(args: ParsedArgs): Promise<number> {
       `tipi ui: listening on ${host}: other machines that reach it can read these runs (no login)\n`,
     );
   process.stdout.write(`tipi ui: ${dashboard.url} (runs in ${root}; Ctrl-C stops it)\n`);
-  await new Promise<void>((done) => {
-    const stop = () => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      done();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
+  await stopped;
   await dashboard.close();
   return EXIT.ok;
 }
