@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, renameSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { TipiEvent } from "@tipi/core";
+import { SweepConfigError } from "../config/errors.ts";
 import { loadSweepConfig } from "../config/load-config.ts";
 import type { SweepConfig } from "../config/types.ts";
 import { hyperbandStop } from "../search/hyperband.ts";
@@ -150,8 +151,15 @@ async function runLocked(
   const search = createSearch(config, { seed: state.seed });
   const cap = config.runCap ?? opts.count ?? search.size;
   if (cap === undefined) {
-    throw new Error(
-      `a ${config.method} sweep never ends on its own: set run_cap in the sweep file, or a count`,
+    throw new SweepConfigError(
+      [
+        {
+          path: ["run_cap"],
+          message: `a ${config.method} sweep never ends on its own: it needs run_cap`,
+          hint: "or pass a count",
+        },
+      ],
+      config.file,
     );
   }
   const total = search.size === undefined ? cap : Math.min(cap, search.size);
