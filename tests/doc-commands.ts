@@ -37,7 +37,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import type { CodeBlock } from "./docs-checker.ts";
+import { type CodeBlock, extractBlocks } from "./docs-checker.ts";
 
 export const REPO = resolve(import.meta.dirname, "..");
 export const BIN = join(REPO, "packages/cli/dist/bin.js");
@@ -123,6 +123,7 @@ export function parseShell(block: Pick<CodeBlock, "code" | "line">): ShellComman
       else pieces.at(-1)!.push(w);
     }
     for (const piece of pieces) {
+      if (piece[0] === "$") piece.shift(); // a prompt: `$ tipi run …`
       const env: Record<string, string> = {};
       while (piece.length > 0 && /^[A-Z_][A-Z0-9_]*=/.test(piece[0]!)) {
         const [name, ...value] = piece.shift()!.split("=");
@@ -207,12 +208,14 @@ export function normalise(text: string, workspace?: string): string[] {
   let out = text.replaceAll("\r", "");
   if (workspace !== undefined) out = out.replaceAll(`${workspace}/`, "").replaceAll(workspace, ".");
   for (const [pattern, by] of PLACEHOLDERS) out = out.replace(pattern, by);
-  return out
-    .split("\n")
-    .map((l) => l.replace(/[ \t]+/g, " ").trimEnd())
-    // a table's rule: its widths follow the contents
-    .map((l) => (/^[- ]*--[- ]*$/.test(l) ? "---" : l))
-    .filter((l, i, all) => l !== "" || (i > 0 && i < all.length - 1));
+  return (
+    out
+      .split("\n")
+      .map((l) => l.replace(/[ \t]+/g, " ").trimEnd())
+      // a table's rule: its widths follow the contents
+      .map((l) => (/^[- ]*--[- ]*$/.test(l) ? "---" : l))
+      .filter((l, i, all) => l !== "" || (i > 0 && i < all.length - 1))
+  );
 }
 
 function escapeRegExp(text: string): string {
@@ -411,12 +414,13 @@ function relativeDir(from: string, to: string): string {
   return to === from ? "." : to.startsWith(`${from}/`) ? to.slice(from.length + 1) : to;
 }
 
-/** Runs the blocks of one page in a new workspace, in order. */
+/** Runs the blocks of one page (`file` names it in messages) in a new workspace, in order. */
 export async function runPage(
   file: string,
-  blocks: readonly CodeBlock[],
+  page: string,
   options: RunOptions = {},
 ): Promise<PageReport> {
+  const blocks = extractBlocks(page, file);
   const root = createWorkspace();
   const runs: CommandRun[] = [];
   const failures: string[] = [];
@@ -435,7 +439,6 @@ export async function runPage(
     TIPI_BACKEND: undefined,
     ...options.env,
   };
-  const page = readFileSync(join(REPO, file), "utf8");
   try {
     for (const block of blocks) {
       const where = `${file}:${block.line}`;

@@ -1,6 +1,8 @@
 // Every shell command of the docs that runs tipi runs here, through the built CLI, against the
 // shipped examples made small; every sample output is compared with the real one
 // (tests/doc-commands.ts says how, and how a block is marked as not runnable).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findCommand } from "../packages/cli/src/cli/definitions.ts";
 import { parseArgs } from "../packages/cli/src/cli/parse-args.ts";
@@ -11,10 +13,11 @@ import {
   normalise,
   type PageReport,
   parseShell,
+  REPO,
   runPage,
   runsTipi,
 } from "./doc-commands.ts";
-import { docFiles, extractBlocks, readBlocks } from "./docs-checker.ts";
+import { docFiles, extractBlocks } from "./docs-checker.ts";
 
 /** A tipi command that is not run must at least parse: its command and options exist. */
 function checkArgs(args: readonly string[]): string | undefined {
@@ -111,14 +114,83 @@ describe("the doc-command runner", () => {
   });
 });
 
+describe("a page run by the runner", () => {
+  const fixture = [
+    "# Fixture", //                                               1
+    "", //                                                        2
+    "```toml save-as=bad.toml", //                                3
+    "[permanences.hyperparameters]", //                           4
+    'type = "Hyperparameters"', //                                5
+    "epoch = 3", //                                               6
+    "```", //                                                     7
+    "", //                                                        8
+    "```sh exit=2", //                                            9
+    "npx tipi validate bad.toml", //                             10
+    "```", //                                                    11
+    "", //                                                       12
+    "```text output", //                                         13
+    "bad.toml:3:1: permanences.hyperparameters.epoch: unknown key", // 14
+    "…", //                                                      15
+    "1 problem found; nothing ran.", //                          16
+    "```", //                                                    17
+    "", //                                                       18
+    "```sh", //                                                  19
+    "$ tipi validate examples/fashion-mnist", //                 20
+    "```", //                                                    21
+    "", //                                                       22
+    "```text output", //                                         23
+    '✔ examples/fashion-mnist/pipeline.toml: pipeline "fashion-mnist" is valid (9 permanences, 2 steps)', // 24
+    "```", //                                                    25
+    "", //                                                       26
+    "<!-- not-run: a fixture -->", //                            27
+    "```sh", //                                                  28
+    "npx tipi run examples/fashion-mnist --no-such-flag", //     29
+    "```", //                                                    30
+    "", //                                                       31
+    "```text", //                                                32
+    "✔ looks like tipi", //                                      33
+    "```", //                                                    34
+    "", //                                                       35
+    "```sh", //                                                  36
+    "npx tipi validate no-such-pipeline", //                     37
+    "```", //                                                    38
+  ].join("\n");
+  let report: PageReport;
+  beforeAll(async () => {
+    report = await runPage("fixture.md", fixture, { checkArgs });
+  }, 120_000);
+
+  it("runs the blocks in order: a saved file, the expected exit code, a matching sample", () => {
+    expect(report.runs.map((r) => [r.line, r.code])).toEqual([
+      [10, 2],
+      [20, 0],
+      [37, 2],
+    ]);
+  });
+
+  it("reports a wrong sample, a bad not-run command, an unmarked output and a failed command", () => {
+    expect(report.failures.map((f) => f.split("\n")[0])).toEqual([
+      "fixture.md:23: does not match the output of `$ tipi validate examples/fashion-mnist` (fixture.md:20)",
+      'fixture.md:29: `npx tipi run examples/fashion-mnist --no-such-flag`: unknown option --no-such-flag for "tipi run"',
+      "fixture.md:32: looks like tipi's output: mark it ```text output (or <!-- not-run: reason -->)",
+      "fixture.md:37: `npx tipi validate no-such-pipeline` (in .) exited 2, expected 0:",
+    ]);
+    expect(report.notRun).toEqual([
+      "fixture.md:29: npx tipi run examples/fashion-mnist --no-such-flag (a fixture)",
+    ]);
+  });
+});
+
 describe("docs commands", () => {
   // TIPI_DOC_PAGES=docs/cli.md,README.md runs only those pages (while editing them).
   const only = process.env.TIPI_DOC_PAGES?.split(",");
   const files = docFiles().filter((f) => only === undefined || only.includes(f));
   const pages = files
-    .map((file) => ({ file, blocks: readBlocks([file]) }))
-    .filter(({ blocks }) =>
-      blocks.some((b) => runsTipi(b) || b.flags.includes("output") || b.attrs["save-as"]),
+    .map((file) => ({ file, text: readFileSync(join(REPO, file), "utf8") }))
+    .filter(({ file, text }) =>
+      extractBlocks(text, file).some(
+        (b) => runsTipi(b) || b.flags.includes("output") || b.lang === "text",
+      ),
     );
   const reports = new Map<string, PageReport>();
   let server: FakeWandbServer;
@@ -131,7 +203,7 @@ describe("docs commands", () => {
     const queue = [...pages];
     const worker = async () => {
       for (let page = queue.shift(); page !== undefined; page = queue.shift()) {
-        reports.set(page.file, await runPage(page.file, page.blocks, { env, checkArgs }));
+        reports.set(page.file, await runPage(page.file, page.text, { env, checkArgs }));
       }
     };
     await Promise.all([worker(), worker()]);
