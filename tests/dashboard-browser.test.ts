@@ -1,7 +1,7 @@
 // `tipi ui` in a real headless Chromium: the run list, comparing two runs on the same axes, a
 // sweep linking its trials, and a running run's page drawing a new point within 2 s of the row
 // being appended to history.jsonl — with no console error and no request off 127.0.0.1.
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import type { Browser } from "playwright-core";
@@ -46,6 +46,12 @@ describe("the dashboard in Chromium", () => {
     await whenReady(page);
     expect(await page.locator("#runs tbody tr").count()).toBe(3);
     await saveScreenshot(page, "ui-runs");
+    // A run that starts while the list is open appears in it (the page reloads by itself).
+    const started = writeFinishedRun(root, { runId: "20261202-091000-news" });
+    await expect.poll(() => page.locator("#runs tbody tr").count(), { timeout: 4000 }).toBe(4);
+    rmSync(started.dir, { recursive: true, force: true });
+    await expect.poll(() => page.locator("#runs tbody tr").count(), { timeout: 4000 }).toBe(3);
+    await whenReady(page);
     await page.check(`input[value="${relative(root, a.dir)}"]`);
     await page.check(`input[value="${relative(root, b.dir)}"]`);
     await Promise.all([page.waitForURL(/\/compare\?/), page.click("#compare-form button")]);
@@ -72,6 +78,15 @@ describe("the dashboard in Chromium", () => {
     await page.goto(`${dashboard.url}sweep?dir=sweeps%2Fdemo-lr`);
     await whenReady(page);
     expect(await page.locator("#parallel polyline").count()).toBe(3);
+    // The sweep goes on: a new trial in sweep.json shows up without a manual reload.
+    const file = join(root, "sweeps", "demo-lr", "sweep.json");
+    const state = JSON.parse(readFileSync(file, "utf8")) as { trials: Record<string, unknown>[] };
+    state.trials.push({ ...state.trials[0], id: "trial-0005", index: 4, status: "running" });
+    writeFileSync(file, JSON.stringify(state));
+    await expect
+      .poll(() => page.locator('#trials tr[data-trial="trial-0005"]').count(), { timeout: 4000 })
+      .toBe(1);
+    await whenReady(page);
     expect(await countSaturatedPixels(page, '.chart[data-chart="curves"] canvas')).toBeGreaterThan(
       200,
     );

@@ -488,6 +488,23 @@
     }
   }
 
+  // ---- pages that reload when their directory changes (the run list, a sweep) ----------------
+
+  function watchChanges() {
+    if (!data.watch) return;
+    const source = new EventSource(data.watch);
+    source.addEventListener("changed", () => {
+      // Ticked runs would be lost by a reload: offer it instead.
+      if (document.querySelector("input[type=checkbox]:checked")) {
+        const notice = document.getElementById("changed");
+        if (notice) notice.hidden = false;
+        return;
+      }
+      location.reload();
+    });
+    window.tipiEvents = source;
+  }
+
   // ---- start --------------------------------------------------------------------------------
 
   if (data.kind === "run") {
@@ -509,5 +526,6 @@
       });
     }
   }
+  watchChanges();
   document.documentElement.dataset.ready = "true";
 })();

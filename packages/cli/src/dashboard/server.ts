@@ -16,6 +16,7 @@ import { looksLikeRun, readRunData, readRunOverview } from "../report/run-data.t
 import { looksLikeSweep, readSweepData } from "../report/sweep-data.ts";
 import { formatDuration } from "../ui/format.ts";
 import { followRun } from "./follow-run.ts";
+import { indexSignature, sweepSignature } from "./page-signature.ts";
 
 export interface DashboardOptions {
   /** The runs root (`<root>/<pipeline>/<run-id>`, sweeps under `<root>/sweeps/`). */
@@ -103,6 +104,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
         "text/html; charset=utf-8",
         sweepPage(sweep, {
           nav: nav(root),
+          watch: `/changes?dir=${encodeURIComponent(relOf(dir))}`,
           trialLink: (t) => (t.hasRunDir ? runHref(join(dir, "trials", t.id)) : undefined),
         }),
       );
@@ -136,6 +138,34 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
           sweeps: listSweepDirs(root).map(relOf),
         }),
       ),
+    "/changes": (url, req, res) => {
+      const sweepDir = url.searchParams.has("dir")
+        ? inRoot(url.searchParams.get("dir"))
+        : undefined;
+      const signature = () => (sweepDir ? sweepSignature(sweepDir) : indexSignature(root));
+      let last = signature();
+      res.writeHead(200, {
+        "content-type": "text/event-stream",
+        "cache-control": "no-store",
+        connection: "keep-alive",
+      });
+      res.write(": watching\n\n");
+      let ticks = 0;
+      const poll = setInterval(() => {
+        const now = signature();
+        if (now !== last) {
+          last = now;
+          res.write("event: changed\ndata: {}\n\n");
+        } else if (++ticks % 15 === 0) res.write(": keep-alive\n\n");
+      }, 1000);
+      const close = () => {
+        clearInterval(poll);
+        closers.delete(close);
+        res.end();
+      };
+      closers.add(close);
+      req.on("close", close);
+    },
     "/events": (url, req, res) => {
       const dir = inRoot(url.searchParams.get("dir"));
       if (!looksLikeRun(dir)) throw new HttpError(404, `${relOf(dir)} is not a run directory`);
@@ -226,7 +256,7 @@ function indexPage(root: string): string {
   const rel = (dir: string) => relative(root, dir).split(sep).join("/");
   const body = html`<header class="title"><h1>Runs</h1><p class="muted">${runs.length} runs and ${sweeps.length} sweeps under <code>${root}</code></p></header>
 <form method="get" action="/compare" id="compare-form">
-<div class="compare-bar"><button type="submit">Compare selected runs</button> <span class="muted">(two or more, on the same axes)</span></div>
+<div class="compare-bar"><button type="submit">Compare selected runs</button> <span class="muted">(two or more, on the same axes)</span> <a id="changed" href="/" hidden>runs changed: reload</a></div>
 ${
   runs.length === 0
     ? html`<p>No runs yet: <code>tipi run &lt;pipeline&gt; --runs ${root}</code> makes one.</p>`
@@ -255,7 +285,7 @@ ${
   return page({
     title: "runs · tipi",
     body,
-    data: { kind: "index" },
+    data: { kind: "index", watch: "/changes" },
     nav: nav(root),
     live: true,
   });

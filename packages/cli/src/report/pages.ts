@@ -27,12 +27,16 @@ export function runPage(
 /** A sweep's page; `trialLink` links each trial (the dashboard does, a report file does not). */
 export function sweepPage(
   sweep: SweepData,
-  extras: PageExtras & { trialLink?: (trial: SweepTrial) => string | undefined } = {},
+  extras: PageExtras & {
+    trialLink?: (trial: SweepTrial) => string | undefined;
+    /** The dashboard's event stream that says when the sweep changed (the page reloads). */
+    watch?: string;
+  } = {},
 ): string {
   return page({
     title: `${sweep.title} · tipi`,
     body: renderSweepBody(sweep, extras.trialLink),
-    data: sweepPageData(sweep),
+    data: { ...sweepPageData(sweep), ...(extras.watch ? { watch: extras.watch } : {}) },
     ...(extras.nav ? { nav: extras.nav, live: true } : {}),
   });
 }
