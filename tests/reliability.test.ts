@@ -187,6 +187,29 @@ describe.concurrent("secrets", () => {
 });
 
 describe.concurrent("sweeps that cannot succeed", () => {
+  test("a sweep directory that holds another sweep: exit 2 and what to do, not 'internal error'", async () => {
+    const sweepDir = join(scratch, "two-sweeps");
+    const first = await tipi([
+      "sweep",
+      BASIC,
+      "tests/fixtures/cli/sweep.yaml",
+      "--sweep-dir",
+      sweepDir,
+    ]);
+    expect(first.code).toBe(0);
+    const r = await tipi([
+      "sweep",
+      BASIC,
+      `${FAULTS}/sweep-bad-metric.yaml`,
+      "--sweep-dir",
+      sweepDir,
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`tipi: ${sweepDir} holds a different sweep`);
+    expect(r.stderr).toContain("use another sweep directory");
+    expect(r.stderr).not.toContain("internal error");
+  });
+
   test("trials that never log the sweep's metric: exit 1 with the metrics they did log", async () => {
     const runs = join(scratch, "bad-metric");
     const r = await tipi(["sweep", BASIC, `${FAULTS}/sweep-bad-metric.yaml`, "--runs", runs]);

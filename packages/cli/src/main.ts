@@ -1,6 +1,6 @@
 import { didYouMean } from "@tipi/core/did-you-mean";
 import { COMMANDS, findCommand } from "./cli/definitions.ts";
-import { EXIT, isEnvironmentError, UsageError } from "./cli/errors.ts";
+import { EXIT, isEnvironmentError, isUsageErrorOfLibrary, UsageError } from "./cli/errors.ts";
 import { commandHelp, mainHelp } from "./cli/help.ts";
 import { type ParsedArgs, parseArgs } from "./cli/parse-args.ts";
 import { ConfigProblems, formatProblems } from "./config/problems.ts";
@@ -63,8 +63,9 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 /** Prints an error the way the CLI does and returns its exit code. */
 export function reportError(error: unknown, debug: boolean): number {
-  if (error instanceof UsageError) {
-    process.stderr.write(`tipi: ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ""}`);
+  if (error instanceof UsageError || isUsageErrorOfLibrary(error)) {
+    const hint = "hint" in error && typeof error.hint === "string" ? error.hint : undefined;
+    process.stderr.write(`tipi: ${error.message}\n${hint ? `  hint: ${hint}\n` : ""}`);
     if (debug) process.stderr.write(`${error.stack}\n`);
     return EXIT.usage;
   }

@@ -22,3 +22,13 @@ const ENVIRONMENT_ERRORS = new Set(["RunStoreWriteError"]);
 export function isEnvironmentError(error: unknown): error is Error & { readonly hint?: string } {
   return error instanceof Error && ENVIRONMENT_ERRORS.has(error.name);
 }
+
+/**
+ * Errors of tipi's libraries that mean the input was wrong (a sweep file, a sweep directory in
+ * use): printed like a {@link UsageError}, exit code 2, wherever a command lets them through.
+ */
+const LIBRARY_USAGE_ERRORS = new Set(["SweepConfigError", "SweepDirectoryError"]);
+
+export function isUsageErrorOfLibrary(error: unknown): error is Error {
+  return error instanceof Error && LIBRARY_USAGE_ERRORS.has(error.name);
+}

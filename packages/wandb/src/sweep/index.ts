@@ -1,6 +1,11 @@
 export { type SweepAgentRun, sweepAgentRun } from "./agent.ts";
 export { formatSweepWarnings, sweepDeprecations } from "./config/deprecations.ts";
-export { formatIssue, SweepConfigError, type SweepConfigIssue } from "./config/errors.ts";
+export {
+  formatIssue,
+  SweepConfigError,
+  type SweepConfigIssue,
+  SweepDirectoryError,
+} from "./config/errors.ts";
 export { loadSweepConfig, parseSweepConfigText } from "./config/load-config.ts";
 export { type ParseContext, parseSweepConfig } from "./config/parse-config.ts";
 export type {

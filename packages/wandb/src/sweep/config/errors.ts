@@ -24,3 +24,8 @@ export function formatIssue(issue: SweepConfigIssue, file?: string): string {
   const head = [where, path].filter(Boolean).join(": ");
   return `${head ? `${head}: ` : ""}${issue.message}${issue.hint ? ` (${issue.hint})` : ""}`;
 }
+
+/** A sweep directory that cannot be used: it holds another sweep, or a live controller has it. */
+export class SweepDirectoryError extends Error {
+  override readonly name = "SweepDirectoryError";
+}

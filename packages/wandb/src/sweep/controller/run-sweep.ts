@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, renameSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { TipiEvent } from "@tipi/core";
-import { SweepConfigError } from "../config/errors.ts";
+import { SweepConfigError, SweepDirectoryError } from "../config/errors.ts";
 import { loadSweepConfig } from "../config/load-config.ts";
 import type { SweepConfig } from "../config/types.ts";
 import { hyperbandStop } from "../search/hyperband.ts";
@@ -93,7 +93,7 @@ function checkSameSweep(
     state.method === config.method &&
     stableStringify(state.config.parameters) === stableStringify(config.raw.parameters);
   if (!same) {
-    throw new Error(
+    throw new SweepDirectoryError(
       `${sweepDir} holds a different sweep (pipeline ${state.pipeline}, method ${state.method}); use another sweep directory`,
     );
   }

@@ -1,6 +1,7 @@
 /** `<sweepDir>/sweep.lock`: one controller per sweep directory; a killed one's lock is taken over. */
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { SweepDirectoryError } from "../config/errors.ts";
 
 const isAlive = (pid: number): boolean => {
   try {
@@ -27,7 +28,9 @@ export function lockSweepDir(sweepDir: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       const holder = Number.parseInt(readFileSync(file, "utf8"), 10);
       if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
-        throw new Error(`${sweepDir} is in use by another sweep controller (pid ${holder})`);
+        throw new SweepDirectoryError(
+          `${sweepDir} is in use by another sweep controller (pid ${holder})`,
+        );
       }
       rmSync(file, { force: true });
     }
