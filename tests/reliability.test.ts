@@ -102,6 +102,17 @@ describe.concurrent("a run directory that cannot be written", () => {
     expect(r.stderr).not.toContain("internal error");
   });
 
+  test("a file where the sweep directory should be: says so, exit 1", async () => {
+    const file = join(scratch, "sweep-dir-is-a-file");
+    writeFileSync(file, "not a directory\n");
+    const r = await tipi(["sweep", BASIC, "tests/fixtures/cli/sweep.yaml", "--sweep-dir", file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `tipi: cannot create ${file}/trials: a file is in the way of a directory on that path (ENOTDIR)`,
+    );
+    expect(r.stderr).not.toContain("internal error");
+  });
+
   test.skipIf(process.getuid?.() === 0)("a read-only runs directory: says so, exit 1", async () => {
     const runs = join(scratch, "read-only");
     mkdirSync(runs);

@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, renameSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { TipiEvent } from "@tipi/core";
+import { guardWrite } from "../../store/write-error.ts";
 import { SweepConfigError, SweepDirectoryError } from "../config/errors.ts";
 import { loadSweepConfig } from "../config/load-config.ts";
 import type { SweepConfig } from "../config/types.ts";
@@ -109,7 +110,8 @@ function checkSameSweep(
 export async function runSweep(opts: RunSweepOptions): Promise<SweepOutcome> {
   const config = typeof opts.config === "string" ? await loadSweepConfig(opts.config) : opts.config;
   const sweepDir = resolve(opts.sweepDir);
-  mkdirSync(join(sweepDir, "trials"), { recursive: true });
+  const trials = join(sweepDir, "trials");
+  guardWrite("create", trials, () => mkdirSync(trials, { recursive: true }));
   const unlock = lockSweepDir(sweepDir);
   try {
     return await runLocked(opts, config, sweepDir);

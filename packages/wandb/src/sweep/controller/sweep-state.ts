@@ -2,6 +2,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { redactSecrets } from "../../store/redact.ts";
+import { guardWrite } from "../../store/write-error.ts";
 import type { SweepMethod, SweepMetric } from "../config/types.ts";
 import type { TrialParams } from "../search/params.ts";
 
@@ -65,12 +66,16 @@ export function writeSweepState(sweepDir: string, state: SweepState): void {
   state.updatedAt = new Date().toISOString();
   const target = sweepStatePath(sweepDir);
   const tmp = `${target}.${process.pid}.tmp`;
-  const fd = openSync(tmp, "w");
-  try {
-    writeSync(fd, `${JSON.stringify(redactSecrets(state, { byKey: false }), null, 2)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, target);
+  const text = `${JSON.stringify(redactSecrets(state, { byKey: false }), null, 2)}\n`;
+  // A full disk or a read-only sweep directory is reported as such (the file, the reason).
+  guardWrite("write", target, () => {
+    const fd = openSync(tmp, "w");
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, target);
+  });
 }
