@@ -1,14 +1,15 @@
 import { err, ok, type Result, ResultAsync } from "neverthrow";
-import { runBounded, sleep } from "../_internals/abortable.ts";
+import { sleep } from "../_internals/abortable.ts";
 import { describeCause, isPromiseLike } from "../_internals/error-message.ts";
 import { errors, NestedFailure } from "../_internals/errors.ts";
 import type { PipelineGraph } from "../graph/pipeline-graph.ts";
-import type { FnStepNode, StepNode } from "../graph/step-node.ts";
+import type { RetryPolicy, StepNode } from "../graph/step-node.ts";
 import type { PipelineError } from "../types/errors.ts";
 import type { EventListener } from "../types/events.ts";
-import type { AnyStepFn, HookSpec } from "../types/step.ts";
+import type { HookSpec } from "../types/step.ts";
 import { backoffDelay } from "./backoff.ts";
 import { composedSteps, SKIPPED } from "./compose.ts";
+import { IoAttempt } from "./io-attempt.ts";
 import { cleanupAll, createPermanences, type LivePermanence, runPhase } from "./lifecycle.ts";
 import { withRunFrame } from "./run-context.ts";
 import { NEVER_ABORTED, RunAborted, RunState } from "./run-state.ts";
@@ -83,51 +84,20 @@ function settle(value: unknown, path: string, run: RunState): Outcome {
   return { ok: true, value };
 }
 
-/** An io step with a timeout and/or retries: each attempt gets its own signal. */
-async function callIoStep(
-  node: FnStepNode,
-  fn: AnyStepFn,
-  state: unknown,
-  run: RunState,
-  scope: PermanenceLookup,
-  path: string,
-): Promise<Outcome> {
-  const retries = node.retry?.retries ?? 0;
-  for (let attempt = 1; ; attempt++) {
-    const bounded = await runBounded(
-      (signal) => {
-        const ctx = new RunStepContext(run, scope, path, signal);
-        run.frame.current = ctx;
-        return fn(state, ctx);
-      },
-      run.signal,
-      node.timeoutMs,
-      `step "${path}" timed out after ${node.timeoutMs} ms`,
-    );
-    let outcome: Outcome;
-    switch (bounded.status) {
-      case "ok":
-        outcome = settle(bounded.value, path, run);
-        break;
-      case "error":
-        outcome = failure(path, bounded.cause, run);
-        break;
-      case "timeout":
-        outcome = { ok: false, error: errors.timedOut(path, node.timeoutMs ?? 0) };
-        break;
-      case "cancelled":
-        return { ok: false, error: errors.cancelled(path, bounded.reason) };
-    }
-    if (outcome.ok || node.retry === undefined || attempt > retries) return outcome;
-    if (outcome.error.kind === "cancelled") return outcome;
-    const cause = outcome.error.kind === "step-failed" ? outcome.error.cause : outcome.error;
-    if (node.retry.retryIf !== undefined && !node.retry.retryIf(cause, attempt)) return outcome;
-    const delayMs = backoffDelay(node.retry, attempt);
-    run.emit({ type: "step:retry", step: path, attempt, delayMs, cause });
-    if (!(await sleep(delayMs, run.signal))) {
-      return { ok: false, error: errors.cancelled(path, run.signal.reason) };
-    }
-  }
+/** What a failed attempt's retry event reports: the thrown value, or the error itself. */
+function causeOf(error: PipelineError): unknown {
+  return error.kind === "step-failed" ? error.cause : error;
+}
+
+/** The delay before retrying a failed attempt, or `undefined` when it is not retried. */
+function retryDelay(
+  policy: RetryPolicy,
+  error: PipelineError,
+  attempt: number,
+): number | undefined {
+  if (attempt > policy.retries || error.kind === "cancelled") return undefined;
+  if (policy.retryIf !== undefined && !policy.retryIf(causeOf(error), attempt)) return undefined;
+  return backoffDelay(policy, attempt);
 }
 
 async function runHooks(
@@ -181,7 +151,7 @@ async function runSteps(
     const observed = run.observed;
     const started = observed ? performance.now() : 0;
     if (observed) run.emit({ type: "step:start", step: path, index: i - from, total });
-    const ctx = new RunStepContext(run, scope, path, run.signal);
+    const ctx = new RunStepContext(run, scope, path);
     run.frame.current = ctx;
     let outcome: Outcome;
     if (node.kind === "through") {
@@ -197,24 +167,55 @@ async function runSteps(
       const fn = fns[i];
       if (fn === undefined) {
         outcome = { ok: false, error: errors.joinMissing(path, node.name) };
-      } else if (node.kind === "io" && (node.timeoutMs !== undefined || node.retry !== undefined)) {
-        outcome = await callIoStep(node, fn, state, run, scope, path);
       } else {
-        // The hot path: one call, at most one await, no closures.
-        let value: unknown;
-        let threw = false;
-        try {
-          value = fn(state, ctx);
-          // A sub-pipeline join is not watched: its own steps are, and it must get to
-          // clean up its permanences before the outer pipeline does.
-          if (isPromiseLike(value)) {
-            value = await (run.abortable && !isSubPipeline(node) ? run.watch(value) : value);
+        // The hot path: one call, at most one await, no closures. An io step's timeout
+        // adds one IoAttempt (a deadline in the shared timer wheel); retries cost nothing
+        // until a failure.
+        const timeoutMs = node.kind === "io" ? node.timeoutMs : undefined;
+        for (let attempt = 1; ; attempt++) {
+          const timed = timeoutMs === undefined ? undefined : new IoAttempt(run, path, timeoutMs);
+          // The attempt's own context: its signal is the attempt's.
+          const callCtx = timed === undefined ? ctx : new RunStepContext(run, scope, path, timed);
+          if (timed !== undefined) {
+            run.frame.current = callCtx;
+            timed.start();
           }
-        } catch (cause) {
-          threw = true;
-          value = cause;
+          let value: unknown;
+          let threw = false;
+          try {
+            value = fn(state, callCtx);
+            // A sub-pipeline join is not watched: its own steps are, and it must get to
+            // clean up its permanences before the outer pipeline does.
+            if (isPromiseLike(value)) {
+              const watched = timed !== undefined || (run.abortable && !isSubPipeline(node));
+              value = await (watched ? run.watch(value) : value);
+            }
+          } catch (cause) {
+            threw = true;
+            value = cause;
+          }
+          if (timed !== undefined) timed.end();
+          outcome =
+            timed?.timedOut === true && !run.signal.aborted
+              ? { ok: false, error: errors.timedOut(path, timed.timeoutMs) }
+              : threw
+                ? failure(path, value, run)
+                : settle(value, path, run);
+          if (outcome.ok || node.kind !== "io" || node.retry === undefined) break;
+          const delayMs = retryDelay(node.retry, outcome.error, attempt);
+          if (delayMs === undefined) break;
+          run.emit({
+            type: "step:retry",
+            step: path,
+            attempt,
+            delayMs,
+            cause: causeOf(outcome.error),
+          });
+          if (!(await sleep(delayMs, run.signal))) {
+            outcome = { ok: false, error: errors.cancelled(path, run.signal.reason) };
+            break;
+          }
         }
-        outcome = threw ? failure(path, value, run) : settle(value, path, run);
       }
       if (outcome.ok && node.kind === "join" && node.schema !== undefined) {
         let v = validateWith(node.schema, outcome.value);

@@ -14,7 +14,7 @@ export class RunState {
   readonly #listener: EventListener | undefined;
   readonly #onAbort: (() => void) | undefined;
   /** Rejects the promise the executor is waiting on (the running step's). */
-  #interrupt: ((reason: RunAborted) => void) | undefined;
+  #interrupt: ((reason: unknown) => void) | undefined;
 
   constructor(
     readonly runId: string,
@@ -46,6 +46,11 @@ export class RunState {
       this.#interrupt = reject;
       pending.then(resolve, reject);
     });
+  }
+
+  /** Rejects the promise {@link watch} returned last with `reason` (a step's timeout). */
+  interrupt(reason: unknown): void {
+    this.#interrupt?.(reason);
   }
 
   /** True when someone listens: lets the hot path skip building events. */

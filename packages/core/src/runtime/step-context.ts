@@ -1,5 +1,6 @@
 import type { StepContext } from "../types/context.ts";
 import type { TipiEvent } from "../types/events.ts";
+import type { IoAttempt } from "./io-attempt.ts";
 import type { RunState } from "./run-state.ts";
 
 /** @internal A lookup chain of permanences: a (sub-)pipeline's own, then its parent's. */
@@ -28,8 +29,13 @@ export class RunStepContext implements StepContext<Record<string, unknown>> {
     readonly run: RunState,
     readonly scope: PermanenceLookup,
     readonly step: string,
-    readonly signal: AbortSignal,
+    /** An `io` attempt with a timeout, which has a signal of its own. */
+    readonly attempt?: IoAttempt,
   ) {}
+
+  get signal(): AbortSignal {
+    return this.attempt === undefined ? this.run.signal : this.attempt.signal;
+  }
 
   get runId(): string {
     return this.run.runId;
