@@ -77,6 +77,86 @@ describe("reading a run directory", () => {
   });
 });
 
+describe("what meta.json and wandb-sync.json add", () => {
+  test("overrides from the recorded recipe and resumes; the W&B sync state", () => {
+    const { dir } = writeFinishedRun(join(scratch, "recipe"));
+    const metaFile = join(dir, "meta.json");
+    const meta = JSON.parse(readFileSync(metaFile, "utf8")) as Record<string, unknown>;
+    writeFileSync(
+      metaFile,
+      JSON.stringify({
+        ...meta,
+        recipe: { configFiles: ["/work/extra.toml"], set: ["batchSize=64"], seed: 3 },
+        resumes: [{ at: "2026-12-02T05:00:00.000Z", argv: [], changed: ["pipeline.logger"] }],
+      }),
+    );
+    writeFileSync(
+      join(dir, "wandb-sync.json"),
+      JSON.stringify({
+        version: 1,
+        runId: "ab12cd34",
+        project: "mnist",
+        entity: "team",
+        mode: "online",
+        upserted: true,
+        history: [
+          [0, 10],
+          [12, 14],
+        ],
+        lastError: "HTTP 503 from file_stream",
+        updatedAt: "2026-12-02T05:01:00.000Z",
+      }),
+    );
+    const run = readRunData(dir);
+    expect(run.overrides).toEqual([
+      { path: "permanences.hyperparameters.batchSize", source: "--set batchSize=64" },
+      { path: "pipeline.seed", source: "--seed 3" },
+      { path: "pipeline.logger", source: "--resume --allow-changes (2026-12-02T05:00:00.000Z)" },
+    ]);
+    expect(run.configFiles).toEqual(["/work/extra.toml"]);
+    expect(run.sync).toMatchObject({ project: "mnist", rowsAcknowledged: 12, complete: false });
+    const html = runPage(run);
+    expect(html).toMatch(/<table class="data kv" id="sync" data-sync="failed part-way">/);
+    expect(html).toContain("12 of 16");
+    expect(html).toContain("HTTP 503 from file_stream");
+  });
+
+  test("a sweep whose parameters are nested (W&B's parameters: { parameters: … })", () => {
+    const { dir } = writeSweep(join(scratch, "nested"));
+    const file = join(dir, "sweep.json");
+    const state = JSON.parse(readFileSync(file, "utf8")) as {
+      config: Record<string, unknown>;
+      trials: { params: Record<string, unknown> }[];
+    };
+    state.config.parameters = {
+      hyperparameters: {
+        parameters: {
+          learningRate: { distribution: "log_uniform_values", min: 1e-4, max: 0.1 },
+          batchSize: { values: [32, 64] },
+        },
+      },
+    };
+    for (const trial of state.trials) {
+      trial.params = {
+        hyperparameters: {
+          learningRate: trial.params["hyperparameters.learningRate"],
+          batchSize: trial.params["hyperparameters.batchSize"],
+        },
+      };
+    }
+    writeFileSync(file, JSON.stringify(state));
+    const sweep = readSweepData(dir);
+    expect(sweep.params.map((p) => [p.key, p.distribution, p.log])).toEqual([
+      ["hyperparameters.learningRate", "log_uniform_values", true],
+      ["hyperparameters.batchSize", "categorical", false],
+    ]);
+    expect(sweep.trials[0]?.params).toEqual({
+      "hyperparameters.learningRate": 0.01,
+      "hyperparameters.batchSize": 64,
+    });
+  });
+});
+
 describe("the HTML", () => {
   test("a run's page is one file that references nothing outside itself", () => {
     const html = runPage(readRunData(finished.dir));

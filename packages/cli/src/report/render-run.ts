@@ -149,6 +149,12 @@ function environment(run: RunData): RawHtml {
     ["command", Array.isArray(m.argv) ? m.argv.join(" ") : undefined],
     ["pipeline file", m.pipelineFile],
     ["resumed from", m.resumedFrom],
+    [
+      "resumed",
+      Array.isArray(m.resumes) && m.resumes.length > 0
+        ? (m.resumes as { at?: unknown }[]).map((r) => show(r.at)).join(", ")
+        : undefined,
+    ],
   ];
   return html`<table class="data kv" id="environment"><tbody>${rows
     .filter(([, v]) => v !== undefined && v !== "")

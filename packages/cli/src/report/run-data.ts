@@ -262,12 +262,41 @@ function processAlive(pid: number | undefined): boolean {
   }
 }
 
-/** The config keys that `meta.json`'s command line (`argv`) overrode, and the `-c` files. */
+/**
+ * The config keys set on the command line, and the `-c` files: from `meta.json`'s `recipe`
+ * (what `--resume` re-applies, with the keys a resume changed by `--allow-changes`), else, for
+ * runs recorded before recipes, read back from its `argv`.
+ */
 function commandLineOverrides(
   meta: Record<string, unknown>,
   config: Record<string, unknown> | undefined,
   notes: Notes,
 ): { overrides: ConfigOverride[]; configFiles: string[] } {
+  const landed = (key: string): string => {
+    const resolved = config ? resolveOverrideKey(config, key) : { path: [key] };
+    return "path" in resolved ? resolved.path.join(".") : key;
+  };
+  if (isRecord(meta.recipe)) {
+    const recipe = meta.recipe;
+    const overrides = new Map<string, string>();
+    for (const text of Array.isArray(recipe.set) ? recipe.set : []) {
+      if (typeof text !== "string" || !text.includes("=")) continue;
+      overrides.set(landed(text.slice(0, text.indexOf("="))), `--set ${text}`);
+    }
+    if (typeof recipe.seed === "number") overrides.set("pipeline.seed", `--seed ${recipe.seed}`);
+    for (const resume of Array.isArray(meta.resumes) ? meta.resumes.filter(isRecord) : []) {
+      for (const key of Array.isArray(resume.changed) ? resume.changed : []) {
+        if (typeof key === "string")
+          overrides.set(key, `--resume --allow-changes (${String(resume.at ?? "")})`);
+      }
+    }
+    return {
+      overrides: [...overrides].map(([path, source]) => ({ path, source })),
+      configFiles: Array.isArray(recipe.configFiles)
+        ? recipe.configFiles.filter((f): f is string => typeof f === "string")
+        : [],
+    };
+  }
   const argv = meta.argv;
   if (!Array.isArray(argv) || !argv.every((a) => typeof a === "string"))
     return { overrides: [], configFiles: [] };
@@ -277,13 +306,8 @@ function commandLineOverrides(
   try {
     const args = parseArgs(command, argv.slice(runIndex + 1));
     const overrides: ConfigOverride[] = [];
-    for (const override of args.overrides) {
-      const resolved = config ? resolveOverrideKey(config, override.key) : { path: [override.key] };
-      overrides.push({
-        path: "path" in resolved ? resolved.path.join(".") : override.key,
-        source: override.source,
-      });
-    }
+    for (const override of args.overrides)
+      overrides.push({ path: landed(override.key), source: override.source });
     if (args.options.seed !== undefined)
       overrides.push({ path: "pipeline.seed", source: `--seed ${String(args.options.seed)}` });
     const files = args.options.config;
