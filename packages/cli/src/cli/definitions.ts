@@ -398,8 +398,8 @@ export const COMMANDS: readonly CommandDef[] = [
         name: "target",
         required: false,
         description:
-          "A run directory, a sweep directory, a run id (or unique prefix, or `last`), or a " +
-          "pipeline (its newest run). Default: `last`.",
+          "A run directory, a sweep directory, a run id (or unique prefix, `last`, or `last~1` for " +
+          "the run before the newest), or a pipeline (its newest run). Default: `last`.",
       },
     ],
     options: [
