@@ -19,6 +19,8 @@
  *   stream, as a terminal shows them), compared by {@link matchOutput}.
  * - ```yaml save-as=sweep.yaml (any language): the block is written to that file of the
  *   workspace (relative to the current folder) before the next command runs.
+ * - ```jsonc written=my-project/tsconfig.json: the block is that file (relative to the
+ *   workspace's root) as the commands before it wrote it.
  * - `<!-- metrics: test/accuracy=0.62..0.70 -->` above a block: the run of its last command
  *   must end with these summary values in range, and the page must quote the range in percent
  *   (`62–70%`).
@@ -449,6 +451,16 @@ export async function runPage(
         const target = resolve(cwd, block.attrs["save-as"]);
         mkdirSync(dirname(target), { recursive: true });
         writeFileSync(target, `${block.code}\n`);
+        continue;
+      }
+      const written = block.attrs.written;
+      if (written !== undefined && notRunReason === undefined) {
+        const path = join(root, written);
+        const actual = existsSync(path) ? readFileSync(path, "utf8").trim() : undefined;
+        if (actual !== block.code.trim())
+          failures.push(
+            `${where}: is not ${written} as the commands above wrote it:\n${actual ?? "(no such file)"}`,
+          );
         continue;
       }
       if (block.flags.includes("output")) {
