@@ -62,6 +62,16 @@ describe.concurrent("a step that can never finish", () => {
   );
 });
 
+describe.concurrent("a module that never finishes loading", () => {
+  test("a top-level await that never settles: a clear error and exit 1, not Node's silent 13", async () => {
+    const r = await tipi(["run", `${FAULTS}/never-loads.ts`, "--runs", join(scratch, "tla")]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      "tipi: stopped: nothing was left to run, yet the command had not finished",
+    );
+  });
+});
+
 describe.concurrent("a run directory that cannot be written", () => {
   test("the disk filling up mid-run stops the run: the error, cleanup, status failed, exit 1", async () => {
     const runs = join(scratch, "disk-full");

@@ -1,5 +1,6 @@
 // The `tipi` command (bin/tipi.js imports this module; so does the umbrella package `tipi`).
 import { main } from "./main.ts";
+import { isRunWatched } from "./run/stall-watch.ts";
 import { redactProcessOutput } from "./ui/redacted-output.ts";
 
 // Secrets (the W&B key) never reach the terminal or a log file, whoever prints them.
@@ -23,7 +24,20 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+// Node exits with code 13 and no word when the event loop runs empty while a promise is still
+// awaited (a module's top-level await that never settles). A run in flight has its own watch
+// (cleanup first); anything else ends here, loudly.
+let finished = false;
+process.on("beforeExit", () => {
+  if (finished || isRunWatched()) return;
+  process.stderr.write(
+    "tipi: stopped: nothing was left to run, yet the command had not finished: something awaits a promise that can never settle (a module's top-level await?)\n",
+  );
+  process.exit(1);
+});
+
 const code = await main(process.argv.slice(2));
+finished = true;
 process.exitCode = code;
 // pnpm's script runner exits 0 once its child ends after a Ctrl-C, whatever the child's code.
 if (code === 130 && viaPnpmScript) {

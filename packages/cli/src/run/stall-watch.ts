@@ -10,6 +10,14 @@ export class StalledRunError extends Error {
   }
 }
 
+/** How many runs are being watched now (the CLI's last-resort check stands back for them). */
+let watching = 0;
+
+/** Whether a {@link StallWatch} is handling Node's `beforeExit` for a run in flight. */
+export function isRunWatched(): boolean {
+  return watching > 0;
+}
+
 /**
  * Watches a run for the empty-event-loop condition: Node emits `beforeExit` when nothing is
  * left to run (no timer, socket or pending I/O), which while a run is in flight means every
@@ -35,6 +43,7 @@ export class StallWatch {
     readonly onGiveUp: (error: StalledRunError) => void,
   ) {
     process.on("beforeExit", this.#onBeforeExit);
+    watching++;
   }
 
   /** Feed it the run's events: it names the (innermost) step that was running. */
@@ -52,6 +61,8 @@ export class StallWatch {
   }
 
   stop(): void {
+    if (!process.listeners("beforeExit").includes(this.#onBeforeExit)) return;
     process.off("beforeExit", this.#onBeforeExit);
+    watching--;
   }
 }
