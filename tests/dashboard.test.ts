@@ -2,7 +2,7 @@
 // server-sent events that follow a growing history.jsonl, and the command's start and stop.
 // (The pages are checked in a real browser in dashboard-browser.test.ts.)
 import { spawn } from "node:child_process";
-import { appendFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -79,6 +79,9 @@ describe("pages", () => {
 
   test("nothing outside the runs directory, no foreign Host, GET only", async () => {
     expect((await get("/run?dir=..%2F..%2Fetc")).status).toBe(403);
+    symlinkSync("/etc", join(root, "escape"));
+    expect((await get("/run?dir=escape")).status).toBe(403);
+    rmSync(join(root, "escape"));
     expect((await get("/run?dir=demo")).status).toBe(404);
     expect((await get("/nope")).status).toBe(404);
     expect((await get("/", { host: "attacker.example" })).status).toBe(421);

@@ -246,6 +246,9 @@ describe("tipi report", () => {
     const root = await tipi(["report", runs]);
     expect(root.code).toBe(2);
     expect(root.stderr).toMatch(/is not a run directory: it holds 2 runs/);
+    const badOut = await tipi(["report", finished.dir, "--out", join(scratch, "no", "dir.html")]);
+    expect(badOut.code).toBe(2);
+    expect(badOut.stderr).toContain("dir.html: no such directory");
     const missing = await tipi(["report", "no-such-thing", "--runs", runs]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('no run, sweep or pipeline "no-such-thing"');

@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { EXIT } from "../cli/errors.ts";
+import { EXIT, UsageError } from "../cli/errors.ts";
 import type { ParsedArgs } from "../cli/parse-args.ts";
 import { runPage, sweepPage } from "../report/pages.ts";
 import { resolveReportTarget } from "../report/resolve-report-target.ts";
@@ -25,7 +25,15 @@ export async function reportCommand(args: ParsedArgs): Promise<number> {
     process.stdout.write(text);
     return EXIT.ok;
   }
-  writeFileSync(out, text);
+  try {
+    writeFileSync(out, text);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      `cannot write the report to ${out}: ${code === "ENOENT" ? "no such directory" : (error as Error).message}`,
+      "pass --out with a file in an existing, writable directory (or --out - for stdout)",
+    );
+  }
   process.stdout.write(
     `${data.kind} report of ${shown(target.dir)}: ${shown(resolve(out))} (${Math.round(text.length / 1024)} KB, works offline)\n`,
   );

@@ -3,6 +3,7 @@
  * pages as `tipi report`), and server-sent events that follow a run's files. Nothing is cached
  * or stored besides what the runs wrote.
  */
+import { realpathSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
@@ -63,8 +64,19 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const inRoot = (rel: string | null): string => {
     if (rel === null || rel === "") throw new HttpError(400, "missing ?dir=");
     const dir = resolve(root, rel);
-    const inside = relative(root, dir);
-    if (inside.startsWith("..") || isAbsolute(inside) || inside.split(sep).includes(".."))
+    const outside = (from: string, to: string) => {
+      const inside = relative(from, to);
+      return inside.startsWith("..") || isAbsolute(inside) || inside.split(sep).includes("..");
+    };
+    // A symbolic link inside the root must not lead out of it either.
+    const real = (path: string) => {
+      try {
+        return realpathSync(path);
+      } catch {
+        return path;
+      }
+    };
+    if (outside(root, dir) || outside(real(root), real(dir)))
       throw new HttpError(403, "outside the runs directory");
     return dir;
   };
