@@ -77,14 +77,14 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
     onInterrupt: () =>
       process.stderr.write("\nstopping: checkpoint and cleanup run… (Ctrl-C again to force)\n"),
   });
+  // A failed write (disk full, read-only directory) stops the run instead of losing data.
+  const recorder = new RunRecorder(store, controller);
   // A step awaiting a promise nothing can settle: abort it, so cleanup runs and we say so.
   const stall = new StallWatch(controller, (stalled) => {
     process.stderr.write(`✖ ${stalled.message}; cleanup stalled too, exiting\n`);
     recorder.finish("failed", { error: stalled.message });
     process.exit(EXIT.failed);
   });
-  // A failed write (disk full, read-only directory) stops the run instead of losing data.
-  const recorder = new RunRecorder(store, controller);
   // A tracker's warnings (W&B unreachable: "run tipi sync later") reach the terminal in every mode.
   const unwatchStore = recorder.onStoreOnlyEvent((event) => {
     if (renderer !== undefined) renderer.onEvent(event);
