@@ -16,6 +16,10 @@
     "#65a30d",
   ];
   const data = JSON.parse(document.getElementById("tipi-data").textContent);
+  /** Tick spacings for axes that count (steps, iterations): never 1.25. */
+  const INTEGER_STEPS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500]
+    .flatMap((n) => [n, n * 1000, n * 1e6])
+    .sort((a, b) => a - b);
   const view = { x: "step" };
 
   function fmt(v) {
@@ -61,6 +65,7 @@
             label: opts.xLabel,
             ...(opts.xValues ? { values: opts.xValues } : {}),
             ...(opts.xSplits ? { splits: opts.xSplits } : {}),
+            ...(opts.xIntegers ? { incrs: INTEGER_STEPS } : {}),
           },
           { size: 64, values: (_u, vals) => vals.map(fmt) },
         ],
@@ -174,7 +179,10 @@
         existing.chart.destroy();
         existing.el.remove();
       }
-      const made = lineChart(container, name, title, keys, aligned, { xLabel });
+      const made = lineChart(container, name, title, keys, aligned, {
+        xLabel,
+        xIntegers: view.x === "step",
+      });
       runCharts.set(name, { ...made, x: view.x });
     }
     drawTimingChart();
@@ -205,6 +213,7 @@
       aligned,
       {
         xLabel: "step",
+        xIntegers: true,
         height: 200,
       },
     );
@@ -450,7 +459,12 @@
       `${data.metric ? data.metric.name : "metric"} per iteration (dashed: stopped)`,
       trials.map((t) => t.id),
       align(series),
-      { xLabel: "iteration", dash: trials.map((t) => t.status === "stopped"), points: true },
+      {
+        xLabel: "iteration",
+        xIntegers: true,
+        dash: trials.map((t) => t.status === "stopped"),
+        points: true,
+      },
     );
   }
 
@@ -482,6 +496,7 @@
         align(series),
         {
           xLabel: view.x,
+          xIntegers: view.x === "step",
         },
       );
       runCharts.set(key, made);
