@@ -1,16 +1,16 @@
 // neverthrow, re-exported so steps can return Results built with the same copy the executor reads.
 export { Err, err, errAsync, Ok, ok, okAsync, Result, ResultAsync } from "neverthrow";
 export { didYouMean, editDistance, nearest } from "./did-you-mean.ts";
-export type { PermanenceDeps, PermanenceNode } from "./graph/permanence-node.ts";
+export { type PermanenceDeps, PermanenceNode } from "./graph/permanence-node.ts";
 export { PipelineGraph } from "./graph/pipeline-graph.ts";
-export type {
+export {
   FnStepNode,
-  JoinImpl,
+  type JoinImpl,
   JoinNode,
-  NamedStepNode,
+  type NamedStepNode,
   ProcessNode,
-  RetryPolicy,
-  StepNode,
+  type RetryPolicy,
+  type StepNode,
   ThroughNode,
 } from "./graph/step-node.ts";
 export {

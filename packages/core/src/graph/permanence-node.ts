@@ -56,3 +56,10 @@ export interface PermanenceNode {
   /** The registered type name, for config-built pipelines. */
   readonly type?: string;
 }
+
+/** Creates a frozen {@link PermanenceNode} (used by `provide` and `buildPipeline`). */
+export const PermanenceNode = Object.freeze({
+  create(name: string, factory: AnyPermanenceFactory, type?: string): PermanenceNode {
+    return Object.freeze(type === undefined ? { name, factory } : { name, factory, type });
+  },
+});

@@ -1,5 +1,5 @@
 import type { PermanenceNode } from "./permanence-node.ts";
-import type { JoinImpl, NamedStepNode, StepNode } from "./step-node.ts";
+import { type JoinImpl, JoinNode, type NamedStepNode, type StepNode } from "./step-node.ts";
 
 /**
  * A pipeline as plain data: what `describe()` returns and what the executor runs. Frozen;
@@ -60,7 +60,7 @@ export const PipelineGraph = Object.freeze({
       if (node.kind !== "join") {
         throw new TypeError(`step "${name}" is a ${node.kind} step, not a join`);
       }
-      return { ...node, impl: Object.freeze(impl) };
+      return JoinNode.cloneWithImpl(node, impl);
     });
   },
 });

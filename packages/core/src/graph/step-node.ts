@@ -58,3 +58,87 @@ export interface ProcessNode extends NamedNodeBase {
 
 export type StepNode = FnStepNode | ThroughNode | JoinNode | ProcessNode;
 export type NamedStepNode = FnStepNode | JoinNode | ProcessNode;
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Options common to the named node factories; omitted ones take their defaults. */
+interface NamedNodeOptions {
+  readonly guards?: readonly Guard[];
+  readonly checkpoint?: boolean;
+}
+
+function named(name: string, options: NamedNodeOptions): NamedNodeBase {
+  return {
+    name,
+    guards: Object.freeze([...(options.guards ?? [])]),
+    checkpoint: options.checkpoint === true,
+  };
+}
+
+function frozenRetry(retry: RetryPolicy): RetryPolicy {
+  return Object.freeze({ ...retry, backoff: Object.freeze({ ...retry.backoff }) });
+}
+
+/**
+ * Node factories, one per kind, used by the DSL and by `buildPipeline` alike: each fills
+ * the defaults and freezes the node deeply (its arrays, hook specs, retry policy, join
+ * implementation), so that the graph `describe()` hands out cannot change how a pipeline
+ * runs. Functions, schemas and process instances are the user's and stay as given.
+ */
+export const FnStepNode = Object.freeze({
+  create(
+    kind: "stage" | "io",
+    name: string,
+    fn: AnyStepFn,
+    options: NamedNodeOptions & { readonly timeoutMs?: number; readonly retry?: RetryPolicy } = {},
+  ): FnStepNode {
+    const node: Writable<FnStepNode> = { kind, ...named(name, options), fn };
+    if (options.timeoutMs !== undefined) node.timeoutMs = options.timeoutMs;
+    if (options.retry !== undefined) node.retry = frozenRetry(options.retry);
+    return Object.freeze(node);
+  },
+  /** The same step running `fn` instead (`override`). */
+  cloneWithFn(node: FnStepNode, fn: AnyStepFn): FnStepNode {
+    return Object.freeze({ ...node, fn });
+  },
+});
+
+export const ThroughNode = Object.freeze({
+  create(name: string, schema: AnySchema, hooks: readonly HookSpec<unknown>[] = []): ThroughNode {
+    return Object.freeze({
+      kind: "through",
+      name,
+      schema,
+      hooks: Object.freeze(hooks.map((h) => Object.freeze({ ...h }))),
+    });
+  },
+});
+
+export const JoinNode = Object.freeze({
+  create(name: string, options: NamedNodeOptions & { readonly schema?: AnySchema } = {}): JoinNode {
+    const node: Writable<JoinNode> = { kind: "join", ...named(name, options) };
+    if (options.schema !== undefined) node.schema = options.schema;
+    return Object.freeze(node);
+  },
+  /** The join filled with `impl` (`provideJoin`). */
+  cloneWithImpl(node: JoinNode, impl: JoinImpl): JoinNode {
+    return Object.freeze({ ...node, impl: Object.freeze({ ...impl }) });
+  },
+});
+
+export const ProcessNode = Object.freeze({
+  create(
+    name: string,
+    type: string,
+    process: PipelineProcess<unknown>,
+    options: NamedNodeOptions & { readonly force?: boolean } = {},
+  ): ProcessNode {
+    return Object.freeze({
+      kind: "process",
+      ...named(name, options),
+      type,
+      process,
+      force: options.force === true,
+    });
+  },
+});

@@ -1,8 +1,18 @@
 import type { ResultAsync } from "neverthrow";
 import { toMs } from "../_internals/duration.ts";
-import type { AnyPermanenceFactory, PermanenceFactory } from "../graph/permanence-node.ts";
+import {
+  type AnyPermanenceFactory,
+  type PermanenceFactory,
+  PermanenceNode,
+} from "../graph/permanence-node.ts";
 import { PipelineGraph } from "../graph/pipeline-graph.ts";
-import type { RetryPolicy, StepNode } from "../graph/step-node.ts";
+import {
+  FnStepNode,
+  JoinNode,
+  type RetryPolicy,
+  type StepNode,
+  ThroughNode,
+} from "../graph/step-node.ts";
 import { type RunOptions, runGraph } from "../runtime/executor.ts";
 import type {
   AddSlot,
@@ -415,54 +425,63 @@ class PipelineImpl {
   }
 
   provide(providers: Record<string, AnyPermanenceFactory>): PipelineImpl {
-    const nodes = Object.entries(providers).map(([name, factory]) => ({ name, factory }));
+    const nodes = Object.entries(providers).map(([name, factory]) =>
+      PermanenceNode.create(name, factory),
+    );
     return this.#withGraph(PipelineGraph.cloneWithPermanences(this.#def.graph, nodes));
   }
 
+  #guards(options: StepOptions): readonly Guard[] {
+    const own = options.guards ?? [];
+    return own.length === 0 ? this.#def.guards : [...this.#def.guards, ...own];
+  }
+
   stage(name: string, fn: AnyStepFn, options: StepOptions = {}): PipelineImpl {
-    return this.#withStep({
-      kind: "stage",
-      name,
-      fn,
-      guards: [...this.#def.guards, ...(options.guards ?? [])],
-      checkpoint: options.checkpoint === true,
-    });
+    return this.#withStep(
+      FnStepNode.create("stage", name, fn, {
+        guards: this.#guards(options),
+        checkpoint: options.checkpoint === true,
+      }),
+    );
   }
 
   io(name: string, fn: AnyStepFn, options: IoOptions = {}): PipelineImpl {
     const retry = retryPolicy(options);
-    return this.#withStep({
-      kind: "io",
-      name,
-      fn,
-      guards: [...this.#def.guards, ...(options.guards ?? [])],
-      checkpoint: options.checkpoint === true,
-      ...(options.timeout === undefined ? {} : { timeoutMs: toMs(options.timeout) }),
-      ...(retry === undefined ? {} : { retry }),
-    });
+    return this.#withStep(
+      FnStepNode.create("io", name, fn, {
+        guards: this.#guards(options),
+        checkpoint: options.checkpoint === true,
+        ...(options.timeout === undefined ? {} : { timeoutMs: toMs(options.timeout) }),
+        ...(retry === undefined ? {} : { retry }),
+      }),
+    );
   }
 
   through(schema: AnySchema, options: ThroughOptions<never> = {}): PipelineImpl {
-    return this.#withStep({
-      kind: "through",
-      name: options.name ?? this.#nextThroughName(),
-      schema,
-      hooks: normaliseHooks(options.hooks ?? [], options.fatalHooks === true),
-    });
+    return this.#withStep(
+      ThroughNode.create(
+        options.name ?? this.#nextThroughName(),
+        schema,
+        normaliseHooks(options.hooks ?? [], options.fatalHooks === true),
+      ),
+    );
   }
 
   guard(...guards: readonly Guard[]): PipelineImpl {
-    return new PipelineImpl({ ...this.#def, guards: [...this.#def.guards, ...guards] });
+    return new PipelineImpl({
+      ...this.#def,
+      guards: Object.freeze([...this.#def.guards, ...guards]),
+    });
   }
 
   requireJoin(name: string, schema?: AnySchema, options: StepOptions = {}): PipelineImpl {
-    return this.#withStep({
-      kind: "join",
-      name,
-      ...(schema === undefined ? {} : { schema }),
-      guards: [...this.#def.guards, ...(options.guards ?? [])],
-      checkpoint: options.checkpoint === true,
-    });
+    return this.#withStep(
+      JoinNode.create(name, {
+        guards: this.#guards(options),
+        checkpoint: options.checkpoint === true,
+        ...(schema === undefined ? {} : { schema }),
+      }),
+    );
   }
 
   provideJoin(name: string, impl: AnyStepFn | PipelineLike): PipelineImpl {
@@ -479,7 +498,7 @@ class PipelineImpl {
         if (node.kind !== "stage" && node.kind !== "io") {
           throw new TypeError(`override("${name}"): a ${node.kind} step cannot be overridden`);
         }
-        return { ...node, fn };
+        return FnStepNode.cloneWithFn(node, fn);
       }),
     );
   }

@@ -1,9 +1,9 @@
 import { err, ok, type Result } from "neverthrow";
 import { describeCause } from "../_internals/error-message.ts";
 import { nearest } from "../did-you-mean.ts";
-import type { PermanenceNode } from "../graph/permanence-node.ts";
+import { PermanenceNode } from "../graph/permanence-node.ts";
 import { PipelineGraph } from "../graph/pipeline-graph.ts";
-import type { StepNode } from "../graph/step-node.ts";
+import { JoinNode, ProcessNode, type StepNode } from "../graph/step-node.ts";
 import { type AnyPipeline, pipelineFromGraph } from "../pipeline/pipeline.ts";
 import type { AnySchema, StandardSchemaV1 } from "../types/schema.ts";
 import type { Registry } from "./registry.ts";
@@ -202,7 +202,7 @@ function buildPermanences(
     const before = issues.length;
     const value = checkParams(cls.params, params, base, issues);
     if (issues.length > before) continue;
-    nodes.push({ name: key, type, factory: (deps) => new cls(value, deps) });
+    nodes.push(PermanenceNode.create(key, (deps) => new cls(value, deps), type));
   }
   return nodes;
 }
@@ -222,7 +222,7 @@ function buildProcesses(section: unknown, registry: Registry, issues: ConfigIssu
     }
     if (entry.join !== undefined && entry.type === undefined) {
       if (typeof entry.join !== "string") issues.push(issue([...at, "join"], "must be a string"));
-      else nodes.push({ kind: "join", name: entry.join, guards: [], checkpoint: false });
+      else nodes.push(JoinNode.create(entry.join));
       continue;
     }
     const force = entry.force ?? false;
@@ -240,15 +240,7 @@ function buildProcesses(section: unknown, registry: Registry, issues: ConfigIssu
     if (issues.length > before) continue;
     try {
       const process = new cls(value, force === true);
-      nodes.push({
-        kind: "process",
-        name: key,
-        type,
-        process,
-        force: force === true,
-        guards: [],
-        checkpoint: false,
-      });
+      nodes.push(ProcessNode.create(key, type, process, { force: force === true }));
     } catch (cause) {
       issues.push(issue(at, `could not create "${type}": ${describeCause(cause)}`));
     }
