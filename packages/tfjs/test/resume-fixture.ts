@@ -1,6 +1,6 @@
 /**
  * A training run for the kill/resume test: `node --import tsx packages/tfjs/test/resume-fixture.ts <backend>
- * <checkpointDir> <weightsOut>`. Prints `checkpoint <step>` after each checkpoint and
+ * <checkpointDir> <weightsOut> [workers]`. Prints `checkpoint <step>` after each checkpoint and
  * `done <resumedFromStep>` at the end, after writing the final weights to <weightsOut>.
  */
 import { writeFileSync } from "node:fs";
@@ -8,7 +8,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import { resolveBackend, train } from "../src/index.ts";
 import { Rng } from "../src/rng.ts";
 
-const [backend, dir, out] = process.argv.slice(2);
+const [backend, dir, out, workers] = process.argv.slice(2);
 if ((backend !== "cpu" && backend !== "wasm") || !dir || !out) {
   throw new Error("usage: resume-fixture.ts <cpu|wasm> <checkpointDir> <weightsOut>");
 }
@@ -49,6 +49,7 @@ const result = await train({
   checkpoint: { dir, everySteps: 16, keep: 2 },
   resume: true,
   onCheckpoint: ({ step }) => process.stdout.write(`checkpoint ${step}\n`),
+  ...(workers ? { workers: Number(workers) } : {}),
 });
 
 const weights = model.getWeights().map((w) => Buffer.from((w.dataSync() as Float32Array).buffer));

@@ -6,6 +6,7 @@ import type { BackendChoice, ResolveBackendOptions } from "../backend/resolve-ba
 import { disposeVariablesOf, trackVariableOwners } from "../backend/variable-owners.ts";
 import { tfCore } from "../lazy/modules.ts";
 import { z } from "../lazy/zod.ts";
+import type { WorkersRequest } from "../train/replicas/workers.ts";
 
 /** The wasm32 heap tfjs-backend-wasm is built with can grow to 4 GiB, no further. */
 const WASM_HEAP_LIMIT_BYTES = 4 * 1024 ** 3;
@@ -17,6 +18,11 @@ export const deviceParams = z.object({
   backend: z.enum(["auto", ...BACKEND_ORDER]).default("auto"),
   /** Fraction of device memory (VRAM, or RAM and the wasm heap) above which `validate()` fails. */
   memoryLimit: z.number().gt(0).lte(1).default(0.95),
+  /**
+   * Data-parallel training replicas (worker threads on wasm/cpu): `auto` = one a core, at most
+   * one a sample of the batch, 1 on tfjs-node's TensorFlow (it threads itself) and GPUs.
+   */
+  workers: z.union([z.literal("auto"), z.number().int().positive()]).default("auto"),
 });
 
 export type DeviceOptions = z.input<typeof deviceParams> &
@@ -45,6 +51,8 @@ export class Device implements Permanence {
 
   readonly backend: z.output<typeof deviceParams>["backend"];
   readonly memoryLimit: number;
+  /** Replicas the default train join trains with (see {@link resolveWorkers}). */
+  readonly workers: WorkersRequest;
   readonly #resolveOptions: Pick<ResolveBackendOptions, "resolvePaths" | "nvidiaSmi" | "env">;
   #choice: BackendChoice | undefined;
   #cleaned = false;
@@ -54,6 +62,7 @@ export class Device implements Permanence {
     const parsed = deviceParams.parse(params);
     this.backend = parsed.backend;
     this.memoryLimit = parsed.memoryLimit;
+    this.workers = parsed.workers;
     this.#resolveOptions = {
       ...(resolvePaths ? { resolvePaths } : {}),
       ...(nvidiaSmi ? { nvidiaSmi } : {}),

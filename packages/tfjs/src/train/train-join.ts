@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { StepContext } from "@tipi/core";
 import { Data } from "../permanences/data.ts";
+import { Device } from "../permanences/device.ts";
 import { Hyperparameters } from "../permanences/hyperparameters.ts";
 import { Network } from "../permanences/network.ts";
 import { type TrainResult, train } from "./train-loop.ts";
@@ -21,6 +22,11 @@ export interface TrainJoinOptions {
   readonly data?: string;
   /** Default `hyperparameters`. */
   readonly hyperparameters?: string;
+  /**
+   * The Device whose `workers` sets the replica count. Default `device`; without one the join
+   * trains with `"auto"`.
+   */
+  readonly device?: string;
   /** Save the trained model to `<runDir>/model` (tfjs-layers format). Default true. */
   readonly saveModel?: boolean;
 }
@@ -42,6 +48,20 @@ function permanence<T>(
   return value;
 }
 
+/** The permanence named `name` when the pipeline provides one of class `cls`. */
+function optionalPermanence<T>(
+  ctx: TrainContext,
+  name: string,
+  cls: abstract new (...args: never[]) => T,
+): T | undefined {
+  try {
+    const value = ctx.get(name);
+    return value instanceof cls ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Trains the `network` permanence on the `data` permanence with the `hyperparameters`
  * permanence, through {@link train}: checkpoints into `<runDir>/checkpoints` (resumed from
@@ -56,6 +76,7 @@ export async function trainWithPermanences(
   const network = permanence(ctx, options.network ?? "network", Network);
   const data = permanence(ctx, options.data ?? "data", Data);
   const hp = permanence(ctx, options.hyperparameters ?? "hyperparameters", Hyperparameters);
+  const device = optionalPermanence(ctx, options.device ?? "device", Device);
   const v = hp.values;
   const augment = data.augment;
   const earlyStopping = hp.earlyStopping;
@@ -90,6 +111,7 @@ export async function trainWithPermanences(
       signal: ctx.signal,
       emit: (e) => ctx.emit(e),
       progressId: ctx.step,
+      workers: device?.workers ?? "auto",
     });
     if (ctx.runDir && options.saveModel !== false) await network.save(join(ctx.runDir, "model"));
     return result;

@@ -13,7 +13,7 @@ import type { Augmentation } from "../data/augment.ts";
 import { type BatchSource, batches } from "../data/batches.ts";
 import { evaluateModel } from "../evaluate/evaluate.ts";
 import { Rng, type RngState } from "../rng.ts";
-import { batchTensors, type LabelledArrays, sampleShape } from "./batch.ts";
+import { type Batch, batchTensors, type LabelledArrays, sampleShape } from "./batch.ts";
 import {
   type EarlyStoppingOptions,
   type EarlyStoppingState,
@@ -23,6 +23,9 @@ import {
 import { clipByGlobalNorm } from "./gradients.ts";
 import { countCorrectOnHost, crossEntropy, type OutputKind, outputKindOf } from "./losses.ts";
 import { type LrSchedule, learningRateAt } from "./lr-schedule.ts";
+import type { ReplicaPool } from "./replicas/replica-pool.ts";
+import { replicaTrainStep, startReplicas } from "./replicas/replica-training.ts";
+import type { WorkersRequest } from "./replicas/workers.ts";
 
 /** Where and how often {@link train} writes checkpoints. */
 export interface CheckpointOptions {
@@ -71,6 +74,13 @@ export interface TrainOptions {
   readonly metricEverySteps?: number;
   /** Called after each checkpoint is written. */
   readonly onCheckpoint?: (info: { readonly step: number; readonly path: string }) => void;
+  /**
+   * Data-parallel replicas (worker threads on wasm/cpu): each computes the gradients of its
+   * shard of every batch, summed in a fixed order, one optimizer step. `"auto"`: one a core,
+   * at most one a sample. Default 1: this thread alone, as before. Results are bit-identical
+   * for the same count (see docs/training.md, "Training on every core").
+   */
+  readonly workers?: WorkersRequest;
 }
 
 /** One epoch's metrics. */
@@ -92,6 +102,8 @@ export interface TrainResult {
   readonly resumedFromStep?: number;
   /** Training samples per second of this process's work (validation excluded). */
   readonly samplesPerSecond: number;
+  /** Data-parallel replicas the run trained with (1: no worker threads). */
+  readonly workers?: number;
 }
 
 interface Sums {
@@ -119,6 +131,8 @@ interface LoopState {
   readonly window?: Sums;
   readonly history: readonly EpochRecord[];
   readonly early: EarlyStoppingState;
+  /** Replicas the checkpointed steps were trained with (absent: 1, or an older version). */
+  readonly workers?: number;
 }
 
 const BEST = "best/";
@@ -144,6 +158,25 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  *   batchSize: 64, checkpoint: { dir: "runs/x/checkpoints" }, resume: true });
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
+  const emit = options.emit ?? (() => {});
+  const pool =
+    options.workers === undefined || options.workers === 1
+      ? undefined
+      : await startReplicas({
+          workers: options.workers,
+          model: options.model,
+          batchSize: options.batchSize,
+          outputKind: options.outputKind ?? outputKindOf(options.model),
+          emit,
+        });
+  try {
+    return await trainOn(options, pool);
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function trainOn(options: TrainOptions, pool: ReplicaPool | undefined): Promise<TrainResult> {
   const { model, epochs, batchSize } = options;
   const data = options.train;
   if (data.length === 0) throw new Error("the training set is empty");
@@ -154,6 +187,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const shape = sampleShape(model);
   const seed = options.seed ?? 42;
   const emit = options.emit ?? (() => {});
+  const workers = pool?.count ?? 1;
   const barId = options.progressId ?? "train";
   const metricEvery = Math.max(1, options.metricEverySteps ?? 10);
   const stepsPerEpoch = Math.ceil(data.length / batchSize);
@@ -173,6 +207,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     window: NO_SUMS,
     history: [],
     early: initialEarlyStopping,
+    ...(workers > 1 ? { workers } : {}),
   };
   let bestWeights: NamedArray[] | undefined;
   let resumedFromStep: number | undefined;
@@ -199,6 +234,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const best = saved.tensors.filter((t) => t.name.startsWith(BEST));
     bestWeights = best.length > 0 ? best : undefined;
     resumedFromStep = saved.step;
+    const savedWorkers = state.workers ?? 1;
+    if (savedWorkers !== workers) {
+      emit({
+        type: "log",
+        level: "warn",
+        message: `the checkpoint was trained with ${savedWorkers} replica(s), this run uses ${workers}: training continues, but not bit-identically to an uninterrupted run`,
+      });
+    }
+    const { workers: _saved, ...rest } = state;
+    state = workers > 1 ? { ...rest, workers } : rest;
     emit({
       type: "log",
       level: "info",
@@ -235,6 +280,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       outputs!.dispose();
       return [value.dataSync()[0]!, correct];
     });
+
+  const trainOnThisThread = (batch: Batch): [number, number] => {
+    const [xs, ys] = batchTensors(batch, shape);
+    try {
+      return trainStep(xs, ys, batch.ys);
+    } finally {
+      tf.dispose([xs, ys]);
+    }
+  };
 
   if (options.augment && shape.length !== 3) {
     throw new Error("augment needs an image model input [h, w, c]");
@@ -307,9 +361,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
 
       const started = performance.now();
-      const [xs, ys] = batchTensors(batch, shape);
-      const [loss, correct] = trainStep(xs, ys, batch.ys);
-      tf.dispose([xs, ys]);
+      const [loss, correct] = pool
+        ? await replicaTrainStep(pool, optimizer, batch, shape, options.clipNorm)
+        : trainOnThisThread(batch);
       trainingMs += performance.now() - started;
       trainedSamples += batch.size;
       step++;
@@ -409,5 +463,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     ...(options.earlyStopping ? { bestEpoch: state.early.bestEpoch } : {}),
     ...(resumedFromStep !== undefined ? { resumedFromStep } : {}),
     samplesPerSecond: trainingMs > 0 ? (trainedSamples / trainingMs) * 1000 : 0,
+    ...(workers > 1 ? { workers } : {}),
   };
 }

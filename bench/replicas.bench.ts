@@ -1,0 +1,118 @@
+/**
+ * Data-parallel training: the default small CNN on Fashion-MNIST, batch 64, `train()` with
+ * `workers: 1` (this thread alone) against `workers: N` (N replicas: this thread + N-1 worker
+ * threads), in one run with tinybench. Reports wall-clock samples/s of one epoch each (the
+ * replicas are other threads, so CPU time of this one would flatter them), the ratio against
+ * N = 1, and where an N-replica step spends its time: publishing weights to the replicas,
+ * the own shard, waiting for the slowest replica, and the all-reduce (summing the gradients).
+ *
+ *   pnpm tsx bench/replicas.bench.ts [--workers 2] [--samples 3072] [--rounds 5]
+ */
+import { parseArgs } from "node:util";
+import * as tf from "@tensorflow/tfjs-core";
+import { Bench } from "tinybench";
+import {
+  type ImageDataset,
+  loadFashionMnist,
+  resolveBackend,
+  smallCnn,
+  subset,
+  train,
+} from "../packages/tfjs/src/index.ts";
+import { ReplicaPool } from "../packages/tfjs/src/train/replicas/replica-pool.ts";
+import { printTable } from "./timing.ts";
+
+const { values } = parseArgs({
+  options: {
+    workers: { type: "string", default: "2" },
+    samples: { type: "string", default: "3072" },
+    rounds: { type: "string", default: "5" },
+  },
+});
+const BATCH = 64;
+const N = Number(values.workers);
+await resolveBackend({ backend: "wasm" });
+const full = await loadFashionMnist("train");
+const data: ImageDataset = subset(
+  full,
+  Array.from({ length: Number(values.samples) }, (_, i) => i),
+);
+const build = () => smallCnn({ inputShape: [28, 28, 1], numClasses: 10, seed: 1 });
+
+/** Samples/s of `train()`'s steps (its own wall-clock figure), per round. */
+const stepRates = new Map<number, number[]>();
+const epoch = (workers: number) => async () => {
+  const model = build();
+  const result = await train({
+    model,
+    train: data,
+    epochs: 1,
+    batchSize: BATCH,
+    workers,
+    emit: () => {},
+  });
+  model.dispose();
+  stepRates.set(workers, [...(stepRates.get(workers) ?? []), result.samplesPerSecond]);
+};
+
+// Rounds alternate the order (N first, then 1 first), so slow phases of a shared machine hit
+// both alike; each round is one tinybench run of one epoch per task.
+const wall = new Map<number, number[]>();
+await epoch(1)();
+await epoch(N)();
+stepRates.clear();
+for (let round = 0; round < Number(values.rounds); round++) {
+  const bench = new Bench({ iterations: 1, time: 0, warmup: false });
+  const order = round % 2 === 0 ? [1, N] : [N, 1];
+  for (const w of order) bench.add(`workers = ${w}`, epoch(w));
+  await bench.run();
+  for (const [i, task] of bench.tasks.entries()) {
+    const r = task.result;
+    if (r.state !== "completed") throw new Error(`${task.name}: ${r.state}`);
+    const w = order[i]!;
+    wall.set(w, [...(wall.get(w) ?? []), r.latency.mean]);
+  }
+}
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const epochRate = (w: number) => (data.length / median(wall.get(w)!)) * 1000;
+const stepRate = (w: number) => median(stepRates.get(w)!);
+
+// Where an N-replica step goes: one more epoch through a pool, its timings summed per step.
+const model = build();
+const pool = await ReplicaPool.start({ model, count: N, outputKind: "probabilities" });
+const optimizer = tf.train.adam(1e-3);
+const started = performance.now();
+for (let start = 0; start < data.length; start += BATCH) {
+  const n = Math.min(BATCH, data.length - start);
+  const xs = data.images.slice(start * 784, (start + n) * 784);
+  const ys = data.labels.slice(start, start + n);
+  const { grads } = await pool.step(xs, ys, [28, 28, 1]);
+  tf.tidy(() => optimizer.applyGradients(pool.gradientMap(grads)));
+}
+const wallPerStep = (performance.now() - started) / Math.ceil(data.length / BATCH);
+const t = pool.timings;
+await pool.close();
+const per = (ms: number) => ms / t.steps;
+
+printTable([
+  ["replicas", "steps: samples/s", "× workers = 1", "epoch incl. start: samples/s", "×"],
+  ["workers = 1", stepRate(1), 1, epochRate(1), 1],
+  [
+    `workers = ${N}`,
+    stepRate(N),
+    stepRate(N) / stepRate(1),
+    epochRate(N),
+    epochRate(N) / epochRate(1),
+  ],
+]);
+printTable([
+  [`one step of ${N} replicas`, "ms/step", "share"],
+  ["publish weights", per(t.publishMs), per(t.publishMs) / wallPerStep],
+  ["own shard (forward + backward)", per(t.ownShardMs), per(t.ownShardMs) / wallPerStep],
+  ["wait for the other replicas", per(t.waitMs), per(t.waitMs) / wallPerStep],
+  ["all-reduce (sum gradients)", per(t.reduceMs), per(t.reduceMs) / wallPerStep],
+  ["whole step incl. optimizer", wallPerStep, 1],
+]);
+console.log(
+  `backend ${tf.getBackend()}, ${data.length} samples, batch ${BATCH}, ${values.rounds} rounds`,
+);

@@ -1,0 +1,35 @@
+import type { OutputKind } from "../losses.ts";
+
+/** What a replica worker starts with (its `workerData`). */
+export interface ReplicaInit {
+  /** URL of the module the worker runs (replica-main.ts in the sources, .js once built). */
+  readonly main: string;
+  /** Register tsx's hooks first (the sources, as tests run them). */
+  readonly typescript: boolean;
+  /** tfjs backend of the training thread: the replica uses the same one. */
+  readonly backend: "wasm" | "cpu";
+  /** `model.toJSON(null, false)`: the replica builds its own copy of the model. */
+  readonly topology: object;
+  readonly kind: OutputKind;
+  /** Every weight of the model (`model.weights` order), float32, written by the training thread. */
+  readonly weights: SharedArrayBuffer;
+  /** This replica's gradients (`model.trainableWeights` order), written by the replica. */
+  readonly grads: SharedArrayBuffer;
+}
+
+/** Training thread → replica: compute the gradients of this shard with the current weights. */
+export interface ShardRequest {
+  readonly type: "shard";
+  readonly id: number;
+  readonly xs: Float32Array;
+  readonly ys: Int32Array;
+  /** Samples in the whole batch (the loss is the batch mean). */
+  readonly batchSize: number;
+  readonly shape: readonly number[];
+}
+
+/** Replica → training thread. */
+export type ReplicaMessage =
+  | { readonly type: "ready" }
+  | { readonly type: "done"; readonly id: number; readonly loss: number; readonly correct: number }
+  | { readonly type: "error"; readonly message: string; readonly stack?: string };

@@ -1,0 +1,122 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TipiEvent } from "@tipi/core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { resolveBackend } from "../src/backend/resolve-backend.ts";
+import { smallCnn } from "../src/train/architectures.ts";
+import { ReplicaPool } from "../src/train/replicas/replica-pool.ts";
+import { shardBounds } from "../src/train/replicas/shard-step.ts";
+import { type TrainOptions, train } from "../src/train/train-loop.ts";
+import { blobs, flatWeights, tinyMlp } from "./train-helpers.ts";
+
+beforeAll(async () => {
+  await resolveBackend({ backend: "wasm" });
+});
+
+describe("shardBounds", () => {
+  it("splits contiguously, larger shards first, covering every sample once", () => {
+    expect([0, 1, 2].map((r) => shardBounds(65, 3, r))).toEqual([
+      [0, 22],
+      [22, 44],
+      [44, 65],
+    ]);
+    expect([0, 1, 2].map((r) => shardBounds(1, 3, r))).toEqual([
+      [0, 1],
+      [1, 1],
+      [1, 1],
+    ]);
+  });
+});
+
+describe("ReplicaPool", () => {
+  it("sums shard gradients to the batch gradient, bit-identically across pools", async () => {
+    const model = smallCnn({ inputShape: [12, 12, 1], numClasses: 4, seed: 3 });
+    const n = 10;
+    const xs = new Float32Array(n * 144).map((_, i) => Math.sin(i) * 0.5);
+    const ys = new Int32Array(n).map((_, i) => i % 4);
+    const run = async () => {
+      const pool = await ReplicaPool.start({ model, count: 2, outputKind: "probabilities" });
+      try {
+        const step = await pool.step(xs, ys, [12, 12, 1]);
+        return { ...step, grads: step.grads.slice() };
+      } finally {
+        await pool.close();
+      }
+    };
+    const a = await run();
+    const b = await run();
+    expect(Buffer.from(a.grads.buffer).equals(Buffer.from(b.grads.buffer))).toBe(true);
+    expect(a.loss).toBe(b.loss);
+  });
+});
+
+describe("train() with workers", () => {
+  const data = blobs(96, 12, 3);
+  const run = async (workers?: number, extra: Partial<TrainOptions> = {}) => {
+    const model = tinyMlp(12, 3, 5);
+    const events: TipiEvent[] = [];
+    const result = await train({
+      model,
+      train: data,
+      validation: blobs(30, 12, 3, 9),
+      epochs: 2,
+      batchSize: 16,
+      seed: 3,
+      clipNorm: 5,
+      metricEverySteps: 2,
+      emit: (e) => events.push(e),
+      ...(workers !== undefined ? { workers } : {}),
+      ...extra,
+    });
+    return { result, weights: flatWeights(model), events };
+  };
+
+  it("2 replicas give the same bits run after run; 1 is the path without workers", async () => {
+    const [a, b, one, plain] = [await run(2), await run(2), await run(1), await run()];
+    expect(Buffer.from(a.weights.buffer).equals(Buffer.from(b.weights.buffer))).toBe(true);
+    expect(a.result.history).toEqual(b.result.history);
+    expect(a.result.workers).toBe(2);
+    expect(Buffer.from(one.weights.buffer).equals(Buffer.from(plain.weights.buffer))).toBe(true);
+    expect(one.result.workers).toBeUndefined();
+    // Same mathematics, float32 sums in another order: close, not equal.
+    let diff = 0;
+    for (let i = 0; i < a.weights.length; i++) {
+      diff = Math.max(diff, Math.abs(a.weights[i]! - one.weights[i]!));
+    }
+    expect(diff).toBeLessThan(1e-3);
+    expect(Buffer.from(a.weights.buffer).equals(Buffer.from(one.weights.buffer))).toBe(false);
+    // Progress, batch metrics, epoch metrics with validation, as on one replica.
+    const kinds = (events: TipiEvent[]) =>
+      events.flatMap((e) => (e.type === "metric" ? [Object.keys(e.values).sort().join(",")] : []));
+    expect(kinds(a.events)).toEqual(kinds(one.events));
+    expect(a.events.some((e) => e.type === "progress" && e.done === true)).toBe(true);
+    expect(
+      a.events.some((e) => e.type === "log" && e.message.startsWith("training on 2 data-parallel")),
+    ).toBe(true);
+    const valAccuracy = (r: typeof a) => r.result.history.at(-1)!.values["val/accuracy"]!;
+    expect(Math.abs(valAccuracy(a) - valAccuracy(one))).toBeLessThan(0.05);
+  });
+
+  it("stops at a batch boundary with a checkpoint and resumes bit-identically", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tipi-replicas-"));
+    const straight = await run(2);
+    const controller = new AbortController();
+    let seen = 0;
+    await expect(
+      run(2, {
+        checkpoint: { dir },
+        signal: controller.signal,
+        emit: (e) => {
+          if (e.type === "metric" && ++seen === 3) controller.abort(new Error("stop"));
+        },
+      }),
+    ).rejects.toThrow("stop");
+    const resumed = await run(2, { checkpoint: { dir }, resume: true });
+    expect(resumed.result.resumedFromStep).toBe(6);
+    expect(Buffer.from(resumed.weights.buffer).equals(Buffer.from(straight.weights.buffer))).toBe(
+      true,
+    );
+    expect(resumed.result.history).toEqual(straight.result.history);
+  });
+});
