@@ -184,6 +184,28 @@ describe.concurrent("secrets", () => {
     expect(filesHoldingKey(runs)).toEqual([]);
   });
 
+  test.each([
+    { where: "in the TOML file", secret: "sk-file-7d3f9a2b61c4", flags: [] as string[] },
+    {
+      where: "given with --set",
+      secret: "sk-cli-55aa66bb77cc",
+      flags: ["--set", "service.api_key=sk-cli-55aa66bb77cc"],
+    },
+  ])(
+    "a key of the user's own (api_key $where) echoed by a failing step is scrubbed too",
+    async ({ where, secret, flags }) => {
+      const runs = join(scratch, `service-${where.replaceAll(" ", "-")}`);
+      const r = await tipi(["run", `${FAULTS}/service.toml`, "--runs", runs, ...flags]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("401 Unauthorized for api_key=[REDACTED]");
+      for (const stream of [r.stdout, r.stderr]) expect(stream).not.toContain(secret);
+      for (const entry of readdirSync(runs, { recursive: true, withFileTypes: true })) {
+        if (!entry.isFile()) continue;
+        expect(readFileSync(join(entry.parentPath, entry.name), "utf8")).not.toContain(secret);
+      }
+    },
+  );
+
   test("nor the sweep: sweep.json, trial logs, trial run directories, stdout, stderr", async () => {
     const runs = join(scratch, "leak-sweep");
     const r = await tipi(

@@ -4,7 +4,13 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { REDACTED, redactSecrets, SecretScrubber } from "../src/store/redact.ts";
+import {
+  REDACTED,
+  redactSecrets,
+  redactString,
+  registerSecretsIn,
+  SecretScrubber,
+} from "../src/store/redact.ts";
 import { writeSweepState } from "../src/sweep/controller/sweep-state.ts";
 import { startTrial } from "../src/sweep/controller/trial-process.ts";
 
@@ -108,5 +114,23 @@ describe("the sweep controller's sinks", () => {
     expect(redactSecrets({ [`table ${KEY}`]: 1 }, { secrets: [KEY] })).toEqual({
       [`table ${REDACTED}`]: 1,
     });
+  });
+});
+
+describe("registerSecretsIn", () => {
+  it("registers values under names that hold secrets, not under look-alikes", () => {
+    registerSecretsIn({
+      permanences: {
+        service: { api_key: "reg-apikey-123456", apiKey: "reg-camel-123456" },
+        auth: { password: "reg-password-123456", client_secret: "reg-client-123456" },
+        text: { tokenizer: "reg-tokenizer-123456", keyboard: "reg-keyboard-123456" },
+      },
+    });
+    const out = redactString(
+      "reg-apikey-123456 reg-camel-123456 reg-password-123456 reg-client-123456 reg-tokenizer-123456 reg-keyboard-123456",
+    );
+    expect(out).toBe(
+      `${REDACTED} ${REDACTED} ${REDACTED} ${REDACTED} reg-tokenizer-123456 reg-keyboard-123456`,
+    );
   });
 });

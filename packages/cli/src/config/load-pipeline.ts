@@ -8,6 +8,7 @@ import {
   PipelineProcess,
   Registry,
 } from "@tipi/core";
+import { registerSecretsIn } from "@tipi/wandb/redact";
 import { UsageError } from "../cli/errors.ts";
 import type { Override } from "../cli/parse-args.ts";
 import { openJoinProblems, resolveConfigPaths } from "./config-paths.ts";
@@ -107,6 +108,8 @@ async function loadToml(target: Target, options: LoadOptions): Promise<LoadedPip
     applyAliases(config, options.overrides ?? []),
   );
   problems.push(...compat.problems);
+  // A key in the file or on the command line (api_key = "…") is scrubbed from all output.
+  registerSecretsIn(config);
   applySeed(config, options.seed, applied);
   problems.push(...checkPipelineTable(base, config.pipeline));
 

@@ -6,7 +6,9 @@ export {
   redactSecrets,
   redactString,
   registerSecret,
+  registerSecretsIn,
   SECRET_KEY_PATTERN,
+  SECRET_NAME_PATTERN,
   SecretScrubber,
 } from "./redact.ts";
 export { isValidRunId, newRunId } from "./run-id.ts";

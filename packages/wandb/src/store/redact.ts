@@ -16,6 +16,28 @@ export function registerSecret(secret: string): void {
   if (secret.length >= 6) registered.add(secret);
 }
 
+/**
+ * Names that certainly hold a secret (`api_key`, `apiKey`, `auth_token`, `client_secret`,
+ * `password`): their values are registered by {@link registerSecretsIn}. Narrower than
+ * {@link SECRET_KEY_PATTERN}, so that `tokenizer = "bpe"` does not make "bpe" a secret.
+ */
+export const SECRET_NAME_PATTERN = /(api[_-]?key|token|secret|password|passwd)$/i;
+
+/**
+ * Registers (see {@link registerSecret}) every string in `value` held under a name matching
+ * {@link SECRET_NAME_PATTERN}: a key written in a config file or given with `--set` is then
+ * scrubbed from every later output, wherever it is echoed (an error message, the command line
+ * recorded in `meta.json`).
+ */
+export function registerSecretsIn(value: unknown, seen = new WeakSet<object>()): void {
+  if (typeof value !== "object" || value === null || seen.has(value)) return;
+  seen.add(value);
+  for (const [key, item] of Object.entries(value)) {
+    if (typeof item === "string" && SECRET_NAME_PATTERN.test(key)) registerSecret(item);
+    else registerSecretsIn(item, seen);
+  }
+}
+
 export interface RedactOptions {
   /** Extra literal secrets to scrub from every string (beside `WANDB_API_KEY`'s value). */
   readonly secrets?: readonly string[];
