@@ -3,10 +3,13 @@
  * commands really print (tests/docs-commands.test.ts).
  *
  * A page's ```sh blocks are a script, run in order in a workspace of its own: a temporary
- * folder holding a copy of `examples/` made small (the test's overrides: one epoch, a few
- * hundred training images; {@link EXAMPLE_PATCHES}), where the page's commands run as written.
- * Every `tipi …`, `pnpm tipi …`, `npx tipi …` (and `npm start`-style scripts that run tipi)
- * runs through the built CLI, `packages/cli/dist/bin.js`. Authors mark, in the markdown:
+ * folder holding a copy of `examples/` made small (the test's overrides: one epoch, 640
+ * training images, 4 sweep trials; {@link EXAMPLE_PATCHES}), where the page's commands run as
+ * written. Every `tipi …`, `pnpm tipi …`, `npx tipi …` (and `npm start`-style scripts that run
+ * tipi) runs through the built CLI, `packages/cli/dist/bin.js`; `cd` changes the folder, `npm
+ * install` in a project `tipi init` wrote links this workspace's packages (and makes its
+ * pipeline small the same way), and other commands are left to their own tests. Authors mark,
+ * in the markdown:
  *
  * - `<!-- not-run: reason -->` above a block: its commands are not run (they are still parsed
  *   by the CLI's argument parser). The reason is required.
