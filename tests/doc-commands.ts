@@ -405,7 +405,7 @@ function runTipi(
           clearInterval(poll);
           child.kill("SIGINT");
         }
-      }, 50);
+      }, 10);
     }
     child.on("error", reject);
     child.on("close", (code) => {
