@@ -187,6 +187,43 @@ describe("tipi agent", () => {
     }
   });
 
+  test("a trial does not outlive its agent: SIGKILL of the agent alone ends it, Ctrl-C stops it", async () => {
+    const server = await startFakeWandbServer({ apiKey: KEY });
+    try {
+      const path = await createSweep(server, "tests/fixtures/agent/slow.yaml");
+      const sweep = server.controller.sweep();
+      const status = (runs: string, run: string) => {
+        try {
+          return readJson<{ status: string }>(join(runDirOf(runs, path, run), "status.json"))
+            .status;
+        } catch {
+          return undefined;
+        }
+      };
+      // SIGKILL to the agent's process only: its trial notices and ends as on Ctrl-C.
+      const a = startAgent(server, path, "orphan", ["--pipeline", LOCAL]);
+      await server.waitFor(() => sweep.runs.length === 1, 20_000);
+      const orphan = sweep.runs[0]!;
+      await server.waitFor(() => historyRows(runDirOf("orphan", path, orphan.name)) >= 1, 20_000);
+      a.child.kill("SIGKILL");
+      await server.waitFor(() => status("orphan", orphan.name) === "interrupted", 5000);
+      // Ctrl-C to an agent: its trial is stopped and reported, and the agent exits 130.
+      const b = startAgent(server, path, "ctrl-c", ["--pipeline", LOCAL]);
+      await server.waitFor(() => sweep.runs.length === 2, 20_000);
+      const second = sweep.runs[1]!;
+      await server.waitFor(() => historyRows(runDirOf("ctrl-c", path, second.name)) >= 1, 20_000);
+      b.child.kill("SIGINT");
+      expect(await b.done, b.output()).toBe(130);
+      expect(b.output()).toMatch(new RegExp(`run ${second.name} interrupted`));
+      expect(status("ctrl-c", second.name)).toBe("interrupted");
+      server.controller.refresh();
+      expect(second.state).toBe("failed");
+      expect(server.run(second.name).complete?.exitcode).not.toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
+
   test("W&B down, then answering 500: the agent retries with backoff and loses no finished trial's metrics", async () => {
     // W&B marks a run crashed only after minutes without a heartbeat.
     const server = await startFakeWandbServer({ apiKey: KEY, sweeps: { agentTimeoutMs: 60_000 } });

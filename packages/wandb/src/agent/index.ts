@@ -30,6 +30,7 @@ export {
   type AgentTrial,
   type AgentTrialStatus,
   flatArgs,
+  parentWatchModule,
   type RunAgentOptions,
   runAgent,
 } from "./run-agent.ts";

@@ -90,6 +90,8 @@ interface Active {
   readonly trial: AgentTrial;
   readonly child: ReturnType<typeof startTrial>["child"];
   stopAt?: number;
+  /** Why it was sent SIGTERM: the controller's stop or exit, or the agent's own interrupt. */
+  stopReason?: "stop" | "exit" | "interrupt";
   killTimer?: NodeJS.Timeout;
 }
 
@@ -244,6 +246,8 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentOutcome> 
         sweepDir,
       },
       join(sweepDir, `${runId}.log`),
+      // The trial writes its log itself: it must end cleanly even when the agent is killed.
+      { direct: true },
     );
     const entry: Active = { trial, child: running.child };
     active.set(runId, entry);
@@ -259,14 +263,14 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentOutcome> 
     clearTimeout(entry.killTimer);
     active.delete(trial.runId);
     trial.exitCode = exit.code;
-    if (entry.stopAt !== undefined) {
-      trial.status = "stopped";
-      trial.reason = "stopped by the sweep controller";
-    } else if (exit.code === 0) {
-      trial.status = "finished";
-    } else if (signal?.aborted) {
+    if (entry.stopReason === "interrupt" || (signal?.aborted && exit.code !== 0)) {
       trial.status = "interrupted";
       trial.reason = "the agent was stopped";
+    } else if (entry.stopReason !== undefined) {
+      trial.status = "stopped";
+      trial.reason = `the sweep controller said ${entry.stopReason}`;
+    } else if (exit.code === 0) {
+      trial.status = "finished";
     } else {
       trial.status = "failed";
       const why =
@@ -279,13 +283,14 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentOutcome> 
     nextSyncAt = 0;
   };
 
-  const terminate = (entry: Active) => {
+  const terminate = (entry: Active, why: "stop" | "exit" | "interrupt") => {
     if (entry.stopAt !== undefined) {
       // A later stop past the grace period kills, as the wandb agent does.
       if (Date.now() - entry.stopAt >= killGraceMs) entry.child.kill("SIGKILL");
       return;
     }
     entry.stopAt = Date.now();
+    entry.stopReason = why;
     entry.child.kill("SIGTERM");
     entry.killTimer = setTimeout(() => entry.child.kill("SIGKILL"), killGraceMs);
   };
@@ -314,7 +319,7 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentOutcome> 
   for (;;) {
     if (signal?.aborted) {
       reason = "interrupted";
-      for (const entry of active.values()) terminate(entry);
+      for (const entry of active.values()) terminate(entry, "interrupt");
     }
     const started = trials.length;
     const countReached = options.count !== undefined && started >= options.count;
@@ -337,12 +342,12 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentOutcome> 
             const entry = command.run_id ? active.get(command.run_id) : undefined;
             if (entry) {
               log(`run ${entry.trial.runId}: the controller says stop`);
-              terminate(entry);
+              terminate(entry, "stop");
             }
           } else if (command.type === "exit") {
             log("the controller says exit");
             reason = "exit";
-            for (const entry of active.values()) terminate(entry);
+            for (const entry of active.values()) terminate(entry, "exit");
           } else {
             log(`ignoring unknown command ${JSON.stringify(command.type)}`);
           }
@@ -356,7 +361,7 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentOutcome> 
           waitMs = Math.min(maxBackoffMs, heartbeatMs * 2 ** heartbeatFailures);
           log(`heartbeat failed (${error.message}); next try in ${seconds(waitMs)}`);
         } else {
-          for (const entry of active.values()) terminate(entry);
+          for (const entry of active.values()) terminate(entry, "interrupt");
           throw error instanceof WandbRequestError ? new AgentError(error.message) : error;
         }
       }
@@ -452,4 +457,13 @@ async function syncTrial(
     exitCode,
   });
   if (result.isErr()) throw new Error(result.error.message);
+}
+
+/**
+ * The `node --import` module that ends a trial whose agent died (`parent-watch.js` beside this
+ * file), or undefined when running from TypeScript sources, where it is not built.
+ */
+export function parentWatchModule(): string | undefined {
+  const url = new URL("./parent-watch.js", import.meta.url);
+  return import.meta.url.endsWith(".js") && existsSync(url) ? url.href : undefined;
 }

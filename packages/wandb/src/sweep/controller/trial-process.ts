@@ -1,6 +1,6 @@
 /** One trial as a child process, and the files it leaves in its run directory. */
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream } from "node:fs";
+import { closeSync, createWriteStream, openSync } from "node:fs";
 import { open, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { SecretScrubber } from "../../store/redact.ts";
@@ -49,23 +49,31 @@ export interface RunningTrial {
   readonly exited: Promise<TrialExit>;
 }
 
-/** Starts a trial; its stdout and stderr go to `logFile`, secrets scrubbed (see `redactSecrets`). */
+/**
+ * Starts a trial; its stdout and stderr go to `logFile`, secrets scrubbed (see `redactSecrets`).
+ * With `direct`, the child writes the file itself instead of through pipes to this process, so it
+ * ends cleanly even when this process is killed (no broken pipe); only for commands that redact
+ * their own output (`tipi run` does). The stderr tail is then the end of the log.
+ */
 export function startTrial(
   cmd: TrialCommand,
   input: TrialCommandInput,
   logFile: string,
+  options: { readonly direct?: boolean } = {},
 ): RunningTrial {
+  const env = {
+    ...process.env,
+    TIPI_SWEEP_DIR: input.sweepDir,
+    TIPI_TRIAL_ID: input.trialId,
+    TIPI_TRIAL_PARAMS: JSON.stringify(input.params),
+    TIPI_RUN_DIR: input.runDir,
+    ...cmd.env,
+  };
+  if (options.direct) return startDirect(cmd, env, logFile);
   const log = createWriteStream(logFile, { flags: "a" });
   const child = spawn(cmd.command, [...cmd.args], {
     cwd: cmd.cwd,
-    env: {
-      ...process.env,
-      TIPI_SWEEP_DIR: input.sweepDir,
-      TIPI_TRIAL_ID: input.trialId,
-      TIPI_TRIAL_PARAMS: JSON.stringify(input.params),
-      TIPI_RUN_DIR: input.runDir,
-      ...cmd.env,
-    },
+    env,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderrTail = "";
@@ -95,6 +103,37 @@ export function startTrial(
     child.once("close", (code, signal) => {
       flush();
       log.end(() =>
+        resolve({ code, signal, stderrTail, ...(spawnError === undefined ? {} : { spawnError }) }),
+      );
+    });
+  });
+  return { child, exited };
+}
+
+function startDirect(cmd: TrialCommand, env: NodeJS.ProcessEnv, logFile: string): RunningTrial {
+  const fd = openSync(logFile, "a");
+  let child: ChildProcess;
+  try {
+    child = spawn(cmd.command, [...cmd.args], { cwd: cmd.cwd, env, stdio: ["ignore", fd, fd] });
+  } finally {
+    closeSync(fd);
+  }
+  const tail = () =>
+    readFile(logFile, "utf8").then(
+      (text) => text.slice(-2000),
+      () => "",
+    );
+  const exited = new Promise<TrialExit>((resolve) => {
+    let spawnError: string | undefined;
+    child.once("error", (error) => {
+      spawnError = error.message;
+      if (child.pid === undefined)
+        void tail().then((stderrTail) =>
+          resolve({ code: null, signal: null, spawnError: error.message, stderrTail }),
+        );
+    });
+    child.once("close", (code, signal) => {
+      void tail().then((stderrTail) =>
         resolve({ code, signal, stderrTail, ...(spawnError === undefined ? {} : { spawnError }) }),
       );
     });
