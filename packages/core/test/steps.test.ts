@@ -292,7 +292,6 @@ describe("PipelineError", () => {
         .with({ kind: "cancelled" }, () => "cancelled")
         .with({ kind: "cleanup-failed" }, (x) => `cleanup ${x.failures.length}`)
         .with({ kind: "hook-failed" }, (x) => `hook ${x.hook}`)
-        .with({ kind: "config-invalid" }, (x) => `config ${x.issues.length}`)
         .exhaustive();
     const timedOut = await Pipeline.create()
       .io("t", () => new Promise(() => {}), { timeout: 5 })

@@ -297,7 +297,7 @@ export function formatRunError(error: PipelineError, debug: boolean): string {
     for (const f of error.failures)
       lines.push(`  cleanup of ${f.permanence}: ${causeText(f.cause)}`);
   }
-  if (error.kind === "validation-failed" || error.kind === "config-invalid") {
+  if (error.kind === "validation-failed") {
     for (const i of error.issues) lines.push(`  ${i.path ? `${i.path}: ` : ""}${i.message}`);
   }
   const cause = "cause" in error ? error.cause : undefined;

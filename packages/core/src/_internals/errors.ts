@@ -80,10 +80,6 @@ export const errors = {
       message: `hook "${hook}" failed after "${step}": ${describeCause(cause)}`,
     };
   },
-  configInvalid(issues: readonly Issue[]): PipelineError {
-    const list = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");
-    return { kind: "config-invalid", step: "config", issues, message: `invalid config: ${list}` };
-  },
 };
 
 /** Carries a nested pipeline's error through a step boundary unchanged. */

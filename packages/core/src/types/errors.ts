@@ -57,12 +57,6 @@ export type PipelineError =
       readonly message: string;
       readonly hook: string;
       readonly cause: unknown;
-    }
-  | {
-      readonly kind: "config-invalid";
-      readonly step: string;
-      readonly message: string;
-      readonly issues: readonly { readonly path: string; readonly message: string }[];
     };
 
 export type PipelineErrorKind = PipelineError["kind"];

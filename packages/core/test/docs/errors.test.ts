@@ -32,7 +32,6 @@ function explain(error: PipelineError): { line: string; exitCode: number } {
       line: `hook ${e.hook} failed after ${e.step}`,
       exitCode: 1,
     }))
-    .with({ kind: "config-invalid" }, (e) => ({ line: e.message, exitCode: 2 }))
     .exhaustive();
 }
 // #endregion explain
