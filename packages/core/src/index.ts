@@ -43,7 +43,6 @@ export { InterruptedError, installSigintHandler, type SigintOptions } from "./ru
 export type { StepContext } from "./types/context.ts";
 export type {
   AnyDef,
-  JoinSlot,
   PipelineDef,
   SetDef,
   Simplify,

@@ -1,9 +1,12 @@
-/** How a bounded piece of work ended. */
-export type BoundedOutcome<T> =
-  | { readonly status: "ok"; readonly value: T }
+import { err, ok, type Result } from "neverthrow";
+
+/** Why a bounded piece of work did not finish: it threw, ran out of time, or was cancelled. */
+export type BoundedFailure =
   | { readonly status: "error"; readonly cause: unknown }
   | { readonly status: "timeout" }
   | { readonly status: "cancelled"; readonly reason: unknown };
+
+const TIMEOUT: BoundedFailure = Object.freeze({ status: "timeout" });
 
 /**
  * Runs `work` with a fresh signal that aborts when `parent` aborts or after `timeoutMs`.
@@ -14,18 +17,18 @@ export async function runBounded<T>(
   parent: AbortSignal | undefined,
   timeoutMs: number | undefined,
   timeoutMessage = "timed out",
-): Promise<BoundedOutcome<T>> {
-  if (parent?.aborted) return { status: "cancelled", reason: parent.reason };
+): Promise<Result<T, BoundedFailure>> {
+  if (parent?.aborted) return err({ status: "cancelled", reason: parent.reason });
   const controller = new AbortController();
   const timeoutReason =
     timeoutMs === undefined ? undefined : new DOMException(timeoutMessage, "TimeoutError");
-  let settle: (outcome: BoundedOutcome<T>) => void = () => {};
-  const stopped = new Promise<BoundedOutcome<T>>((resolve) => {
+  let settle: (outcome: Result<T, BoundedFailure>) => void = () => {};
+  const stopped = new Promise<Result<T, BoundedFailure>>((resolve) => {
     settle = resolve;
   });
   const onParentAbort = () => {
     controller.abort(parent?.reason);
-    settle({ status: "cancelled", reason: parent?.reason });
+    settle(err({ status: "cancelled", reason: parent?.reason }));
   };
   parent?.addEventListener("abort", onParentAbort, { once: true });
   const timer =
@@ -33,18 +36,18 @@ export async function runBounded<T>(
       ? undefined
       : setTimeout(() => {
           controller.abort(timeoutReason);
-          settle({ status: "timeout" });
+          settle(err(TIMEOUT));
         }, timeoutMs);
   try {
-    const running = (async (): Promise<BoundedOutcome<T>> => {
+    const running = (async (): Promise<Result<T, BoundedFailure>> => {
       try {
-        return { status: "ok", value: await work(controller.signal) };
+        return ok(await work(controller.signal));
       } catch (cause) {
-        if (parent?.aborted) return { status: "cancelled", reason: parent.reason };
+        if (parent?.aborted) return err({ status: "cancelled", reason: parent.reason });
         if (controller.signal.aborted && controller.signal.reason === timeoutReason) {
-          return { status: "timeout" };
+          return err(TIMEOUT);
         }
-        return { status: "error", cause };
+        return err({ status: "error", cause });
       }
     })();
     return await Promise.race([running, stopped]);

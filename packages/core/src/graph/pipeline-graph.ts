@@ -11,7 +11,11 @@ export interface PipelineGraph {
   readonly steps: readonly StepNode[];
 }
 
-/** Copy-on-write helpers for {@link PipelineGraph}. */
+/**
+ * Copy-on-write helpers for {@link PipelineGraph}. They throw a `TypeError` for a duplicate
+ * step name or an unknown step (callers check input first: the DSL through its types,
+ * `buildPipeline` by collecting issues).
+ */
 export const PipelineGraph = Object.freeze({
   create(name: string): PipelineGraph {
     return Object.freeze({ name, permanences: Object.freeze([]), steps: Object.freeze([]) });

@@ -22,7 +22,6 @@ import type {
   inferSlotInput,
   inferSlotOutput,
   inferStepSlot,
-  JoinSlot,
   PipelineDef,
   Simplify,
   SlotField,
@@ -195,6 +194,13 @@ type IsNegative<T> = T extends number | string
 /**
  * A typed, immutable pipeline: each method returns a new pipeline, and the state type after
  * each step is what that step returns. Run it with {@link Pipeline.run}.
+ *
+ * Builder methods throw a `TypeError` for what the types cannot rule out (a duplicate step
+ * name or an unknown join in a pipeline whose names are not known statically, `retries`
+ * that is not a whole number, a malformed duration): such a mistake is a bug in the code
+ * that builds the pipeline, found as soon as it runs. Input from outside (config files)
+ * goes through `buildPipeline`, which returns a `Result` listing every problem instead, and
+ * `run()` never throws.
  *
  * @example
  * const p = Pipeline.create<{ n: number }>()
@@ -541,4 +547,4 @@ export const Pipeline = Object.freeze({
   },
 });
 
-export type { JoinSlot, RunOptions, StepSlot };
+export type { RunOptions, StepSlot };

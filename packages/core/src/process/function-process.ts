@@ -35,7 +35,7 @@ type ParamsIn<TSchema> = TSchema extends AnySchema ? inferSchemaInput<TSchema> :
 type ParamsOut<TSchema> = TSchema extends AnySchema ? inferSchemaOutput<TSchema> : undefined;
 
 /** @internal A context for a process called outside any pipeline. */
-export function detachedContext(step: string): ProcessContext {
+function detachedContext(step: string): ProcessContext {
   return {
     get(name: string): never {
       throw new Error(`"${step}" is not running inside a pipeline: no permanence "${name}"`);
@@ -54,8 +54,8 @@ function parseParams(schema: AnySchema | undefined, params: unknown, name: strin
   if (outcome instanceof Promise) {
     throw new TypeError(`process "${name}": its params schema validates asynchronously`);
   }
-  if (!outcome.ok) {
-    const list = outcome.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message));
+  if (outcome.isErr()) {
+    const list = outcome.error.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message));
     throw new TypeError(`process "${name}": invalid params: ${list.join("; ")}`);
   }
   return outcome.value;

@@ -4,6 +4,7 @@ import { describeCause, isPromiseLike } from "../_internals/error-message.ts";
 import { errors, NestedFailure } from "../_internals/errors.ts";
 import type { PipelineGraph } from "../graph/pipeline-graph.ts";
 import type { RetryPolicy, StepNode } from "../graph/step-node.ts";
+import type { StepContext } from "../types/context.ts";
 import type { PipelineError } from "../types/errors.ts";
 import type { EventListener } from "../types/events.ts";
 import type { HookSpec } from "../types/step.ts";
@@ -16,10 +17,8 @@ import { NEVER_ABORTED, RunAborted, RunState } from "./run-state.ts";
 import { validateWith } from "./schema-validation.ts";
 import { type PermanenceLookup, RunStepContext } from "./step-context.ts";
 
-/** @internal How a graph or a step ended. */
-export type Outcome =
-  | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly error: PipelineError };
+/** @internal How a graph or a step ended: the state after it, or why it failed. */
+type Outcome = Result<unknown, PipelineError>;
 
 /** @internal Testing hooks into the executor: fake permanences and a slice of steps. */
 export interface ExecuteInternals {
@@ -50,7 +49,7 @@ export interface RunOptions {
 }
 
 const EMPTY_HOOKS: readonly HookSpec<unknown>[] = Object.freeze([]);
-const OK_UNDEFINED: Outcome = Object.freeze({ ok: true, value: undefined });
+const OK_UNDEFINED: Outcome = ok(undefined);
 
 function isResult(value: object): value is Result<unknown, unknown> {
   const r = value as { isOk?: unknown; isErr?: unknown; _unsafeUnwrap?: unknown };
@@ -66,22 +65,19 @@ function isSubPipeline(node: StepNode): boolean {
 }
 
 function failure(path: string, cause: unknown, run: RunState): Outcome {
-  if (cause instanceof NestedFailure) return { ok: false, error: cause.error };
-  if (cause instanceof RunAborted)
-    return { ok: false, error: errors.cancelled(path, cause.reason) };
-  if (run.signal.aborted) return { ok: false, error: errors.cancelled(path, run.signal.reason) };
-  return { ok: false, error: errors.stepFailed(path, cause) };
+  if (cause instanceof NestedFailure) return err(cause.error);
+  if (cause instanceof RunAborted) return err(errors.cancelled(path, cause.reason));
+  if (run.signal.aborted) return err(errors.cancelled(path, run.signal.reason));
+  return err(errors.stepFailed(path, cause));
 }
 
 function settle(value: unknown, path: string, run: RunState): Outcome {
   if (value === undefined) return OK_UNDEFINED;
   if (typeof value === "object" && value !== null) {
-    if (value instanceof NestedFailure) return { ok: false, error: value.error };
-    if (isResult(value)) {
-      return value.isOk() ? { ok: true, value: value.value } : failure(path, value.error, run);
-    }
+    if (value instanceof NestedFailure) return err(value.error);
+    if (isResult(value)) return value.isOk() ? ok(value.value) : failure(path, value.error, run);
   }
-  return { ok: true, value };
+  return ok(value);
 }
 
 /** What a failed attempt's retry event reports: the thrown value, or the error itself. */
@@ -124,6 +120,23 @@ async function runHooks(
   return undefined;
 }
 
+/**
+ * Runs a sub-pipeline as one join: its steps are named `join/step`, its permanences nest
+ * in the outer ones. Handed to {@link composedSteps}, which therefore needs no executor.
+ */
+async function runSubPipeline(
+  graph: PipelineGraph,
+  join: string,
+  state: unknown,
+  ctx: StepContext<Record<string, unknown>>,
+): Promise<unknown> {
+  if (!(ctx instanceof RunStepContext)) {
+    throw new TypeError(`join "${join}": a sub-pipeline needs the executor's step context`);
+  }
+  const outcome = await executeGraph(graph, state, ctx.run, ctx.scope, `${ctx.step}/`);
+  return outcome.isOk() ? outcome.value : new NestedFailure(outcome.error);
+}
+
 async function runSteps(
   graph: PipelineGraph,
   input: unknown,
@@ -135,7 +148,7 @@ async function runSteps(
   to: number,
 ): Promise<Outcome> {
   const steps = graph.steps;
-  const fns = composedSteps(graph);
+  const fns = composedSteps(graph, runSubPipeline);
   const total = to - from + 1;
   let state = input;
   let hooks = EMPTY_HOOKS;
@@ -147,7 +160,7 @@ async function runSteps(
   for (let i = from; i <= to; i++) {
     const node = steps[i]!;
     const path = prefix === "" ? node.name : prefix + node.name;
-    if (run.signal.aborted) return { ok: false, error: errors.cancelled(path, run.signal.reason) };
+    if (run.signal.aborted) return err(errors.cancelled(path, run.signal.reason));
     const observed = run.observed;
     const started = observed ? performance.now() : 0;
     if (observed) run.emit({ type: "step:start", step: path, index: i - from, total });
@@ -157,16 +170,16 @@ async function runSteps(
     if (node.kind === "through") {
       let v = validateWith(node.schema, state);
       if (v instanceof Promise) v = await v;
-      if (v.ok) {
-        outcome = v;
+      if (v.isOk()) {
+        outcome = ok(v.value);
         if (node.hooks.length > 0) hooks = hooks.concat(node.hooks);
       } else {
-        outcome = { ok: false, error: errors.validationFailed(path, v.issues) };
+        outcome = err(errors.validationFailed(path, v.error));
       }
     } else {
       const fn = fns[i];
       if (fn === undefined) {
-        outcome = { ok: false, error: errors.joinMissing(path, node.name) };
+        outcome = err(errors.joinMissing(path, node.name));
       } else {
         // The hot path: one call, at most one await, no closures. An io step's timeout
         // adds one IoAttempt (a deadline in the shared timer wheel); retries cost nothing
@@ -197,11 +210,11 @@ async function runSteps(
           if (timed !== undefined) timed.end();
           outcome =
             timed?.timedOut === true && !run.signal.aborted
-              ? { ok: false, error: errors.timedOut(path, timed.timeoutMs) }
+              ? err(errors.timedOut(path, timed.timeoutMs))
               : threw
                 ? failure(path, value, run)
                 : settle(value, path, run);
-          if (outcome.ok || node.kind !== "io" || node.retry === undefined) break;
+          if (outcome.isOk() || node.kind !== "io" || node.retry === undefined) break;
           const delayMs = retryDelay(node.retry, outcome.error, attempt);
           if (delayMs === undefined) break;
           run.emit({
@@ -212,23 +225,20 @@ async function runSteps(
             cause: causeOf(outcome.error),
           });
           if (!(await sleep(delayMs, run.signal))) {
-            outcome = { ok: false, error: errors.cancelled(path, run.signal.reason) };
+            outcome = err(errors.cancelled(path, run.signal.reason));
             break;
           }
         }
       }
-      if (outcome.ok && node.kind === "join" && node.schema !== undefined) {
+      if (outcome.isOk() && node.kind === "join" && node.schema !== undefined) {
         let v = validateWith(node.schema, outcome.value);
         if (v instanceof Promise) v = await v;
-        outcome = v.ok
-          ? v
-          : {
-              ok: false,
-              error: errors.validationFailed(path, v.issues, `the output of join "${node.name}"`),
-            };
+        outcome = v.isOk()
+          ? ok(v.value)
+          : err(errors.validationFailed(path, v.error, `the output of join "${node.name}"`));
       }
     }
-    if (!outcome.ok) {
+    if (outcome.isErr()) {
       run.emit({ type: "step:error", step: path, error: outcome.error });
       return outcome;
     }
@@ -236,13 +246,13 @@ async function runSteps(
     if (!skipped) state = outcome.value;
     if (node.kind !== "through" && node.checkpoint) {
       const error = await runPhase(live, "checkpoint", run, "step");
-      if (error !== undefined) return { ok: false, error };
+      if (error !== undefined) return err(error);
     }
     if (hooks.length > 0) {
       const error = await runHooks(hooks, state, ctx, run);
       if (error !== undefined) {
         run.emit({ type: "step:error", step: path, error });
-        return { ok: false, error };
+        return err(error);
       }
     }
     if (observed) {
@@ -254,7 +264,7 @@ async function runSteps(
       );
     }
   }
-  return { ok: true, value: state };
+  return ok(state);
 }
 
 /**
@@ -276,7 +286,7 @@ export async function executeGraph(
     if (node?.kind === "join" && node.impl === undefined) {
       const error = errors.joinMissing(prefix + node.name, node.name);
       run.emit({ type: "step:error", step: prefix + node.name, error });
-      return { ok: false, error };
+      return err(error);
     }
   }
   const scope: PermanenceLookup = { perms: new Map(), parent };
@@ -297,10 +307,11 @@ export async function executeGraph(
       // A schema whose validate() throws, a guard factory that throws…: still a typed
       // error, and cleanup still runs.
       const step = run.frame.current?.step ?? `${prefix}<steps>`;
-      outcome = { ok: false, error: errors.stepFailed(step, cause) };
-      run.emit({ type: "step:error", step, error: outcome.error });
+      const error = errors.stepFailed(step, cause);
+      outcome = err(error);
+      run.emit({ type: "step:error", step, error });
     }
-    if (outcome.ok) state = outcome.value;
+    if (outcome.isOk()) state = outcome.value;
     else error = outcome.error;
   }
   if (error?.kind === "cancelled" && live.length > 0) {
@@ -321,7 +332,7 @@ export async function executeGraph(
     run.emit({ type: "step:error", step: `${prefix}cleanup`, error: aggregate });
     error ??= aggregate;
   }
-  return error === undefined ? { ok: true, value: state } : { ok: false, error };
+  return error === undefined ? ok(state) : err(error);
 }
 
 function newRunId(): string {
@@ -364,11 +375,11 @@ async function runToResult(
     run.emit({
       type: "run:end",
       runId: run.runId,
-      ok: outcome.ok,
+      ok: outcome.isOk(),
       durationMs: performance.now() - started,
-      ...(outcome.ok ? {} : { error: outcome.error }),
+      ...(outcome.isErr() ? { error: outcome.error } : {}),
     });
-    return outcome.ok ? ok(outcome.value) : err(outcome.error);
+    return outcome;
   } catch (cause) {
     return err(errors.stepFailed("<run>", new Error(`internal error: ${describeCause(cause)}`)));
   } finally {

@@ -1,4 +1,4 @@
-import { runBounded } from "../_internals/abortable.ts";
+import { type BoundedFailure, runBounded } from "../_internals/abortable.ts";
 import { errors } from "../_internals/errors.ts";
 import type { PermanenceNode } from "../graph/permanence-node.ts";
 import type { PipelineError } from "../types/errors.ts";
@@ -61,7 +61,7 @@ export async function createPermanences(
         run.signal,
         run.lifecycleTimeoutMs,
       );
-      if (outcome.status !== "ok") return phaseError(node.name, "create", outcome);
+      if (outcome.isErr()) return phaseError(node.name, "create", outcome.error);
       value = outcome.value;
     }
     scope.perms.set(node.name, value);
@@ -78,10 +78,7 @@ export async function createPermanences(
 function phaseError(
   name: string,
   phase: "create" | "initialize" | "validate" | "checkpoint" | "restore",
-  outcome:
-    | { status: "error"; cause: unknown }
-    | { status: "timeout" }
-    | { status: "cancelled"; reason: unknown },
+  outcome: BoundedFailure,
 ): PipelineError {
   if (outcome.status === "cancelled") return errors.cancelled(`${phase} ${name}`, outcome.reason);
   const cause = outcome.status === "timeout" ? new Error(`${phase} timed out`) : outcome.cause;
@@ -108,11 +105,11 @@ export async function runPhase(
       signal,
       timeoutMs,
     );
-    if (outcome.status === "ok") {
+    if (outcome.isOk()) {
       run.emit({ type: "permanence", phase, name: p.name, status: "end" });
       continue;
     }
-    const error = phaseError(p.name, phase, outcome);
+    const error = phaseError(p.name, phase, outcome.error);
     run.emit({ type: "permanence", phase, name: p.name, status: "error", cause: error });
     return error;
   }
@@ -141,13 +138,14 @@ export async function cleanupAll(
       undefined,
       run.cleanupTimeoutMs,
     );
-    if (outcome.status === "ok") {
+    if (outcome.isOk()) {
       run.emit({ type: "permanence", phase: "cleanup", name: p.name, status: "end" });
       continue;
     }
+    const failed = outcome.error;
     const cause =
-      outcome.status === "error"
-        ? outcome.cause
+      failed.status === "error"
+        ? failed.cause
         : new Error(`cleanup timed out after ${run.cleanupTimeoutMs} ms`);
     failures.push({ permanence: p.name, cause });
     run.emit({ type: "permanence", phase: "cleanup", name: p.name, status: "error", cause });

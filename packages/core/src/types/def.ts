@@ -39,9 +39,6 @@ export interface StepSlot {
   prev: unknown;
 }
 
-/** @deprecated Joins are {@link StepSlot}s of kind `"join"`. */
-export type JoinSlot = StepSlot;
-
 /**
  * The {@link StepSlot} of one step, as the DSL records it. An interface with its types as
  * arguments, not an object literal: TypeScript resolves the arguments once, so a longer
