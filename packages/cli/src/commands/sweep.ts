@@ -133,9 +133,10 @@ async function createWandbSweep(
       },
     );
   } catch (error) {
-    if (error instanceof WandbRequestError && !error.retryable)
-      throw new UsageError(`W&B refused the sweep: ${error.message}`);
-    throw error;
+    if (!(error instanceof WandbRequestError)) throw error;
+    if (!error.retryable) throw new UsageError(`W&B refused the sweep: ${error.message}`);
+    process.stderr.write(`tipi: W&B did not answer (${error.message}); no sweep was created\n`);
+    return EXIT.failed;
   }
   const warnings =
     created.warnings.length > 0 ? created.warnings : sweepDeprecations(upload.config);
