@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { TipiEvent } from "@tipi/core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { resolveBackend } from "../src/backend/resolve-backend.ts";
+import { composeAugmentations, flipHorizontal, randomCrop } from "../src/data/augment.ts";
 import { smallCnn } from "../src/train/architectures.ts";
 import { ReplicaPool } from "../src/train/replicas/replica-pool.ts";
 import { shardBounds } from "../src/train/replicas/shard-step.ts";
@@ -118,5 +119,25 @@ describe("train() with workers", () => {
       true,
     );
     expect(resumed.result.history).toEqual(straight.result.history);
+  });
+});
+
+describe("train() with the batch thread", () => {
+  it("trains to the same bits as with batches built on the training thread", async () => {
+    const data = blobs(48, 100, 2);
+    const run = async (batchThread: boolean) => {
+      const model = smallCnn({ inputShape: [10, 10, 1], numClasses: 2, seed: 2 });
+      await train({
+        model,
+        train: data,
+        epochs: 1,
+        batchSize: 16,
+        augment: composeAugmentations(flipHorizontal(), randomCrop({ padding: 1 })),
+        batchThread,
+      });
+      return flatWeights(model);
+    };
+    const [threaded, inline] = [await run(true), await run(false)];
+    expect(Buffer.from(threaded.buffer).equals(Buffer.from(inline.buffer))).toBe(true);
   });
 });

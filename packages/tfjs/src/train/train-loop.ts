@@ -10,6 +10,7 @@ import {
   restoreWeights,
 } from "../checkpoint/model-state.ts";
 import type { Augmentation } from "../data/augment.ts";
+import { BatchLoader } from "../data/batch-loader.ts";
 import { type BatchSource, batches } from "../data/batches.ts";
 import { evaluateModel } from "../evaluate/evaluate.ts";
 import { Rng, type RngState } from "../rng.ts";
@@ -81,6 +82,13 @@ export interface TrainOptions {
    * for the same count (see docs/training.md, "Training on every core").
    */
   readonly workers?: WorkersRequest;
+  /**
+   * Gather and augment batches on a thread of their own, prefetched (bit-identical batches).
+   * Default: when training on several replicas or with an augmentation, if the augmentation
+   * is built from tipi's own (`flipHorizontal`, `randomCrop`, `gaussianNoise`); a function of
+   * one's own runs on the training thread.
+   */
+  readonly batchThread?: boolean;
 }
 
 /** One epoch's metrics. */
@@ -169,14 +177,34 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           outputKind: options.outputKind ?? outputKindOf(options.model),
           emit,
         });
+  const wantLoader = options.batchThread ?? (pool !== undefined || options.augment !== undefined);
+  const loader =
+    wantLoader && BatchLoader.canLoad(options.augment)
+      ? await BatchLoader.start(batchSource(options))
+      : undefined;
   try {
-    return await trainOn(options, pool);
+    return await trainOn(options, pool, loader);
   } finally {
-    await pool?.close();
+    await Promise.all([pool?.close(), loader?.close()]);
   }
 }
 
-async function trainOn(options: TrainOptions, pool: ReplicaPool | undefined): Promise<TrainResult> {
+/** The training set as `batches()` iterates it: with its image shape for an image model. */
+function batchSource(options: TrainOptions): BatchSource {
+  const shape = sampleShape(options.model);
+  if (options.augment && shape.length !== 3) {
+    throw new Error("augment needs an image model input [h, w, c]");
+  }
+  return shape.length === 3
+    ? { ...options.train, shape: shape as [number, number, number] }
+    : options.train;
+}
+
+async function trainOn(
+  options: TrainOptions,
+  pool: ReplicaPool | undefined,
+  loader: BatchLoader | undefined,
+): Promise<TrainResult> {
   const { model, epochs, batchSize } = options;
   const data = options.train;
   if (data.length === 0) throw new Error("the training set is empty");
@@ -290,11 +318,7 @@ async function trainOn(options: TrainOptions, pool: ReplicaPool | undefined): Pr
     }
   };
 
-  if (options.augment && shape.length !== 3) {
-    throw new Error("augment needs an image model input [h, w, c]");
-  }
-  const source: BatchSource =
-    shape.length === 3 ? { ...data, shape: shape as [number, number, number] } : data;
+  const source = batchSource(options);
 
   let trainedSamples = 0;
   let trainingMs = 0;
@@ -326,10 +350,13 @@ async function trainOn(options: TrainOptions, pool: ReplicaPool | undefined): Pr
 
     // batches() derives batch b's augmentation stream from (augmentSeed, b), so starting at
     // resumeBatch yields exactly the batches an uninterrupted epoch would.
-    const epochBatches = batches(source, order, batchSize, {
+    const epochOptions = {
       ...(options.augment ? { augment: options.augment, seed: augmentSeed } : {}),
       startBatch: resumeBatch,
-    });
+    };
+    const epochBatches = loader
+      ? loader.batches(order, batchSize, epochOptions)
+      : batches(source, order, batchSize, epochOptions);
     for await (const batch of epochBatches) {
       const b = batch.index;
       if (options.signal?.aborted) {

@@ -1,14 +1,11 @@
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type * as tf from "@tensorflow/tfjs-core";
 import type { LayersModel } from "@tensorflow/tfjs-layers";
 import { tfCore } from "../../lazy/modules.ts";
+import { startThread } from "../../threads/start-thread.ts";
 import type { OutputKind } from "../losses.ts";
 import type { ReplicaInit, ReplicaMessage, ShardRequest } from "./replica-protocol.ts";
 import { shardBounds, shardGradients } from "./shard-step.ts";
-
-const SOURCES = import.meta.url.endsWith(".ts");
-const WORKER = new URL("./replica-worker.mjs", import.meta.url);
-const MAIN = new URL(SOURCES ? "./replica-main.ts" : "./replica-main.js", import.meta.url);
 
 /** What {@link ReplicaPool.start} needs. */
 export interface ReplicaPoolOptions {
@@ -119,15 +116,13 @@ export class ReplicaPool {
     for (let r = 1; r < options.count; r++) {
       const grads = new SharedArrayBuffer(4 * gradSize);
       const init: ReplicaInit = {
-        main: MAIN.href,
-        typescript: SOURCES,
         backend,
         topology,
         kind: options.outputKind,
         weights: weights.buffer as SharedArrayBuffer,
         grads,
       };
-      const worker = new Worker(WORKER, { workerData: init, stdout: false, stderr: false });
+      const worker = startThread("train/replicas/replica-main", init);
       const replica: Replica = { worker, grads: new Float32Array(grads) };
       replicas.push(replica);
       ready.push(

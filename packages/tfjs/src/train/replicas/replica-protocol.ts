@@ -2,10 +2,6 @@ import type { OutputKind } from "../losses.ts";
 
 /** What a replica worker starts with (its `workerData`). */
 export interface ReplicaInit {
-  /** URL of the module the worker runs (replica-main.ts in the sources, .js once built). */
-  readonly main: string;
-  /** Register tsx's hooks first (the sources, as tests run them). */
-  readonly typescript: boolean;
   /** tfjs backend of the training thread: the replica uses the same one. */
   readonly backend: "wasm" | "cpu";
   /** `model.toJSON(null, false)`: the replica builds its own copy of the model. */
