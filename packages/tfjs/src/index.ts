@@ -80,6 +80,19 @@ export { clipByGlobalNorm } from "./train/gradients.ts";
 export { countCorrect, crossEntropy, type OutputKind, outputKindOf } from "./train/losses.ts";
 export { type LrSchedule, learningRateAt, type SchedulePosition } from "./train/lr-schedule.ts";
 export {
+  ReplicaPool,
+  type ReplicaPoolOptions,
+  type ReplicaStep,
+  type ReplicaTimings,
+} from "./train/replicas/replica-pool.ts";
+export { replicaTrainStep } from "./train/replicas/replica-training.ts";
+export { shardBounds } from "./train/replicas/shard-step.ts";
+export {
+  resolveWorkers,
+  type WorkersContext,
+  type WorkersRequest,
+} from "./train/replicas/workers.ts";
+export {
   type TrainContext,
   type TrainJoinOptions,
   trainJoin,

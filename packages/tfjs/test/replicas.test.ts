@@ -36,8 +36,8 @@ describe("ReplicaPool", () => {
     const n = 10;
     const xs = new Float32Array(n * 144).map((_, i) => Math.sin(i) * 0.5);
     const ys = new Int32Array(n).map((_, i) => i % 4);
-    const run = async () => {
-      const pool = await ReplicaPool.start({ model, count: 2, outputKind: "probabilities" });
+    const run = async (count = 2) => {
+      const pool = await ReplicaPool.start({ model, count, outputKind: "probabilities" });
       try {
         const step = await pool.step(xs, ys, [12, 12, 1]);
         return { ...step, grads: step.grads.slice() };
@@ -49,6 +49,15 @@ describe("ReplicaPool", () => {
     const b = await run();
     expect(Buffer.from(a.grads.buffer).equals(Buffer.from(b.grads.buffer))).toBe(true);
     expect(a.loss).toBe(b.loss);
+    // One replica is the whole batch on this thread: the shards' sum is that gradient.
+    const whole = await run(1);
+    let diff = 0;
+    for (let i = 0; i < whole.grads.length; i++) {
+      diff = Math.max(diff, Math.abs(whole.grads[i]! - a.grads[i]!));
+    }
+    expect(diff).toBeLessThan(1e-5);
+    expect(Math.abs(whole.loss - a.loss)).toBeLessThan(1e-5);
+    expect(whole.correct).toBe(a.correct);
   });
 });
 

@@ -6,6 +6,8 @@ export {
   gaussianNoise,
   randomCrop,
 } from "./augment.ts";
+export { type AugmentRecipe, type AugmentStep, recipeOf } from "./augment-recipe.ts";
+export { BatchLoader, type LoaderBatchOptions } from "./batch-loader.ts";
 export {
   type Batch,
   type BatchOptions,

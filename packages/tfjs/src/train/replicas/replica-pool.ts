@@ -89,18 +89,19 @@ export class ReplicaPool {
   }
 
   /**
-   * Starts `count - 1` replica workers and waits until each has built its model. Throws when
+   * Starts `count - 1` replica workers and waits until each has built its model (none for
+   * `count` 1: the pool then computes on this thread alone). Throws when
    * one cannot (a layer tfjs cannot rebuild from its JSON, an unsupported backend); the
    * workers already started are terminated.
    */
   static async start(options: ReplicaPoolOptions): Promise<ReplicaPool> {
     const tf = tfCore();
     const backend = tf.getBackend();
-    if (backend !== "wasm" && backend !== "cpu") {
-      throw new Error(`replica workers run on wasm or cpu, not on ${backend}`);
+    if (!Number.isInteger(options.count) || options.count < 1) {
+      throw new Error(`a replica pool needs a positive integer count, got ${options.count}`);
     }
-    if (!Number.isInteger(options.count) || options.count < 2) {
-      throw new Error(`a replica pool needs at least 2 replicas, got ${options.count}`);
+    if (options.count > 1 && backend !== "wasm" && backend !== "cpu") {
+      throw new Error(`replica workers run on wasm or cpu, not on ${backend}`);
     }
     const { model } = options;
     if (model.weights.some((w) => w.dtype !== "float32")) {
@@ -116,7 +117,7 @@ export class ReplicaPool {
     for (let r = 1; r < options.count; r++) {
       const grads = new SharedArrayBuffer(4 * gradSize);
       const init: ReplicaInit = {
-        backend,
+        backend: backend as ReplicaInit["backend"],
         topology,
         kind: options.outputKind,
         weights: weights.buffer as SharedArrayBuffer,
