@@ -56,6 +56,8 @@ export async function agentCommand(args: ParsedArgs): Promise<number> {
     );
     return outcome.reason === "interrupted" ? EXIT.interrupted : EXIT.ok;
   } catch (error) {
+    // Ctrl-C before the agent had registered (W&B slow or down): nothing ran.
+    if (controller.signal.aborted) return EXIT.interrupted;
     if (error instanceof AgentError) throw new UsageError(error.message);
     if (error instanceof Error && /is not a sweep: write/.test(error.message))
       throw new UsageError(error.message);

@@ -10,6 +10,8 @@ export interface AgentApiOptions {
   readonly apiKey: string;
   /** Every request is aborted after this long. Default 20 s. */
   readonly timeoutMs?: number;
+  /** Aborts the request in flight (Ctrl-C of the agent). */
+  readonly signal?: AbortSignal;
 }
 
 /** An HTTP answer other than 200 (`status`), or no answer at all (`status` 0). */
@@ -98,11 +100,13 @@ export class AgentApi {
   readonly #baseUrl: string;
   readonly #apiKey: string;
   readonly #timeoutMs: number;
+  readonly #signal: AbortSignal | undefined;
 
   constructor(options: AgentApiOptions) {
     this.#baseUrl = options.baseUrl.replace(/\/+$/, "");
     this.#apiKey = options.apiKey;
     this.#timeoutMs = options.timeoutMs ?? 20_000;
+    this.#signal = options.signal;
   }
 
   /** The API key's default entity. */
@@ -201,7 +205,10 @@ export class AgentApi {
           "user-agent": "tipi-agent",
         },
         body: JSON.stringify({ query, variables, operationName: operation }),
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        signal:
+          this.#signal === undefined
+            ? AbortSignal.timeout(this.#timeoutMs)
+            : AbortSignal.any([AbortSignal.timeout(this.#timeoutMs), this.#signal]),
       });
     } catch (error) {
       const reason =

@@ -124,6 +124,7 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentOutcome> 
     baseUrl,
     apiKey,
     ...(options.requestTimeoutMs === undefined ? {} : { timeoutMs: options.requestTimeoutMs }),
+    ...(signal ? { signal } : {}),
   });
   const retry = <T>(what: string, fn: () => Promise<T>) =>
     withRetry(fn, {
@@ -356,6 +357,8 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentOutcome> 
         if (error instanceof WandbRequestError && error.status === 404) {
           log(`sweep ${sweepName} is gone; finishing the running trials`);
           sweepGone = true;
+        } else if (signal?.aborted) {
+          // Ctrl-C cut the heartbeat short: the loop ends the trials next.
         } else if (error instanceof WandbRequestError && error.retryable) {
           heartbeatFailures++;
           waitMs = Math.min(maxBackoffMs, heartbeatMs * 2 ** heartbeatFailures);
