@@ -171,6 +171,25 @@ describe("argument forms", () => {
     ]);
   });
 
+  test("the values of tipi's own options are left alone", () => {
+    const parsed = parseArgs(RUN, [
+      PIPELINE,
+      "--set",
+      "lr=0.5",
+      "--run-dir",
+      "/tmp/a=b",
+      "-c",
+      "+x=1.toml",
+      "--amp",
+    ]);
+    expect(parsed.overrides.map((o) => [o.key, o.value])).toEqual([
+      ["lr", "0.5"],
+      ["amp", "true"],
+    ]);
+    expect(parsed.options["run-dir"]).toBe("/tmp/a=b");
+    expect(parsed.options.config).toEqual(["+x=1.toml"]);
+  });
+
   test("outside an agent, bare --flag stays an unknown option and True stays text", () => {
     delete process.env.WANDB_SWEEP_ID;
     expect(() => parseArgs(RUN, [PIPELINE, "--amp"])).toThrow(/unknown option --amp/);

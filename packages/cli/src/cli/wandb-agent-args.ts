@@ -57,6 +57,15 @@ export function rewriteAgentArgs(
   const agent = underSweepAgent(env);
   if (agent) checkParamFile(command, env);
   const options = optionNames(command);
+  const definitions = [...command.options, ...GLOBAL_OPTIONS];
+  /** `--run-dir <dir>`, `-c <file>`: an option whose value is the next argument. */
+  const takesNext = (arg: string) => {
+    const long = arg.startsWith("--");
+    if (arg.includes("=")) return false;
+    const name = long ? arg.slice(2) : arg.slice(1);
+    const def = definitions.find((d) => (long ? d.name === name : d.short === name));
+    return def !== undefined && def.type !== "boolean";
+  };
   const out: string[] = [];
   let positionals = 0;
   for (let i = 0; i < argv.length; i++) {
@@ -64,6 +73,12 @@ export function rewriteAgentArgs(
     if (arg === "--") {
       out.push(...argv.slice(i));
       break;
+    }
+    if (takesNext(arg)) {
+      // Its value is the option's, whatever it looks like (`--set a=b`, `--run-dir x=y`).
+      out.push(arg, ...argv.slice(i + 1, i + 2));
+      i++;
+      continue;
     }
     const hydra = HYDRA.exec(arg);
     if (hydra) {
