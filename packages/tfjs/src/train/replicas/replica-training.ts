@@ -48,13 +48,15 @@ export async function startReplicas(options: {
 /**
  * One optimizer step from the replicas' summed gradients of a batch (clipped to `clipNorm`
  * when given). Returns the batch's mean loss and correct count.
+ * @example
+ * const [loss, correct] = await replicaTrainStep(pool, optimizer, batch, [28, 28, 1]);
  */
 export async function replicaTrainStep(
   pool: ReplicaPool,
   optimizer: tf.Optimizer,
   batch: { readonly xs: Float32Array; readonly ys: Int32Array },
   shape: readonly number[],
-  clipNorm: number | undefined,
+  clipNorm?: number,
 ): Promise<[number, number]> {
   const { loss, correct, grads } = await pool.step(batch.xs, batch.ys, shape);
   tfCore().tidy(() => {
