@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { parseSweepConfig } from "../sweep/config/parse-config.ts";
 import type { SweepConfig } from "../sweep/config/types.ts";
+import { hyperbandStop } from "../sweep/search/hyperband.ts";
 import { createSearch, type Search, type TrialObservation } from "../sweep/search/search.ts";
 import { parseYaml11 } from "../sweep/source/yaml11.ts";
 
@@ -56,9 +57,11 @@ export interface FakeSweep {
   readonly runs: FakeSweepRun[];
 }
 
-/** What the fake server knows of a run (its completion). */
+/** What the fake server knows of a run: its completion, history and summary. */
 export interface RunCompletion {
   complete?: { readonly exitcode: number };
+  readonly history?: ReadonlyMap<number, Record<string, unknown>>;
+  summary?: Record<string, unknown>;
 }
 
 export interface FakeSweepControllerOptions {
@@ -234,6 +237,7 @@ export class FakeSweepController {
         run.state = "running";
     }
     this.#tick();
+    this.#hyperband(sweep);
     const commands: Record<string, unknown>[] = [];
     for (const run of sweep.runs) {
       if (run.stopRequested && agent.running.includes(run.name))
@@ -276,16 +280,57 @@ export class FakeSweepController {
     const cap = sweep.config.runCap;
     if (cap !== undefined && sweep.runs.length >= cap) return undefined;
     const search = this.#searches.get(sweep.name);
-    const trials: TrialObservation[] = sweep.runs.map((r) => ({
-      params: r.params,
-      status:
-        r.state === "crashed"
-          ? "failed"
-          : r.state === "pending"
-            ? "running"
-            : (r.state as TrialObservation["status"]),
-    }));
+    const trials: TrialObservation[] = sweep.runs.map((r) => {
+      const metric = this.#finalMetric(sweep, r);
+      return {
+        params: r.params,
+        status:
+          r.state === "crashed"
+            ? "failed"
+            : r.state === "pending"
+              ? "running"
+              : (r.state as TrialObservation["status"]),
+        ...(metric === undefined ? {} : { metric }),
+      };
+    });
     return search?.next(sweep.runs.length, trials);
+  }
+
+  /** The sweep metric's values in a run's history, in step order. */
+  #history(sweep: FakeSweep, run: FakeSweepRun): number[] {
+    const name = sweep.config.metric?.name;
+    const rows = this.completion(sweep.entity, sweep.project, run.name)?.history;
+    if (name === undefined || rows === undefined) return [];
+    return [...rows.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([, row]) => row[name])
+      .filter((v): v is number => typeof v === "number" && Number.isFinite(v));
+  }
+
+  /** A run's final metric: its summary's, else the last history value (W&B's view for bayes). */
+  #finalMetric(sweep: FakeSweep, run: FakeSweepRun): number | undefined {
+    const name = sweep.config.metric?.name;
+    if (name === undefined) return undefined;
+    const summary = this.completion(sweep.entity, sweep.project, run.name)?.summary?.[name];
+    return typeof summary === "number" ? summary : this.#history(sweep, run).at(-1);
+  }
+
+  /** W&B's early termination: hyperband over the histories the runs streamed. */
+  #hyperband(sweep: FakeSweep): void {
+    const hyperband = sweep.config.earlyTerminate;
+    const metric = sweep.config.metric;
+    if (hyperband === undefined || metric === undefined) return;
+    const decision = hyperbandStop(
+      sweep.runs
+        .filter((r) => r.state !== "pending")
+        .map((r) => ({
+          id: r.name,
+          running: r.state === "running" && !r.stopRequested,
+          history: this.#history(sweep, r),
+        })),
+      { bands: hyperband.bands, eta: hyperband.eta, strict: hyperband.strict, goal: metric.goal },
+    );
+    for (const run of sweep.runs) if (decision.stop.includes(run.name)) run.stopRequested = true;
   }
 
   /** Completions reported by the runs themselves, and agents that went silent. */
