@@ -8,6 +8,7 @@ import { composeAugmentations, flipHorizontal, randomCrop } from "../src/data/au
 import { smallCnn } from "../src/train/architectures.ts";
 import { ReplicaPool } from "../src/train/replicas/replica-pool.ts";
 import { shardBounds } from "../src/train/replicas/shard-step.ts";
+import { resolveWorkers } from "../src/train/replicas/workers.ts";
 import { type TrainOptions, train } from "../src/train/train-loop.ts";
 import { blobs, flatWeights, tinyMlp } from "./train-helpers.ts";
 
@@ -148,5 +149,21 @@ describe("train() with the batch thread", () => {
     };
     const [threaded, inline] = [await run(true), await run(false)];
     expect(Buffer.from(threaded.buffer).equals(Buffer.from(inline.buffer))).toBe(true);
+  });
+});
+
+describe("resolveWorkers", () => {
+  it("auto: one a core, at most one per 16 samples, 1 where the backend threads itself", () => {
+    const auto = (batchSize: number, cores: number, backend = "wasm") =>
+      resolveWorkers("auto", { batchSize, backend, cores });
+    expect(auto(64, 2)).toBe(2);
+    expect(auto(64, 16)).toBe(4);
+    expect(auto(16, 8)).toBe(1);
+    expect(auto(64, 1)).toBe(1);
+    expect(auto(256, 8, "cpu")).toBe(8);
+    expect(auto(64, 8, "tensorflow")).toBe(1);
+    expect(resolveWorkers(3, { batchSize: 64, backend: "wasm" })).toBe(3);
+    expect(resolveWorkers(8, { batchSize: 4, backend: "wasm" })).toBe(4);
+    expect(resolveWorkers(2, { batchSize: 64, backend: "tensorflow" })).toBe(1);
   });
 });

@@ -20,7 +20,7 @@ export const deviceParams = z.object({
   memoryLimit: z.number().gt(0).lte(1).default(0.95),
   /**
    * Data-parallel training replicas (worker threads on wasm/cpu): `auto` = one a core, at most
-   * one a sample of the batch, 1 on tfjs-node's TensorFlow (it threads itself) and GPUs.
+   * one per 16 samples of the batch, 1 on tfjs-node's TensorFlow (it threads itself) and GPUs.
    */
   workers: z.union([z.literal("auto"), z.number().int().positive()]).default("auto"),
 });

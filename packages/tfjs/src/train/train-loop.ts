@@ -78,8 +78,8 @@ export interface TrainOptions {
   /**
    * Data-parallel replicas (worker threads on wasm/cpu): each computes the gradients of its
    * shard of every batch, summed in a fixed order, one optimizer step. `"auto"`: one a core,
-   * at most one a sample. Default 1: this thread alone, as before. Results are bit-identical
-   * for the same count (see docs/training.md, "Training on every core").
+   * at most one per 16 samples of the batch. Default 1: this thread alone, as before. Results
+   * are bit-identical for the same count (see docs/training.md, "Training on every core").
    */
   readonly workers?: WorkersRequest;
   /**
