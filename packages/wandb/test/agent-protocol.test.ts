@@ -60,6 +60,18 @@ describe("the sweep file as the server receives it", () => {
     ]);
     const raw = parseYaml11(upload.yaml).value as Record<string, unknown>;
     expect(raw.program).toBe("examples/fashion-mnist");
+    expect(upload.replacedProgram).toBeUndefined();
+    // A program written for the Python agent is replaced by the pipeline, and said so.
+    const python = join(tempDir(), "sweep.yaml");
+    writeFileSync(
+      python,
+      "program: train.py\nmethod: grid\nparameters:\n  lr:\n    values: [0.1]\n",
+    );
+    const replaced = await sweepForServer(python, "examples/fashion-mnist");
+    expect(replaced.replacedProgram).toBe("train.py");
+    expect((parseYaml11(replaced.yaml).value as { program: string }).program).toBe(
+      "examples/fashion-mnist",
+    );
     expect(raw.command).toEqual(["tipi", "run", "${program}", "${args}"]);
   });
 

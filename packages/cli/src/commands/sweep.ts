@@ -122,6 +122,8 @@ async function createWandbSweep(
   });
   const say = (line: string) => void process.stdout.write(`tipi: ${line}\n`);
   say(`Creating sweep from: ${sweepFile}`);
+  if (upload.replacedProgram !== undefined)
+    say(`program: ${pipeline} (the file's program ${upload.replacedProgram} is replaced)`);
   let created: Awaited<ReturnType<AgentApi["upsertSweep"]>>;
   try {
     created = await withRetry(

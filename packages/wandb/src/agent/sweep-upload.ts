@@ -16,11 +16,13 @@ export interface SweepForServer {
   readonly config: SweepConfig;
   /** The YAML text for `UpsertSweep`, with `program` and `command` filled in. */
   readonly yaml: string;
+  /** The file's own `program`, when the pipeline replaced it (as `wandb sweep --program` does). */
+  readonly replacedProgram?: string;
 }
 
 /**
  * Reads and validates a sweep file (YAML 1.1 or TOML) and renders it for the W&B server:
- * `program` defaults to `pipeline`, `command` to `tipi run ${program} ${args}`, and numbers
+ * `program` is `pipeline`, `command` defaults to `tipi run ${program} ${args}`, and numbers
  * written as floats stay floats (`1.0`, `1.0e-05`), so the server infers the same
  * distributions as the local controller.
  * @throws SweepConfigError naming the file, key path and line.
@@ -48,9 +50,15 @@ export async function sweepForServer(file: string, pipeline: string): Promise<Sw
     lines: source.lines,
   });
   const raw = { ...(source.value as Record<string, unknown>) };
-  raw.program ??= pipeline;
+  const replaced =
+    typeof raw.program === "string" && raw.program !== pipeline ? raw.program : undefined;
+  raw.program = pipeline;
   raw.command ??= [...TIPI_DEFAULT_COMMAND];
-  return { config, yaml: `${emit(raw, [], source.floats)}\n` };
+  return {
+    config,
+    yaml: `${emit(raw, [], source.floats)}\n`,
+    ...(replaced === undefined ? {} : { replacedProgram: replaced }),
+  };
 }
 
 /**
