@@ -12,17 +12,31 @@ import type { WorkersRequest } from "../train/replicas/workers.ts";
 const WASM_HEAP_LIMIT_BYTES = 4 * 1024 ** 3;
 const MIB = 1024 ** 2;
 
-/** Config schema of {@link Device} (a Standard Schema, so TOML `[permanences.device]` validates). */
+/**
+ * Config schema of {@link Device} (a Standard Schema, so TOML `[permanences.device]` validates).
+ * Each key's description is what docs/config.md's `Device` table shows.
+ */
 export const deviceParams = z.object({
-  /** `auto` tries tensorflow-gpu → tensorflow → wasm → cpu. */
-  backend: z.enum(["auto", ...BACKEND_ORDER]).default("auto"),
-  /** Fraction of device memory (VRAM, or RAM and the wasm heap) above which `validate()` fails. */
-  memoryLimit: z.number().gt(0).lte(1).default(0.95),
-  /**
-   * Data-parallel training replicas (worker threads on wasm/cpu): `auto` = one a core, at most
-   * one per 16 samples of the batch, 1 on tfjs-node's TensorFlow (it threads itself) and GPUs.
-   */
-  workers: z.union([z.literal("auto"), z.number().int().positive()]).default("auto"),
+  backend: z
+    .enum(["auto", ...BACKEND_ORDER])
+    .default("auto")
+    .describe(
+      "The tfjs backend: `auto` takes the first that loads of `tensorflow-gpu` (tfjs-node-gpu, with a GPU it confirms), `tensorflow` (tfjs-node), `wasm`, `cpu`; a named one fails the run when it cannot load. The run's log says which it took and why the others were skipped.",
+    ),
+  memoryLimit: z
+    .number()
+    .gt(0)
+    .lte(1)
+    .default(0.95)
+    .describe(
+      "Fraction of a memory pool (the GPU's VRAM; else system RAM and, on `wasm`, its 4 GiB heap) above which the run stops before its first step.",
+    ),
+  workers: z
+    .union([z.literal("auto"), z.number().int().positive()])
+    .default("auto")
+    .describe(
+      "Data-parallel training replicas (worker threads on `wasm` / `cpu`): `auto` = one a core, at most one per 16 samples of the batch; always 1 on tfjs-node's TensorFlow (it threads itself) and on a GPU.",
+    ),
 });
 
 export type DeviceOptions = z.input<typeof deviceParams> &
