@@ -15,8 +15,10 @@ export interface ProcessClass<TParams = unknown> {
  */
 export interface FunctionProcess<TParamsIn, TParams, TResult> {
   /**
-   * Runs the function. `params` are validated (and defaulted) with the schema; `ctx`
-   * defaults to the running step's context, or a detached one outside a pipeline.
+   * Runs the function. `params` are validated (and defaulted) with the schema, and invalid
+   * ones throw a `TypeError` listing every issue (a config-built pipeline reports them as
+   * config issues before this); `ctx` defaults to the running step's context, or a
+   * detached one outside a pipeline.
    */
   (params: TParamsIn, ctx?: ProcessContext): TResult;
   readonly processName: string;

@@ -25,7 +25,10 @@ export class Registry {
   readonly #permanences = new Map<string, PermanenceClass<unknown>>();
   readonly #processes = new Map<string, ProcessClass<unknown>>();
 
-  /** Registers a permanence class under `type`; a type name can be registered once. */
+  /**
+   * Registers a permanence class under `type`. A type name can be registered once: a second
+   * registration throws a `TypeError` (a programming error, like the DSL builders').
+   */
   registerPermanence(type: string, cls: PermanenceClass<never>): this {
     if (this.#permanences.has(type)) {
       throw new TypeError(`permanence type "${type}" is already registered`);
@@ -34,7 +37,10 @@ export class Registry {
     return this;
   }
 
-  /** Registers a process class or function process under `type` (default: its name). */
+  /**
+   * Registers a process class or function process under `type` (default: its name); throws
+   * a `TypeError` for a type name already registered.
+   */
   registerProcess(process: FunctionProcess<never, never, unknown>): this;
   registerProcess(type: string, process: ProcessLike): this;
   registerProcess(
