@@ -1,5 +1,6 @@
 // neverthrow, re-exported so steps can return Results built with the same copy the executor reads.
 export { Err, err, errAsync, Ok, ok, okAsync, Result, ResultAsync } from "neverthrow";
+export { isTable, messageOf } from "./_internals/unknown-values.ts";
 export { didYouMean, editDistance, nearest } from "./did-you-mean.ts";
 export { type PermanenceDeps, PermanenceNode } from "./graph/permanence-node.ts";
 export { PipelineGraph } from "./graph/pipeline-graph.ts";
