@@ -22,3 +22,12 @@ test("the CLI's version is its package's", () => {
   };
   expect(VERSION).toBe(pkg.version);
 });
+
+test("every key of @tipi/tfjs's types has a description in docs/config.md", async () => {
+  const config = (await generateDocs())["docs/config.md"]!;
+  const types = config.slice(config.indexOf("## Types from `@tipi/tfjs`"));
+  const rows = types.split("\n").filter((line) => /^\| `[^`]+` \|/.test(line));
+  expect(rows.length).toBeGreaterThan(30);
+  const bare = rows.filter((line) => /\|\s*\|$/.test(line));
+  expect(bare, "give these keys a .describe() in their schema").toEqual([]);
+});

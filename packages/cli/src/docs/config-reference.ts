@@ -9,7 +9,9 @@ interface JsonSchema {
   default?: unknown;
   description?: string;
   enum?: unknown[];
+  const?: unknown;
   items?: JsonSchema;
+  prefixItems?: JsonSchema[];
   minimum?: number;
   maximum?: number;
   exclusiveMinimum?: number;
@@ -31,9 +33,12 @@ function jsonSchemaOf(schema: unknown): JsonSchema | undefined {
 }
 
 function typeText(schema: JsonSchema): string {
+  if (schema.const !== undefined) return `\`${JSON.stringify(schema.const)}\``;
   if (schema.enum) return schema.enum.map((v) => `\`${JSON.stringify(v)}\``).join(" \\| ");
   if (schema.anyOf) return schema.anyOf.map(typeText).join(" \\| ");
   const type = Array.isArray(schema.type) ? schema.type.join(" \\| ") : (schema.type ?? "any");
+  if (type === "array" && schema.prefixItems)
+    return `[${schema.prefixItems.map(typeText).join(", ")}]`;
   if (type === "array" && schema.items) return `array of ${typeText(schema.items)}`;
   const bounds = [
     schema.minimum !== undefined ? `≥ ${schema.minimum}` : "",

@@ -3,12 +3,27 @@ import { z } from "../lazy/zod.ts";
 import type { Evaluation } from "./evaluate.ts";
 import { evaluateWithPermanences } from "./evaluate-stage.ts";
 
-/** Config schema of {@link EvaluationProcess}. */
+/**
+ * Config schema of {@link EvaluationProcess}. Each key's description is what docs/config.md's
+ * `EvaluationProcess` table shows.
+ */
 export const evaluationProcessParams = z.object({
-  network: z.string().default("network"),
-  data: z.string().default("data"),
-  split: z.enum(["test", "val", "train"]).default("test"),
-  batchSize: z.number().int().positive().default(256),
+  network: z.string().default("network").describe("Key of the Network permanence to evaluate."),
+  data: z.string().default("data").describe("Key of the Data permanence to evaluate on."),
+  split: z
+    .enum(["test", "val", "train"])
+    .default("test")
+    .describe(
+      "The split: `test` (the validation split when the data has no test set) logs `test/accuracy`, `test/loss` and the `confusion-matrix` and `per-class-accuracy` figures; another logs `val/…` or `train/…` and prefixes the figures (`val-confusion-matrix`).",
+    ),
+  batchSize: z
+    .number()
+    .int()
+    .positive()
+    .default(256)
+    .describe(
+      "Samples per forward pass: memory against speed; the figures agree up to float rounding.",
+    ),
 });
 
 /**

@@ -7,33 +7,104 @@ import type { LrSchedule } from "../train/lr-schedule.ts";
 
 /**
  * Config schema of {@link Hyperparameters}: flat keys, so `--set hyperparameters.epochs=3`
- * and sweep parameters address them directly.
+ * and sweep parameters address them directly. Each key's description is what docs/config.md's
+ * `Hyperparameters` table shows.
  */
 export const hyperparametersParams = z.object({
-  epochs: z.number().int().positive().default(10),
-  batchSize: z.number().int().positive().default(64),
-  learningRate: z.number().nonnegative().default(1e-3),
-  optimizer: z.enum(["adam", "sgd", "momentum", "rmsprop", "adagrad"]).default("adam"),
-  /** Momentum of the `momentum` optimizer. */
-  momentum: z.number().min(0).max(1).default(0.9),
-  /** Seeds shuffling, augmentation and the model's initialisers. */
-  seed: z.number().int().nonnegative().default(42),
-  lrSchedule: z.enum(["constant", "step", "exponential", "cosine"]).default("constant"),
-  /** Factor of the `step` (per `lrStepEpochs`) and `exponential` (per epoch) schedules. */
-  lrGamma: z.number().positive().default(0.5),
-  lrStepEpochs: z.number().int().positive().default(1),
-  /** Floor of the `cosine` schedule. */
-  minLearningRate: z.number().nonnegative().default(0),
-  warmupEpochs: z.number().nonnegative().default(0),
-  /** Clip gradients to this global L2 norm. */
-  clipNorm: z.number().positive().optional(),
-  /** Stop after this many epochs without improvement of `earlyStoppingMonitor`. */
-  earlyStoppingPatience: z.number().int().positive().optional(),
-  earlyStoppingMonitor: z.string().default("val/loss"),
-  restoreBest: z.boolean().default(false),
-  /** Write a checkpoint every this many steps too (0: at epoch ends only). */
-  checkpointEvery: z.number().int().nonnegative().default(0),
-  keepCheckpoints: z.number().int().positive().default(3),
+  epochs: z.number().int().positive().default(10).describe("Passes over the training set."),
+  batchSize: z
+    .number()
+    .int()
+    .positive()
+    .default(64)
+    .describe("Samples per training step (the last batch of an epoch may be smaller)."),
+  learningRate: z
+    .number()
+    .nonnegative()
+    .default(1e-3)
+    .describe("Base learning rate, which `lrSchedule` changes over training."),
+  optimizer: z
+    .enum(["adam", "sgd", "momentum", "rmsprop", "adagrad"])
+    .default("adam")
+    .describe(
+      "The tfjs optimizer (`tf.train.<name>`) at the scheduled rate, with tfjs's defaults otherwise (`momentum` for `momentum`).",
+    ),
+  momentum: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.9)
+    .describe("Momentum of the `momentum` optimizer (the others ignore it)."),
+  seed: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(42)
+    .describe(
+      "Seeds shuffling, augmentation and the model's initial weights (`--seed n` sets it and `pipeline.seed`).",
+    ),
+  lrSchedule: z
+    .enum(["constant", "step", "exponential", "cosine"])
+    .default("constant")
+    .describe(
+      "How the rate changes: `constant`; `step`, times `lrGamma` every `lrStepEpochs` epochs; `exponential`, times `lrGamma` per epoch (interpolated per step); `cosine`, down to `minLearningRate` over the run after `warmupEpochs`.",
+    ),
+  lrGamma: z
+    .number()
+    .positive()
+    .default(0.5)
+    .describe("Factor of the `step` and `exponential` schedules."),
+  lrStepEpochs: z
+    .number()
+    .int()
+    .positive()
+    .default(1)
+    .describe("Epochs between the `step` schedule's reductions."),
+  minLearningRate: z.number().nonnegative().default(0).describe("Floor of the `cosine` schedule."),
+  warmupEpochs: z
+    .number()
+    .nonnegative()
+    .default(0)
+    .describe(
+      "`cosine` schedule: epochs (fractions allowed) over which the rate rises linearly to `learningRate` before it decays.",
+    ),
+  clipNorm: z
+    .number()
+    .positive()
+    .optional()
+    .describe("Clip each step's gradients to this global L2 norm; unset: no clipping."),
+  earlyStoppingPatience: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe(
+      "Stop after this many epochs without improvement of `earlyStoppingMonitor`; unset: no early stopping.",
+    ),
+  earlyStoppingMonitor: z
+    .string()
+    .default("val/loss")
+    .describe(
+      "The per-epoch metric early stopping watches, e.g. `val/loss` or `val/accuracy` (a name with `acc` in it is maximised, others minimised).",
+    ),
+  restoreBest: z
+    .boolean()
+    .default(false)
+    .describe("With early stopping: put back the best epoch's weights when training ends."),
+  checkpointEvery: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(0)
+    .describe(
+      "Also write a training checkpoint every this many steps (0: at epoch ends only); `--resume` continues from the newest.",
+    ),
+  keepCheckpoints: z
+    .number()
+    .int()
+    .positive()
+    .default(3)
+    .describe("How many of the newest checkpoints to keep in `<runDir>/checkpoints`."),
 });
 
 /** The validated values of {@link Hyperparameters}. */

@@ -38,22 +38,50 @@ function emptyLayer(model: LayersModel): { name: string; shape: number[] } | und
   return undefined;
 }
 
-/** Config schema of {@link Network}: exactly one of `architecture`, `module`, `load`. */
+/**
+ * Config schema of {@link Network}: exactly one of `architecture`, `module`, `load`. Each key's
+ * description is what docs/config.md's `Network` table shows.
+ */
 export const networkParams = z
   .object({
-    /** A built-in architecture: `small-cnn` or `mlp`. */
-    architecture: z.string().optional(),
-    /** A module (path) whose default export is a {@link ModelBuilder}. */
-    module: z.string().optional(),
-    /** A folder with a saved tfjs-layers model (`model.json` + weights). */
-    load: z.string().optional(),
-    /** Per-sample input shape; default: the data permanence's `[h, w, c]`. */
-    inputShape: z.array(z.number().int().positive()).optional(),
-    /** Default: the data permanence's class count. */
-    numClasses: z.number().int().positive().optional(),
-    /** Names of the permanences the shape and seed come from. */
-    data: z.string().default("data"),
-    hyperparameters: z.string().default("hyperparameters"),
+    architecture: z
+      .string()
+      .optional()
+      .describe(
+        "A built-in architecture: `small-cnn` (conv 3×3×16, max-pool 2, conv 3×3×32, max-pool 2, dense 64, dense per class) or `mlp` (flatten, dense 256, dense 128, dense per class). Set one of `architecture`, `module`, `load`.",
+      ),
+    module: z
+      .string()
+      .optional()
+      .describe(
+        "A JavaScript or TypeScript module whose default export builds the model: `({ inputShape, numClasses, seed }) => LayersModel` (a `ModelBuilder`).",
+      ),
+    load: z
+      .string()
+      .optional()
+      .describe(
+        "A folder holding a saved tfjs-layers model (`model.json` and its weights), e.g. a previous run's `model/`.",
+      ),
+    inputShape: z
+      .array(z.number().int().positive())
+      .optional()
+      .describe("Shape of one input sample, e.g. `[28, 28, 1]`; default: the `data` permanence's."),
+    numClasses: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("Number of output classes; default: the `data` permanence's."),
+    data: z
+      .string()
+      .default("data")
+      .describe("Key of the Data permanence the input shape and class count come from."),
+    hyperparameters: z
+      .string()
+      .default("hyperparameters")
+      .describe(
+        "Key of the Hyperparameters permanence whose `seed` initialises the weights (42 without one).",
+      ),
   })
   .refine((p) => [p.architecture, p.module, p.load].filter((v) => v !== undefined).length <= 1, {
     message: "set only one of architecture, module, load",

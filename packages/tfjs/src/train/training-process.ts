@@ -2,13 +2,26 @@ import { PipelineProcess, type ProcessContext } from "@tipi/core";
 import { z } from "../lazy/zod.ts";
 import type { TrainResult } from "./train-loop.ts";
 
-/** Config schema of {@link TrainingProcess}: the names of the permanences it uses. */
+/**
+ * Config schema of {@link TrainingProcess}: the names of the permanences it uses. Each key's
+ * description is what docs/config.md's `TrainingProcess` table shows.
+ */
 export const trainingProcessParams = z.object({
-  network: z.string().default("network"),
-  data: z.string().default("data"),
-  hyperparameters: z.string().default("hyperparameters"),
-  /** Save the trained model to `<runDir>/model`. */
-  saveModel: z.boolean().default(true),
+  network: z.string().default("network").describe("Key of the Network permanence to train."),
+  data: z
+    .string()
+    .default("data")
+    .describe("Key of the Data permanence: its `train` split is trained on, `val` validated on."),
+  hyperparameters: z
+    .string()
+    .default("hyperparameters")
+    .describe("Key of the Hyperparameters permanence: epochs, batch size, optimizer, schedule…"),
+  saveModel: z
+    .boolean()
+    .default(true)
+    .describe(
+      "Save the trained model (tfjs-layers format) to `<runDir>/model` when training ends; training checkpoints go to `<runDir>/checkpoints` either way.",
+    ),
 });
 
 /**
