@@ -10,6 +10,7 @@ import { conv2DBackpropInputConfig } from "./conv2d-backprop-input.ts";
 import { CPU_FALLBACK_KERNELS, cpuFallbackKernel } from "./cpu-fallback.ts";
 import { GUARDED_KERNELS, guardedKernel } from "./guarded-kernels.ts";
 import { maxPoolGradConfig } from "./max-pool-grad.ts";
+import { sumConfig } from "./sum.ts";
 import { rememberStockKernel, stockKernel } from "./wasm-kernel-utils.ts";
 
 /** tipi's own wasm kernels, composed and faster than (or missing from) the stock ones. */
@@ -32,6 +33,8 @@ const TRAINING_KERNELS: readonly KernelConfig[] = [
       OWN_KERNELS.find((config) => config.kernelName === name),
     ),
   ),
+  // Not guarded: it hands empty inputs (and every reduction but its own) to the stock kernel.
+  sumConfig,
   ...CPU_FALLBACK_KERNELS.map(cpuFallbackKernel),
 ];
 
