@@ -17,17 +17,19 @@ describe("Device params", () => {
   it("is a Standard Schema with defaults, as the TOML loader sees it", async () => {
     const standard = Device.params["~standard"];
     const ok = await standard.validate({ backend: "auto" });
-    expect(ok).toEqual({ value: { backend: "auto", memoryLimit: 0.95 } });
-    const bad = await standard.validate({ backend: "gpu", memoryLimit: 2 });
+    expect(ok).toEqual({ value: { backend: "auto", memoryLimit: 0.95, workers: "auto" } });
+    const bad = await standard.validate({ backend: "gpu", memoryLimit: 2, workers: 0 });
     expect("issues" in bad && bad.issues?.map((i) => i.path?.[0])).toEqual([
       "backend",
       "memoryLimit",
+      "workers",
     ]);
   });
 
   it("rejects bad options in the constructor too", () => {
     expect(() => new Device({ memoryLimit: 0 })).toThrow();
-    expect(deviceParams.parse({})).toEqual({ backend: "auto", memoryLimit: 0.95 });
+    expect(() => new Device({ workers: 1.5 })).toThrow();
+    expect(deviceParams.parse({})).toEqual({ backend: "auto", memoryLimit: 0.95, workers: "auto" });
   });
 });
 
