@@ -1,0 +1,63 @@
+import type { AnyPipeline } from "@tipi/core";
+import { UsageError } from "../cli/errors.ts";
+import { importUserModule } from "./import-user-module.ts";
+import type { LoadedPipeline, LoadOptions } from "./load-pipeline.ts";
+import { ConfigProblems } from "./problems.ts";
+import type { Target } from "./resolve-target.ts";
+
+/**
+ * Loads a pipeline module: its default export (or `pipeline`), and its `input` export as what
+ * `run()` receives. Throws {@link UsageError} for overrides (they need a TOML pipeline) and
+ * {@link ConfigProblems} when the module cannot be imported or exports no pipeline.
+ */
+export async function loadModulePipeline(
+  target: Target,
+  options: LoadOptions,
+): Promise<LoadedPipeline> {
+  if ((options.overrides?.length ?? 0) > 0 || (options.configFiles?.length ?? 0) > 0) {
+    throw new UsageError(
+      `config overrides need a TOML pipeline; ${target.file} is a module`,
+      "set values in the module, or give the pipeline a pipeline.toml",
+    );
+  }
+  let mod: Record<string, unknown>;
+  try {
+    mod = await importUserModule(target.file);
+  } catch (error) {
+    throw new ConfigProblems([
+      {
+        file: target.file,
+        message: `cannot load the module: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`,
+      },
+    ]);
+  }
+  const pipeline = mod.default ?? mod.pipeline;
+  if (!isPipeline(pipeline)) {
+    throw new ConfigProblems([
+      {
+        file: target.file,
+        message: "the module's default export is not a pipeline",
+        hint: "export default Pipeline.create(…)…",
+      },
+    ]);
+  }
+  const described = pipeline.describe();
+  return {
+    name: described.name === "pipeline" ? target.defaultName : described.name,
+    target,
+    pipeline,
+    config: undefined,
+    seed: options.seed,
+    logger: undefined,
+    input: mod.input ?? {},
+  };
+}
+
+function isPipeline(value: unknown): value is AnyPipeline {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as AnyPipeline).run === "function" &&
+    typeof (value as AnyPipeline).describe === "function"
+  );
+}
