@@ -32,7 +32,9 @@ export const deviceParams = z.object({
       "Fraction of a memory pool (the GPU's VRAM; else system RAM and, on `wasm`, its 4 GiB heap) above which the run stops before its first step.",
     ),
   workers: z
-    .union([z.literal("auto"), z.number().int().positive()])
+    .union([z.literal("auto"), z.number().int().positive()], {
+      error: 'expected "auto" or a positive integer (1: no worker threads)',
+    })
     .default("auto")
     .describe(
       "Data-parallel training replicas (worker threads on `wasm` / `cpu`): `auto` = one a core, at most one per 16 samples of the batch; always 1 on tfjs-node's TensorFlow (it threads itself) and on a GPU.",
