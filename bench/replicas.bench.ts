@@ -110,6 +110,7 @@ printTable([
   ["publish weights", per(t.publishMs), per(t.publishMs) / wallPerStep],
   ["own shard (forward + backward)", per(t.ownShardMs), per(t.ownShardMs) / wallPerStep],
   ["wait for the other replicas", per(t.waitMs), per(t.waitMs) / wallPerStep],
+  ["(slowest worker replica's own time)", per(t.replicaMs), per(t.replicaMs) / wallPerStep],
   ["all-reduce (sum gradients)", per(t.reduceMs), per(t.reduceMs) / wallPerStep],
   ["whole step incl. optimizer", wallPerStep, 1],
 ]);

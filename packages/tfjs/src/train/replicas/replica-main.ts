@@ -37,6 +37,7 @@ try {
     });
 
   port.on("message", (request: ShardRequest) => {
+    const started = performance.now();
     try {
       loadWeights();
       const n = request.ys.length;
@@ -53,7 +54,7 @@ try {
         grads,
       );
       tf.dispose([xs, ys]);
-      send({ type: "done", id: request.id, ...result });
+      send({ type: "done", id: request.id, ...result, ms: performance.now() - started });
     } catch (error) {
       send(errorMessage(error));
     }

@@ -37,6 +37,8 @@ export interface ReplicaTimings {
   readonly ownShardMs: number;
   /** Waiting for the slowest replica after the own shard was done. */
   readonly waitMs: number;
+  /** The slowest worker replica's own time on its shard (weights loaded, shard computed). */
+  readonly replicaMs: number;
   /** Summing the replicas' gradients into one. */
   readonly reduceMs: number;
 }
@@ -76,7 +78,7 @@ export class ReplicaPool {
   readonly #replicas: Replica[];
   #nextId = 0;
   #closed = false;
-  #timings = { steps: 0, publishMs: 0, ownShardMs: 0, waitMs: 0, reduceMs: 0 };
+  #timings = { steps: 0, publishMs: 0, ownShardMs: 0, waitMs: 0, reduceMs: 0, replicaMs: 0 };
 
   private constructor(options: ReplicaPoolOptions, weights: Float32Array, replicas: Replica[]) {
     this.count = options.count;
@@ -203,11 +205,13 @@ export class ReplicaPool {
     const sum = this.#own;
     let loss = own.loss;
     let correct = own.correct;
+    let slowest = 0;
     for (const [i, answer] of done.entries()) {
       if (answer === undefined) continue;
       const g = this.#replicas[i]!.grads;
       for (let k = 0; k < sum.length; k++) sum[k] = sum[k]! + g[k]!;
       loss = Math.fround(loss + answer.loss);
+      slowest = Math.max(slowest, answer.ms);
       correct += answer.correct;
     }
     const t4 = performance.now();
@@ -217,6 +221,7 @@ export class ReplicaPool {
     timings.ownShardMs += t2 - t1;
     timings.waitMs += t3 - t2;
     timings.reduceMs += t4 - t3;
+    timings.replicaMs += slowest;
     return { loss, correct, grads: sum };
   }
 

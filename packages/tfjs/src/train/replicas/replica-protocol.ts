@@ -27,5 +27,12 @@ export interface ShardRequest {
 /** Replica → training thread. */
 export type ReplicaMessage =
   | { readonly type: "ready" }
-  | { readonly type: "done"; readonly id: number; readonly loss: number; readonly correct: number }
+  | {
+      readonly type: "done";
+      readonly id: number;
+      readonly loss: number;
+      readonly correct: number;
+      /** Time the replica spent on the request: loading the weights and its shard. */
+      readonly ms: number;
+    }
   | { readonly type: "error"; readonly message: string; readonly stack?: string };
