@@ -12,7 +12,8 @@
  * in the markdown:
  *
  * - `<!-- not-run: reason -->` above a block: its commands are not run (they are still parsed
- *   by the CLI's argument parser). The reason is required.
+ *   by the CLI's argument parser, and the config overrides of a `tipi run`, `validate` or
+ *   `graph` of a shipped example are checked with `tipi validate`). The reason is required.
  * - ```sh continue: start in the folder where the previous run block ended (after a `cd`);
  *   other blocks start at the workspace's root, which stands for the repository's root.
  * - ```sh exit=2: the block's last command is expected to exit with that code.
@@ -379,6 +380,13 @@ export interface RunOptions {
   readonly timeoutMs?: number;
   /** Validates the arguments of a tipi command that is not run; returns a problem or nothing. */
   readonly checkArgs?: (args: readonly string[]) => string | undefined;
+  /**
+   * The `tipi validate <pipeline> --set …` arguments that check a not-run command's config
+   * overrides, or nothing when it has none (or they cannot be checked alone, e.g. a `-c` file).
+   * The runner runs them when the pipeline is in the workspace (a shipped example); the
+   * command's overrides must then be valid keys and values of that pipeline.
+   */
+  readonly validateArgs?: (args: readonly string[]) => readonly string[] | undefined;
 }
 
 function runTipi(
@@ -493,12 +501,29 @@ export async function runPage(
       if (!commands.some((c) => classify(c.argv).kind !== "skip")) continue;
       if (notRunReason !== undefined) {
         lastRunBlock = false;
+        const blockCwd = block.flags.includes("continue") ? cwd : root;
         for (const c of commands) {
           const action = classify(c.argv);
           if (action.kind !== "tipi") continue;
           notRun.push(`${file}:${c.line}: ${c.text} (${notRunReason})`);
           const problem = options.checkArgs?.(action.args);
-          if (problem !== undefined) failures.push(`${file}:${c.line}: \`${c.text}\`: ${problem}`);
+          if (problem !== undefined) {
+            failures.push(`${file}:${c.line}: \`${c.text}\`: ${problem}`);
+            continue;
+          }
+          const check = options.validateArgs?.(action.args);
+          if (check?.[1] === undefined || !existsSync(resolve(blockCwd, check[1]))) continue;
+          const outFile = join(root, `.out-check-${notRun.length}.txt`);
+          const { code, output } = await runTipi(check, blockCwd, baseEnv, {
+            timeoutMs: options.timeoutMs ?? 120_000,
+            interrupt: false,
+            outFile,
+          });
+          rmSync(outFile, { force: true });
+          if (code !== 0)
+            failures.push(
+              `${file}:${c.line}: \`${c.text}\`: its overrides fail \`tipi ${check.join(" ")}\` (exit ${code}):\n${output.trimEnd()}`,
+            );
         }
         continue;
       }

@@ -32,6 +32,21 @@ function checkArgs(args: readonly string[]): string | undefined {
   }
 }
 
+/**
+ * A not-run `tipi run|validate|graph <pipeline>` with config overrides: the `tipi validate` that
+ * checks them (each as `--set key=value`; `--seed` and the run's own options dropped). Nothing
+ * when it has no overrides, or merges a `-c` file the page may not have written.
+ */
+function validateArgs(args: readonly string[]): readonly string[] | undefined {
+  const [name, ...rest] = args;
+  if (name !== "run" && name !== "validate" && name !== "graph") return undefined;
+  const { positionals, options, overrides } = parseArgs(findCommand(name)!, rest);
+  const target = positionals[0];
+  if (target === undefined || overrides.length === 0 || options.config !== undefined)
+    return undefined;
+  return ["validate", target, ...overrides.flatMap((o) => ["--set", `${o.key}=${o.value}`])];
+}
+
 describe("the doc-command runner", () => {
   it("splits a block into commands with their lines, env and comments", () => {
     const commands = parseShell({
@@ -145,38 +160,45 @@ describe("a page run by the runner", () => {
     "<!-- not-run: a fixture -->", //                            27
     "```sh", //                                                  28
     "npx tipi run examples/fashion-mnist --no-such-flag", //     29
-    "```", //                                                    30
-    "", //                                                       31
-    "```text", //                                                32
-    "✔ looks like tipi", //                                      33
-    "```", //                                                    34
-    "", //                                                       35
-    "```sh", //                                                  36
-    "npx tipi validate no-such-pipeline", //                     37
-    "```", //                                                    38
+    "npx tipi run examples/fashion-mnist --batch_size=64 --runs out", // 30
+    "npx tipi run examples/fashion-mnist --learningRate=0.01 hyperparameters.batchSize=32", // 31
+    "```", //                                                    32
+    "", //                                                       33
+    "```text", //                                                34
+    "✔ looks like tipi", //                                      35
+    "```", //                                                    36
+    "", //                                                       37
+    "```sh", //                                                  38
+    "npx tipi validate no-such-pipeline", //                     39
+    "```", //                                                    40
   ].join("\n");
   let report: PageReport;
   beforeAll(async () => {
-    report = await runPage("fixture.md", fixture, { checkArgs });
+    report = await runPage("fixture.md", fixture, { checkArgs, validateArgs });
   }, 120_000);
 
   it("runs the blocks in order: a saved file, the expected exit code, a matching sample", () => {
     expect(report.runs.map((r) => [r.line, r.code])).toEqual([
       [10, 2],
       [20, 0],
-      [37, 2],
+      [39, 2],
     ]);
   });
 
-  it("reports a wrong sample, a bad not-run command, an unmarked output and a failed command", () => {
+  it("reports a wrong sample, a bad not-run command or override, an unmarked output and a failed command", () => {
     expect(report.failures.map((f) => f.split("\n")[0])).toEqual([
       "fixture.md:23: does not match the output of `$ tipi validate examples/fashion-mnist` (fixture.md:20)",
       'fixture.md:29: `npx tipi run examples/fashion-mnist --no-such-flag`: unknown option --no-such-flag for "tipi run"',
-      "fixture.md:32: looks like tipi's output: mark it ```text output (or <!-- not-run: reason -->)",
-      "fixture.md:37: `npx tipi validate no-such-pipeline` (in .) exited 2, expected 0:",
+      "fixture.md:30: `npx tipi run examples/fashion-mnist --batch_size=64 --runs out`: its overrides fail `tipi validate examples/fashion-mnist --set batch_size=64` (exit 2):",
+      "fixture.md:34: looks like tipi's output: mark it ```text output (or <!-- not-run: reason -->)",
+      "fixture.md:39: `npx tipi validate no-such-pipeline` (in .) exited 2, expected 0:",
     ]);
+    // the real error, with its did-you-mean
+    expect(report.failures[2]).toMatch(/batch_size[\s\S]*batchSize/);
     expect(report.notRun).toEqual([
       "fixture.md:29: npx tipi run examples/fashion-mnist --no-such-flag (a fixture)",
+      "fixture.md:30: npx tipi run examples/fashion-mnist --batch_size=64 --runs out (a fixture)",
+      "fixture.md:31: npx tipi run examples/fashion-mnist --learningRate=0.01 hyperparameters.batchSize=32 (a fixture)",
     ]);
   });
 });
@@ -203,7 +225,10 @@ describe("docs commands", () => {
     const queue = [...pages];
     const worker = async () => {
       for (let page = queue.shift(); page !== undefined; page = queue.shift()) {
-        reports.set(page.file, await runPage(page.file, page.text, { env, checkArgs }));
+        reports.set(
+          page.file,
+          await runPage(page.file, page.text, { env, checkArgs, validateArgs }),
+        );
       }
     };
     await Promise.all([worker(), worker()]);

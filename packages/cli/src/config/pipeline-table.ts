@@ -52,7 +52,7 @@ export const PIPELINE_KEYS: readonly PipelineKeyDef[] = [
     type: "table of strings",
     description:
       "Other names for config keys, for overrides written for another program (a W&B sweep's parameter names, Hydra-style dotted names): an override whose key is an alias, or starts with one and a dot, sets the key the alias names. See docs/sweeps-across-machines.md.",
-    example: 'aliases = { "optimizer.config.learning_rate" = "hyperparameters.lr" }',
+    example: 'aliases = { "optimizer.config.learning_rate" = "hyperparameters.learningRate" }',
   },
 ];
 
