@@ -165,5 +165,10 @@ describe("resolveWorkers", () => {
     expect(resolveWorkers(3, { batchSize: 64, backend: "wasm" })).toBe(3);
     expect(resolveWorkers(8, { batchSize: 4, backend: "wasm" })).toBe(4);
     expect(resolveWorkers(2, { batchSize: 64, backend: "tensorflow" })).toBe(1);
+    // A sweep's parallel trials get their share of the cores through TIPI_CORES.
+    const shared = (env: NodeJS.ProcessEnv) =>
+      resolveWorkers("auto", { batchSize: 64, backend: "wasm", env });
+    expect(shared({ TIPI_CORES: "1" })).toBe(1);
+    expect(shared({ TIPI_CORES: "3" })).toBe(3);
   });
 });

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { installSigintHandler, type PipelineError, type TipiEvent } from "@tipi/core";
+import { installSigintHandler, messageOf, type PipelineError, type TipiEvent } from "@tipi/core";
 import { RunStore, readJson } from "@tipi/wandb";
 import { EXIT, UsageError } from "../cli/errors.ts";
 import type { ParsedArgs } from "../cli/parse-args.ts";
@@ -21,7 +21,7 @@ import {
 } from "../run/resume-config.ts";
 import { repeatedMetricFilter } from "../run/resume-history.ts";
 import { runMeta } from "../run/run-meta.ts";
-import { describeStoreFailure, messageOf, RunRecorder } from "../run/run-recorder.ts";
+import { describeStoreFailure, RunRecorder } from "../run/run-recorder.ts";
 import { StallWatch } from "../run/stall-watch.ts";
 import { formatDuration, formatMetricsLine } from "../ui/format.ts";
 import { JsonRenderer, toJsonLine } from "../ui/json-renderer.ts";

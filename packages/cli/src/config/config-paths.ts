@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
-import type { Registry } from "@tipi/core";
+import { isTable, type Registry } from "@tipi/core";
 import type { AppliedOverride } from "./overrides.ts";
 import type { ConfigProblem } from "./problems.ts";
 import type { TomlDocument, TomlTable } from "./toml-document.ts";
@@ -13,9 +13,6 @@ import type { TomlDocument, TomlTable } from "./toml-document.ts";
 export interface DeclaresPathParams {
   readonly pathParams?: readonly string[];
 }
-
-const isTable = (value: unknown): value is TomlTable =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
  * Makes every path parameter of `config` absolute, from the file that wrote it (the last of

@@ -1,3 +1,4 @@
+import { isTable } from "@tipi/core";
 import { didYouMean } from "@tipi/core/did-you-mean";
 import { parse } from "smol-toml";
 import type { Override } from "../cli/parse-args.ts";
@@ -15,10 +16,6 @@ export interface AppliedOverride {
   readonly path: string[];
   /** True when the value was typed as a TOML literal (no value to replace was there). */
   readonly guessed: boolean;
-}
-
-function isTable(value: unknown): value is TomlTable {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function entries(config: TomlTable, section: "permanences" | "processes"): TomlTable {

@@ -5,6 +5,7 @@
  * `[pipeline.tensorboard]`) become tipi's spelling, each with a one-line note; what tipi cannot
  * do (TensorBoard) is a problem naming the key. `params = { … }` tables are tipi's too (noted).
  */
+import { isTable } from "@tipi/core";
 import type { ConfigProblem } from "./problems.ts";
 import type { TomlDocument, TomlTable } from "./toml-document.ts";
 
@@ -13,9 +14,6 @@ export interface CompatResult {
   readonly notes: readonly string[];
   readonly problems: readonly ConfigProblem[];
 }
-
-const isTable = (value: unknown): value is TomlTable =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
 
 const FLAGS = ["enable_progress", "enable_wandb", "enable_basic_logger", "enable_tensorboard"];
 /** `[pipeline.wandb]` keys that become the WandBLogger's params. */

@@ -3,11 +3,9 @@
  * `optimizer.config.learning_rate`, Hydra's `dataset.train_batch`) mapped onto the pipeline's
  * own keys, so that an override with such a name lands where it belongs.
  */
+import { isTable } from "@tipi/core";
 import type { Override } from "../cli/parse-args.ts";
 import type { TomlTable } from "./toml-document.ts";
-
-const isTable = (value: unknown): value is TomlTable =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** The alias table of a config (`[pipeline.aliases]`), string values only. */
 export function aliasTable(config: TomlTable): ReadonlyMap<string, string> {

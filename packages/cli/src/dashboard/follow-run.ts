@@ -6,6 +6,7 @@
  */
 import { closeSync, type FSWatcher, fstatSync, openSync, readSync, statSync, watch } from "node:fs";
 import { join } from "node:path";
+import { isTable } from "@tipi/core";
 import { readJsonObject } from "../report/read-files.ts";
 import { type HistoryPoint, toHistoryPoint } from "../report/run-data.ts";
 
@@ -97,8 +98,7 @@ export function followRun(
     for (const line of appended.lines) {
       try {
         const value: unknown = JSON.parse(line);
-        if (typeof value === "object" && value !== null && !Array.isArray(value))
-          points.push(toHistoryPoint(value as Record<string, unknown>, index++));
+        if (isTable(value)) points.push(toHistoryPoint(value, index++));
       } catch {
         // A corrupt line is skipped here as in the report (which names it).
       }

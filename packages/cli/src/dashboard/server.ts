@@ -7,6 +7,7 @@ import { realpathSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { messageOf } from "@tipi/core";
 import { listRuns } from "@tipi/wandb";
 import { fmt, html, page, type RawHtml } from "../report/html.ts";
 import { runPage, sweepPage } from "../report/pages.ts";
@@ -221,7 +222,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       route(url, req, res);
     } catch (error) {
       const status = error instanceof HttpError ? error.status : 500;
-      const message = error instanceof Error ? error.message : String(error);
+      const message = messageOf(error);
       if (!res.headersSent)
         send(
           res,

@@ -3,6 +3,7 @@
  * corrupt file becomes a note instead of an exception.
  */
 import { readFileSync, statSync } from "node:fs";
+import { isTable } from "@tipi/core";
 
 /** Something the report could not show, said once at the top of the page and on stderr. */
 export type Notes = string[];
@@ -27,8 +28,7 @@ export function readJsonObject(
   }
   try {
     const value: unknown = JSON.parse(text);
-    if (typeof value === "object" && value !== null && !Array.isArray(value))
-      return value as Record<string, unknown>;
+    if (isTable(value)) return value;
     notes.push(`${label} does not hold a JSON object`);
   } catch (error) {
     notes.push(
@@ -76,8 +76,7 @@ export function readJsonlFrom(
     if (line.trim() === "") return;
     try {
       const value: unknown = JSON.parse(line);
-      if (typeof value === "object" && value !== null && !Array.isArray(value))
-        records.push(value as Record<string, unknown>);
+      if (isTable(value)) records.push(value);
       else notes.push(`${label}:${firstLine + i}: not a JSON object (skipped)`);
     } catch {
       notes.push(`${label}:${firstLine + i}: corrupt JSON line (skipped)`);
@@ -95,9 +94,6 @@ export function fileInfo(path: string): { bytes: number; mtime: string } | undef
     return undefined;
   }
 }
-
-export const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
 
 export const asString = (value: unknown): string | undefined =>
   typeof value === "string" ? value : undefined;

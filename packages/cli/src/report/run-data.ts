@@ -4,6 +4,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, extname, join } from "node:path";
+import { isTable } from "@tipi/core";
 import { findCommand } from "../cli/definitions.ts";
 import { parseArgs } from "../cli/parse-args.ts";
 import { resolveOverrideKey } from "../config/overrides.ts";
@@ -11,7 +12,6 @@ import {
   asNumber,
   asString,
   fileInfo,
-  isRecord,
   type Notes,
   readJsonlFrom,
   readJsonObject,
@@ -128,7 +128,7 @@ export function looksLikeRun(dir: string): boolean {
 /** A history line in the current format (`{ _index, step, epoch, time, values }`) or an older flat one. */
 export function toHistoryPoint(record: Record<string, unknown>, position: number): HistoryPoint {
   const reserved = new Set(["_index", "_step", "_timestamp", "_runtime", "step", "epoch", "time"]);
-  const source = isRecord(record.values)
+  const source = isTable(record.values)
     ? record.values
     : Object.fromEntries(Object.entries(record).filter(([key]) => !reserved.has(key)));
   const values: Record<string, number> = {};
@@ -276,7 +276,7 @@ function commandLineOverrides(
     const resolved = config ? resolveOverrideKey(config, key) : { path: [key] };
     return "path" in resolved ? resolved.path.join(".") : key;
   };
-  if (isRecord(meta.recipe)) {
+  if (isTable(meta.recipe)) {
     const recipe = meta.recipe;
     const overrides = new Map<string, string>();
     for (const text of Array.isArray(recipe.set) ? recipe.set : []) {
@@ -284,7 +284,7 @@ function commandLineOverrides(
       overrides.set(landed(text.slice(0, text.indexOf("="))), `--set ${text}`);
     }
     if (typeof recipe.seed === "number") overrides.set("pipeline.seed", `--seed ${recipe.seed}`);
-    for (const resume of Array.isArray(meta.resumes) ? meta.resumes.filter(isRecord) : []) {
+    for (const resume of Array.isArray(meta.resumes) ? meta.resumes.filter(isTable) : []) {
       for (const key of Array.isArray(resume.changed) ? resume.changed : []) {
         if (typeof key === "string")
           overrides.set(key, `--resume --allow-changes (${String(resume.at ?? "")})`);
@@ -322,7 +322,7 @@ function commandLineOverrides(
 }
 
 function errorMessage(error: unknown): string | undefined {
-  if (!isRecord(error)) return typeof error === "string" ? error : undefined;
+  if (!isTable(error)) return typeof error === "string" ? error : undefined;
   const message = asString(error.message);
   const kind = asString(error.kind);
   return message ? (kind ? `${kind}: ${message}` : message) : kind;
@@ -446,7 +446,7 @@ function readSync(dir: string, notes: Notes): { sync?: SyncInfo } {
       ...(pick("mode") ? { mode: pick("mode") } : {}),
       ...(typeof state.upserted === "boolean" ? { upserted: state.upserted } : {}),
       rowsAcknowledged,
-      complete: isRecord(state.complete),
+      complete: isTable(state.complete),
       ...(pick("lastError") ? { lastError: pick("lastError") } : {}),
       ...(pick("updatedAt") ? { updatedAt: pick("updatedAt") } : {}),
     },

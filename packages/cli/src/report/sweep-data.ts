@@ -5,14 +5,8 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import { basename, join } from "node:path";
-import {
-  asNumber,
-  asString,
-  isRecord,
-  type Notes,
-  readJsonlFrom,
-  readJsonObject,
-} from "./read-files.ts";
+import { isTable } from "@tipi/core";
+import { asNumber, asString, type Notes, readJsonlFrom, readJsonObject } from "./read-files.ts";
 import { toHistoryPoint } from "./run-data.ts";
 
 export interface SweepParamInfo {
@@ -69,11 +63,11 @@ export function looksLikeSweep(dir: string): boolean {
 
 /** `{ a: { b: 1 } }` and `{ "a.b": 1 }` both become `{ "a.b": 1 }`. */
 export function flattenParams(params: unknown, prefix = ""): Record<string, unknown> {
-  if (!isRecord(params)) return {};
+  if (!isTable(params)) return {};
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(params)) {
     const path = prefix ? `${prefix}.${key}` : key;
-    if (isRecord(value)) Object.assign(out, flattenParams(value, path));
+    if (isTable(value)) Object.assign(out, flattenParams(value, path));
     else out[path] = value;
   }
   return out;
@@ -82,11 +76,11 @@ export function flattenParams(params: unknown, prefix = ""): Record<string, unkn
 /** The distribution of each parameter in a W&B sweep config, by dotted key. */
 function distributions(config: unknown, prefix = ""): Record<string, string> {
   const out: Record<string, string> = {};
-  if (!isRecord(config)) return out;
+  if (!isTable(config)) return out;
   for (const [key, spec] of Object.entries(config)) {
-    if (!isRecord(spec)) continue;
+    if (!isTable(spec)) continue;
     const path = prefix ? `${prefix}.${key}` : key;
-    if (isRecord(spec.parameters)) Object.assign(out, distributions(spec.parameters, path));
+    if (isTable(spec.parameters)) Object.assign(out, distributions(spec.parameters, path));
     else
       out[path] =
         asString(spec.distribution) ??
@@ -99,10 +93,10 @@ function distributions(config: unknown, prefix = ""): Record<string, string> {
 export function readSweepData(dir: string): SweepData {
   const notes: Notes = [];
   const state = readJsonObject(join(dir, "sweep.json"), "sweep.json", notes) ?? {};
-  const config = isRecord(state.config) ? state.config : {};
-  const metricRecord = isRecord(state.metric)
+  const config = isTable(state.config) ? state.config : {};
+  const metricRecord = isTable(state.metric)
     ? state.metric
-    : isRecord(config.metric)
+    : isTable(config.metric)
       ? config.metric
       : undefined;
   const metricName = asString(metricRecord?.name);
@@ -114,7 +108,7 @@ export function readSweepData(dir: string): SweepData {
     : undefined;
   if (!metric) notes.push("the sweep has no metric: trials are not ranked");
 
-  const records = Array.isArray(state.trials) ? state.trials.filter(isRecord) : [];
+  const records = Array.isArray(state.trials) ? state.trials.filter(isTable) : [];
   const recorded = new Set(records.map((t) => asString(t.id)));
   // Trial directories that sweep.json does not list (it was lost or is from a crashed start).
   for (const id of listTrialDirs(dir))
@@ -175,7 +169,7 @@ export function readSweepData(dir: string): SweepData {
     params,
     constants,
     trials: [...ranked.map((t, i) => ({ ...t, rank: i + 1 })), ...rest],
-    ...(isRecord(config.early_terminate) ? { hyperband: config.early_terminate } : {}),
+    ...(isTable(config.early_terminate) ? { hyperband: config.early_terminate } : {}),
     notes,
   };
 }

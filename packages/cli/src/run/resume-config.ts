@@ -1,5 +1,6 @@
 import { existsSync, renameSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
+import { isTable } from "@tipi/core";
 import { readJson, redactSecrets, resolveRunDir, SECRET_KEY_PATTERN } from "@tipi/wandb";
 import { UsageError } from "../cli/errors.ts";
 import type { Override, ParsedArgs } from "../cli/parse-args.ts";
@@ -109,7 +110,7 @@ export function writeStoredConfig(dir: string, config: unknown): void {
 export function diffConfigs(before: unknown, after: unknown): ConfigChange[] {
   const changes: ConfigChange[] = [];
   const walk = (a: unknown, b: unknown, path: readonly string[]) => {
-    if (isRecord(a) && isRecord(b)) {
+    if (isTable(a) && isTable(b)) {
       const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
       for (const key of [...keys].sort()) walk(a[key], b[key], [...path, key]);
       return;
@@ -216,8 +217,4 @@ function shellQuote(word: string): string {
 
 function show(value: unknown): string {
   return value === undefined ? "(unset)" : JSON.stringify(value);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -1,4 +1,4 @@
-import type { TipiEvent } from "@tipi/core";
+import { messageOf, type TipiEvent } from "@tipi/core";
 import { RUN_FILES, type RunStatus, type RunStore, RunStoreWriteError } from "@tipi/wandb";
 
 /**
@@ -82,11 +82,6 @@ export class RunRecorder {
     attempt(() => this.store.close());
     return failure;
   }
-}
-
-/** An error's message, for status.json and the terminal. */
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**

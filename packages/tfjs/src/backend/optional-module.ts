@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { messageOf } from "@tipi/core";
 
 /** Where optional packages are looked up by default: beside @tipi/tfjs, then the working dir. */
 export function defaultResolvePaths(): string[] {
@@ -54,7 +55,7 @@ export function importResolved(entry: string): Promise<unknown> {
  * list of importing files is dropped; very long messages are cut at 600 characters.
  */
 export function errorMessage(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
+  const text = messageOf(error);
   const lines: string[] = [];
   for (const line of text.split("\n")) {
     if (/^\s*Require stack:/.test(line)) break;

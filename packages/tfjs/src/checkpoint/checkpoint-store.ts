@@ -1,5 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
+import { messageOf } from "@tipi/core";
 import { writeFileAtomic } from "./atomic-write.ts";
 import { type CheckpointData, decodeCheckpoint, encodeCheckpoint } from "./checkpoint-file.ts";
 
@@ -82,7 +83,7 @@ export class CheckpointStore {
       } catch (error) {
         skipped.push({
           path: entry.path,
-          reason: error instanceof Error ? error.message : String(error),
+          reason: messageOf(error),
         });
       }
     }

@@ -12,9 +12,3 @@ export class DatasetError extends Error {
     this.file = options.file;
   }
 }
-
-/** The message of any thrown value, without its stack. */
-export function reasonOf(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
-}

@@ -1,8 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { promisify } from "node:util";
 import { gunzip } from "node:zlib";
+import { messageOf } from "@tipi/core";
 import { checkLabels, type ImageDataset, makeDataset } from "./dataset.ts";
-import { DatasetError, reasonOf } from "./errors.ts";
+import { DatasetError } from "./errors.ts";
 import { affineOf, type NormalizeOptions, normalizeInto } from "./normalize.ts";
 
 const gunzipAsync = promisify(gunzip);
@@ -84,7 +85,7 @@ export async function readIdxFile(file: string): Promise<IdxArray> {
   try {
     bytes = await readFile(file);
   } catch (error) {
-    throw new DatasetError(`${file}: cannot read IDX file (${reasonOf(error)})`, {
+    throw new DatasetError(`${file}: cannot read IDX file (${messageOf(error)})`, {
       file,
       cause: error,
     });
@@ -93,7 +94,7 @@ export async function readIdxFile(file: string): Promise<IdxArray> {
     try {
       bytes = await gunzipAsync(bytes);
     } catch (error) {
-      throw new DatasetError(`${file}: corrupt gzip data (${reasonOf(error)})`, {
+      throw new DatasetError(`${file}: corrupt gzip data (${messageOf(error)})`, {
         file,
         cause: error,
       });

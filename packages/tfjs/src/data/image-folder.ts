@@ -3,9 +3,10 @@ import { readFile as readFileCallback } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { messageOf } from "@tipi/core";
 import { loadSharp, pngjs } from "../lazy/modules.ts";
 import { type ImageDataset, makeDataset } from "./dataset.ts";
-import { DatasetError, reasonOf } from "./errors.ts";
+import { DatasetError } from "./errors.ts";
 import { affineOf, type NormalizeOptions, normalizeInto } from "./normalize.ts";
 
 export interface ImageFolderOptions {
@@ -82,7 +83,7 @@ export async function loadImageFolder(
       try {
         decoded[index] = await decodeFile(files[index]!, options.size, channels, options.decoder);
       } catch (error) {
-        failures.set(index, reasonOf(error));
+        failures.set(index, messageOf(error));
       }
       options.onProgress?.(++done, files.length);
     }
@@ -142,7 +143,7 @@ async function listImages(
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (error) {
-    throw new DatasetError(`${dir}: cannot read image folder (${reasonOf(error)})`, {
+    throw new DatasetError(`${dir}: cannot read image folder (${messageOf(error)})`, {
       file: dir,
       cause: error,
     });
@@ -169,7 +170,7 @@ async function listImages(
     try {
       classEntries = await readdir(classDir, { recursive: true, withFileTypes: true });
     } catch (error) {
-      throw new DatasetError(`${classDir}: cannot read class folder (${reasonOf(error)})`, {
+      throw new DatasetError(`${classDir}: cannot read class folder (${messageOf(error)})`, {
         file: classDir,
         cause: error,
       });
@@ -209,13 +210,13 @@ async function decodeFile(
   try {
     bytes = await readFile(file);
   } catch (error) {
-    throw new Error(`cannot read file (${reasonOf(error)})`);
+    throw new Error(`cannot read file (${messageOf(error)})`);
   }
   try {
     return await decodeBytes(bytes, size, channels, decoder);
   } catch (error) {
     if (error instanceof NotAnImage) throw error;
-    throw new Error(`cannot decode image (${reasonOf(error)})`);
+    throw new Error(`cannot decode image (${messageOf(error)})`);
   }
 }
 

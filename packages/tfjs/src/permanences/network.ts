@@ -1,7 +1,7 @@
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { LayersModel } from "@tensorflow/tfjs-layers";
-import type { LifecycleContext, Permanence, PermanenceDeps } from "@tipi/core";
+import { type LifecycleContext, messageOf, type Permanence, type PermanenceDeps } from "@tipi/core";
 import { CheckpointStore } from "../checkpoint/checkpoint-store.ts";
 import { z } from "../lazy/zod.ts";
 import { ARCHITECTURES, type ModelBuilder } from "../train/architectures.ts";
@@ -179,7 +179,7 @@ export class Network implements Permanence {
       model = builder({ inputShape, numClasses, seed: o.seed ?? hp?.values.seed ?? 42 });
     } catch (error) {
       // tfjs-layers: "Negative dimension size caused by adding layer …"
-      const message = error instanceof Error ? error.message : String(error);
+      const message = messageOf(error);
       if (!/negative dimension/i.test(message)) throw error;
       throw new ArchitectureError(
         `${what} is too deep for ${describeInput(inputShape)}: its feature maps shrink to nothing (${message}); use larger images or fewer pooling/strided layers`,

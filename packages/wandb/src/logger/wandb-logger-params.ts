@@ -1,3 +1,4 @@
+import { isTable } from "@tipi/core";
 import type { WandBLoggerOptions } from "./wandb-logger.ts";
 
 type Issue = { readonly message: string; readonly path?: readonly PropertyKey[] };
@@ -50,8 +51,7 @@ export const wandbLoggerParams = {
           if (typeof value === "boolean") out.syncOnFinish = value;
           else issues.push({ ...at, message: `${rawKey} must be true or false` });
         } else if (key === "config") {
-          if (typeof value === "object" && value !== null && !Array.isArray(value))
-            out.config = value;
+          if (isTable(value)) out.config = value;
           else issues.push({ ...at, message: "config must be a table" });
         } else if (key === "timeouts") {
           const timeouts = parseTimeouts(value, rawKey, issues);

@@ -1,3 +1,5 @@
+import { messageOf } from "@tipi/core";
+
 /** Why a file system call failed, in words, by its `code`. */
 const REASONS: Readonly<Record<string, string>> = {
   ENOSPC: "no space left on the device",
@@ -22,9 +24,7 @@ export class RunStoreWriteError extends Error {
 
   constructor(action: string, path: string, cause: unknown) {
     const code = (cause as NodeJS.ErrnoException | undefined)?.code;
-    const reason =
-      (code !== undefined ? REASONS[code] : undefined) ??
-      (cause instanceof Error ? cause.message : String(cause));
+    const reason = (code !== undefined ? REASONS[code] : undefined) ?? messageOf(cause);
     super(`cannot ${action} ${path}: ${reason}${code === undefined ? "" : ` (${code})`}`, {
       cause,
     });

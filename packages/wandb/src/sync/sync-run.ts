@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { messageOf } from "@tipi/core";
 import { errAsync, ResultAsync } from "neverthrow";
 import { readJson } from "../store/jsonl.ts";
 import { redactString } from "../store/redact.ts";
@@ -93,7 +94,7 @@ export function syncRun(
   }
   return ResultAsync.fromPromise(runSync(runDir, options, apiKey), (error): SyncError => {
     const failure = error as SyncFailure;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     return {
       kind: "sync-failed",
       message: redactString(message, { secrets: [apiKey] }),
@@ -216,7 +217,7 @@ async function syncLocked(
     save({ lastError: undefined });
     return report(uploaded, false);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     save({ lastError: redactString(message, { secrets: [apiKey] }) });
     const failure: SyncFailure = new Error(message);
     failure.uploadedRows = uploaded;

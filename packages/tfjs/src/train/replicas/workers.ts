@@ -8,8 +8,22 @@ export interface WorkersContext {
   readonly batchSize: number;
   /** `tf.getBackend()` of the training thread. */
   readonly backend: string;
-  /** Default `os.availableParallelism()`. */
+  /** The cores `"auto"` may use. Default: `TIPI_CORES` when set, else `os.availableParallelism()`. */
   readonly cores?: number;
+  /** Where `TIPI_CORES` is read. Default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * The cores a run may use when something else shares the machine by design: `tipi sweep
+ * --parallel n` sets `TIPI_CORES` to its share for each trial, so parallel trials do not
+ * oversubscribe the cores with replicas.
+ */
+export const CORES_ENV = "TIPI_CORES";
+
+function coresFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const value = Number(env[CORES_ENV]);
+  return Number.isInteger(value) && value > 0 ? value : undefined;
 }
 
 /**
@@ -23,7 +37,7 @@ const THREAD_BACKENDS = new Set(["wasm", "cpu"]);
 
 /**
  * The replica count a request means here. `"auto"`: one replica a core
- * (`os.availableParallelism()`), at most one per {@link MIN_AUTO_SHARD} samples of the batch
+ * (`TIPI_CORES`, else `os.availableParallelism()`), at most one per {@link MIN_AUTO_SHARD} samples of the batch
  * (so batch 64 uses at most 4), and 1 on backends that
  * already use every core themselves (tfjs-node's TensorFlow) or a GPU. A number is taken as
  * it is, except that backends other than wasm and cpu train with 1 (see docs/training.md).
@@ -33,6 +47,6 @@ const THREAD_BACKENDS = new Set(["wasm", "cpu"]);
 export function resolveWorkers(request: WorkersRequest, context: WorkersContext): number {
   if (!THREAD_BACKENDS.has(context.backend)) return 1;
   if (request !== "auto") return Math.max(1, Math.min(request, context.batchSize));
-  const cores = context.cores ?? availableParallelism();
+  const cores = context.cores ?? coresFromEnv(context.env ?? process.env) ?? availableParallelism();
   return Math.max(1, Math.min(cores, Math.floor(context.batchSize / MIN_AUTO_SHARD)));
 }

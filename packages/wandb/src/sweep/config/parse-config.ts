@@ -2,6 +2,7 @@
  * Validates a W&B sweep config and fills in W&B's defaults, inferring each parameter's
  * distribution the way W&B's schema does (the first of its parameter schemas that matches).
  */
+import { isTable } from "@tipi/core";
 import { hyperbandBands } from "../search/hyperband.ts";
 import { pathKey, type SourcePath } from "../source/parsed-source.ts";
 import { SweepConfigError, type SweepConfigIssue } from "./errors.ts";
@@ -66,9 +67,6 @@ const DISTRIBUTION_KEYS: Record<string, readonly string[]> = {
   beta: ["a", "b"],
   q_beta: ["a", "b", "q"],
 };
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
 
 class Collector {
   readonly issues: SweepConfigIssue[] = [];
@@ -278,7 +276,7 @@ function parseParameters(
   prefix: readonly string[],
   out: SweepParameter[],
 ): void {
-  if (!isRecord(raw) || Object.keys(raw).length === 0) {
+  if (!isTable(raw) || Object.keys(raw).length === 0) {
     c.add(path, "must be a mapping of parameter names to specs with at least one entry");
     return;
   }
@@ -294,7 +292,7 @@ function parseParameters(
       continue;
     }
     const spec = raw[name];
-    if (!isRecord(spec)) {
+    if (!isTable(spec)) {
       c.add(specPath, "must be a mapping such as { value: 1 } or { values: [1, 2] }");
       continue;
     }
@@ -316,7 +314,7 @@ function parseParameters(
 }
 
 function parseMetric(c: Collector, raw: unknown): SweepMetric | undefined {
-  if (!isRecord(raw)) return c.add(["metric"], "must be a mapping { name, goal }");
+  if (!isTable(raw)) return c.add(["metric"], "must be a mapping { name, goal }");
   const name = raw.name;
   if (typeof name !== "string" || name === "")
     return c.add(["metric", "name"], "must be a non-empty string");
@@ -335,7 +333,7 @@ function parseMetric(c: Collector, raw: unknown): SweepMetric | undefined {
 
 function parseHyperband(c: Collector, raw: unknown): HyperbandConfig | undefined {
   const path = ["early_terminate"];
-  if (!isRecord(raw)) return c.add(path, "must be a mapping { type: hyperband, … }");
+  if (!isTable(raw)) return c.add(path, "must be a mapping { type: hyperband, … }");
   if (raw.type !== "hyperband") {
     return c.add(
       [...path, "type"],
@@ -391,7 +389,7 @@ function parseHyperband(c: Collector, raw: unknown): HyperbandConfig | undefined
  */
 export function parseSweepConfig(raw: unknown, ctx: ParseContext = {}): SweepConfig {
   const c = new Collector(ctx);
-  if (!isRecord(raw))
+  if (!isTable(raw))
     throw new SweepConfigError(
       [{ path: [], message: "a sweep config must be a mapping" }],
       ctx.file,

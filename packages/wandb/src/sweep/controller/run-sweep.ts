@@ -5,6 +5,7 @@
  * without re-running finished trials.
  */
 import { existsSync, mkdirSync, renameSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import type { TipiEvent } from "@tipi/core";
 import { guardWrite } from "../../store/write-error.ts";
@@ -29,9 +30,21 @@ import {
   type RunningTrial,
   readSummaryMetric,
   startTrial,
+  type TrialCommand,
   type TrialCommandFactory,
   type TrialExit,
 } from "./trial-process.ts";
+
+/**
+ * With trials in parallel, each gets its share of the cores as `TIPI_CORES` (unless its
+ * command sets it), so a trial's `workers = "auto"` replicas do not oversubscribe the machine
+ * (docs/training.md, "Training on every core").
+ */
+function withCoreShare(command: TrialCommand, parallel: number): TrialCommand {
+  if (parallel <= 1 || command.env?.TIPI_CORES !== undefined) return command;
+  const share = Math.max(1, Math.floor(availableParallelism() / parallel));
+  return { ...command, env: { ...command.env, TIPI_CORES: String(share) } };
+}
 
 export interface RunSweepOptions {
   /** The pipeline each trial runs (`tipi run <pipeline>`). */
@@ -278,9 +291,12 @@ async function runLocked(
     const gpu =
       command.env?.CUDA_VISIBLE_DEVICES === undefined ? gpus.acquire(record.id) : undefined;
     const running = startTrial(
-      gpu === undefined
-        ? command
-        : { ...command, env: { ...command.env, CUDA_VISIBLE_DEVICES: gpu } },
+      withCoreShare(
+        gpu === undefined
+          ? command
+          : { ...command, env: { ...command.env, CUDA_VISIBLE_DEVICES: gpu } },
+        parallel,
+      ),
       input,
       join(sweepDir, "trials", `${record.id}.log`),
     );

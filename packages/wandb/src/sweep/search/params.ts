@@ -1,4 +1,5 @@
 /** Trial parameters as a nested config object, and the `--set key=value` flags that carry them. */
+import { isTable } from "@tipi/core";
 import type { SweepParameter } from "../config/types.ts";
 
 /** A trial's parameters, nested the way the sweep config nests them (W&B's run config). */
@@ -14,8 +15,7 @@ export function nestParams(
     let node = root;
     param.path.slice(0, -1).forEach((segment) => {
       const child = node[segment];
-      if (typeof child === "object" && child !== null && !Array.isArray(child))
-        node = child as TrialParams;
+      if (isTable(child)) node = child;
       else {
         const fresh: TrialParams = {};
         node[segment] = fresh;
