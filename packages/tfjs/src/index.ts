@@ -29,6 +29,7 @@ export {
   type EvaluateOptions,
   type Evaluation,
   evaluateModel,
+  evaluateModelAsync,
 } from "./evaluate/evaluate.ts";
 export {
   type EvaluateStageOptions,

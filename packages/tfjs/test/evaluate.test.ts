@@ -6,7 +6,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { resolveBackend } from "../src/backend/resolve-backend.ts";
 import { saveModel } from "../src/checkpoint/saved-model.ts";
-import { evaluateModel } from "../src/evaluate/evaluate.ts";
+import { evaluateModel, evaluateModelAsync } from "../src/evaluate/evaluate.ts";
 import { evaluationFigures } from "../src/evaluate/evaluate-stage.ts";
 import { Network } from "../src/permanences/network.ts";
 
@@ -110,5 +110,29 @@ describe("evaluateModel", () => {
     await network.initialize();
     expect(evaluateModel(network.model, data).accuracy).toBeCloseTo(3 / 5);
     network.cleanup();
+  });
+
+  it("evaluateModelAsync gives the same result, and a timer's abort stops it between batches", async () => {
+    expect(await evaluateModelAsync(argmaxModel(), data, { batchSize: 2 })).toEqual(
+      evaluateModel(argmaxModel(), data, { batchSize: 2 }),
+    );
+    // 4,000 one-sample batches: far longer than the 30 ms after which the timer aborts.
+    const n = 4000;
+    const many = {
+      images: new Float32Array(n * 3).map((_, i) => (i % 4) + 1),
+      labels: new Int32Array(n).map((_, i) => i % 3),
+      length: n,
+      numClasses: 3,
+    };
+    const controller = new AbortController();
+    const started = performance.now();
+    setTimeout(() => controller.abort(new Error("interrupted by the timer")), 30);
+    await expect(
+      evaluateModelAsync(argmaxModel(), many, { batchSize: 1, signal: controller.signal }),
+    ).rejects.toThrow("interrupted by the timer");
+    // it stopped soon after the abort, not at the end of the 4,000 batches
+    const full = performance.now();
+    evaluateModel(argmaxModel(), many, { batchSize: 1 });
+    expect(performance.now() - full).toBeGreaterThan(2 * (full - started));
   });
 });

@@ -2,7 +2,7 @@ import type { EventOf } from "@tipi/core";
 import { Data } from "../permanences/data.ts";
 import { Network } from "../permanences/network.ts";
 import type { TrainContext, WithResult } from "../train/train-join.ts";
-import { type Evaluation, evaluateModel } from "./evaluate.ts";
+import { type Evaluation, evaluateModelAsync } from "./evaluate.ts";
 
 /** Which permanences the evaluation reads, and on which split. */
 export interface EvaluateStageOptions {
@@ -18,12 +18,13 @@ export interface EvaluateStageOptions {
  * `test/accuracy` and `test/loss` as a metric event, the confusion matrix as the figure
  * `confusion-matrix` and the per-class accuracy as the table `per-class-accuracy` (columns
  * class, accuracy, count); on a split other than `test` the figure names start with it
- * (`val-confusion-matrix`).
+ * (`val-confusion-matrix`). Yields between batches: aborting `ctx.signal` (Ctrl-C) stops it
+ * with `ctx.signal.reason`.
  */
-export function evaluateWithPermanences(
+export async function evaluateWithPermanences(
   ctx: Pick<TrainContext, "get" | "emit" | "signal">,
   options: EvaluateStageOptions = {},
-): Evaluation {
+): Promise<Evaluation> {
   const networkName = options.network ?? "network";
   const dataName = options.data ?? "data";
   const network = ctx.get(networkName);
@@ -34,7 +35,7 @@ export function evaluateWithPermanences(
     throw new Error(`evaluation needs a Data permanence named "${dataName}"`);
   const split = options.split ?? "test";
   const dataset = split === "test" ? (data.test ?? data.val) : data[split];
-  const result = evaluateModel(network.model, dataset, {
+  const result = await evaluateModelAsync(network.model, dataset, {
     signal: ctx.signal,
     ...(options.batchSize ? { batchSize: options.batchSize } : {}),
   });
@@ -77,12 +78,12 @@ export function evaluationFigures(result: Evaluation, prefix = ""): readonly Eve
  * pipeline.stage("evaluate", evaluateStage())
  */
 export function evaluateStage(options: EvaluateStageOptions = {}) {
-  return <TState>(
+  return async <TState>(
     state: TState,
     ctx: Pick<TrainContext, "get" | "emit" | "signal">,
-  ): WithResult<TState, { evaluation: Evaluation }> =>
+  ): Promise<WithResult<TState, { evaluation: Evaluation }>> =>
     ({
       ...(typeof state === "object" ? state : {}),
-      evaluation: evaluateWithPermanences(ctx, options),
+      evaluation: await evaluateWithPermanences(ctx, options),
     }) as WithResult<TState, { evaluation: Evaluation }>;
 }

@@ -42,12 +42,62 @@ export interface Evaluation {
   readonly perClass: readonly ClassResult[];
 }
 
-/** Loss, accuracy, per-class accuracy and the confusion matrix of `model` on `data`. */
+/**
+ * Loss, accuracy, per-class accuracy and the confusion matrix of `model` on `data`, in one
+ * synchronous pass: `signal` is checked between batches but cannot fire while it runs (the train
+ * loop's validation, which stops at its own batch boundaries). Steps use
+ * {@link evaluateModelAsync}, which a Ctrl-C can interrupt.
+ */
 export function evaluateModel(
   model: LayersModel,
   data: LabelledArrays,
   options: EvaluateOptions = {},
 ): Evaluation {
+  const pass = evaluationPass(model, data, options);
+  while (!pass.done()) {
+    if (options.signal?.aborted) throw options.signal.reason;
+    pass.next();
+  }
+  return pass.result();
+}
+
+/** Lets signal handlers and timers run. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * {@link evaluateModel} that yields to the event loop between batches (every 20 ms at most), so
+ * that an abort of `signal` (Ctrl-C, SIGTERM, a step timeout) arrives while it runs; aborting
+ * throws `signal.reason`, also when it comes during the last batches.
+ *
+ * @example
+ * const { accuracy } = await evaluateModelAsync(model, data.test, { signal: ctx.signal });
+ */
+export async function evaluateModelAsync(
+  model: LayersModel,
+  data: LabelledArrays,
+  options: EvaluateOptions = {},
+): Promise<Evaluation> {
+  const pass = evaluationPass(model, data, options);
+  let lastYield = performance.now();
+  while (!pass.done()) {
+    if (options.signal?.aborted) throw options.signal.reason;
+    pass.next();
+    if (performance.now() - lastYield > 20) {
+      await yieldToEventLoop();
+      lastYield = performance.now();
+    }
+  }
+  await yieldToEventLoop();
+  if (options.signal?.aborted) throw options.signal.reason;
+  return pass.result();
+}
+
+/** An evaluation, one batch per `next()`. */
+function evaluationPass(
+  model: LayersModel,
+  data: LabelledArrays,
+  options: EvaluateOptions,
+): { done(): boolean; next(): void; result(): Evaluation } {
   const tf = tfCore();
   const batchSize = options.batchSize ?? 256;
   const kind = options.outputKind ?? outputKindOf(model);
@@ -56,9 +106,10 @@ export function evaluateModel(
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   const order = identityOrder(data.length);
   let lossSum = 0;
-  for (let start = 0; start < data.length; start += batchSize) {
-    if (options.signal?.aborted) throw options.signal.reason;
+  let start = 0;
+  const next = () => {
     const batch = gatherBatch(data, order, start, batchSize);
+    start += batchSize;
     const [loss, predicted] = tf.tidy(() => {
       const [xs, ys] = batchTensors(batch, shape);
       const out = model.apply(xs, { training: false }) as tf.Tensor;
@@ -70,7 +121,19 @@ export function evaluateModel(
       const p = predicted[i]!;
       if (row && p < k) row[p] = (row[p] ?? 0) + 1;
     }
-  }
+  };
+  return {
+    done: () => start >= data.length,
+    next,
+    result: () => summarise(data, lossSum, confusion),
+  };
+}
+
+function summarise(
+  data: LabelledArrays,
+  lossSum: number,
+  confusion: readonly (readonly number[])[],
+): Evaluation {
   const correct = confusion.reduce((n, row, i) => n + (row[i] ?? 0), 0);
   const counts = confusion.map((row) => row.reduce((a, b) => a + b, 0));
   const perClassAccuracy = confusion.map((row, i) =>

@@ -33,7 +33,7 @@ export const evaluationProcessParams = z.object({
 export class EvaluationProcess extends PipelineProcess<z.output<typeof evaluationProcessParams>> {
   static override readonly params = evaluationProcessParams;
 
-  execute(ctx: ProcessContext): Evaluation {
+  execute(ctx: ProcessContext): Promise<Evaluation> {
     return evaluateWithPermanences(ctx, this.params);
   }
 }
