@@ -129,6 +129,13 @@ describe("train() with workers", () => {
       true,
     );
     expect(resumed.result.history).toEqual(straight.result.history);
+    // Resuming that checkpoint with another replica count works, and says what it costs.
+    const other = await run(1, { checkpoint: { dir }, resume: true });
+    expect(
+      other.events.some(
+        (e) => e.type === "log" && e.level === "warn" && e.message.includes("trained with 2"),
+      ),
+    ).toBe(true);
   });
 });
 
