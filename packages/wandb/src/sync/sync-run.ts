@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { messageOf } from "@tipi/core";
 import { errAsync, ResultAsync } from "neverthrow";
+import { acquirePidLock } from "../lock/pid-lock.ts";
 import { readJson } from "../store/jsonl.ts";
 import { redactString } from "../store/redact.ts";
 import {
@@ -11,7 +12,6 @@ import {
   readHistory,
   type StoredHistoryRow,
 } from "../store/run-store.ts";
-import { acquireSyncLock } from "./sync-lock.ts";
 import {
   addRange,
   isInRanges,
@@ -104,12 +104,15 @@ export function syncRun(
   });
 }
 
+const SYNC_LOCK_FILE = "wandb-sync.lock";
+
 type SyncFailure = Error & { uploadedRows?: number; pendingRows?: number };
 
 async function runSync(runDir: string, options: SyncOptions, apiKey: string): Promise<SyncReport> {
   const meta = readJson<RunMeta>(join(runDir, RUN_FILES.meta));
   if (meta === undefined) throw new Error(`not a run directory (no ${RUN_FILES.meta}): ${runDir}`);
-  const lock = acquireSyncLock(runDir);
+  // Two syncs of one run at once would upload the same rows twice.
+  const lock = acquirePidLock(join(runDir, SYNC_LOCK_FILE));
   if ("heldBy" in lock)
     throw new Error(`another sync of this run is in progress (pid ${lock.heldBy})`);
   try {

@@ -1,17 +1,23 @@
+/**
+ * A lock file holding its owner's pid, created exclusively: one holder at a time, and a lock
+ * left by a dead process is taken over. Used for a run's sync (`wandb-sync.lock`) and a
+ * sweep directory's controller (`sweep.lock`).
+ */
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
-import { join } from "node:path";
 
-const LOCK_FILE = "wandb-sync.lock";
 /** Locks this process holds (its own pid in a lock file says nothing about which call). */
 const held = new Set<string>();
 
+/** The lock is ours until `release()`; or a live process (`heldBy`, its pid) has it. */
+export type PidLock = { readonly release: () => void } | { readonly heldBy: number };
+
 /**
- * Takes the run directory's sync lock (`wandb-sync.lock`, created exclusively), so two syncs
- * of one run never upload the same rows at once. A lock left by a dead process is taken
- * over. Returns a release function, or the pid of the live holder.
+ * Takes the lock file at `path`. A file naming a dead process, or naming nothing readable
+ * (its holder released it between our attempt and the read), is removed and tried once more.
+ * @throws Error when the file system refuses the lock file (other than "it exists"), or when
+ * the second attempt loses to another process too.
  */
-export function acquireSyncLock(runDir: string): { release: () => void } | { heldBy: number } {
-  const path = join(runDir, LOCK_FILE);
+export function acquirePidLock(path: string): PidLock {
   if (held.has(path)) return { heldBy: process.pid };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -27,16 +33,17 @@ export function acquireSyncLock(runDir: string): { release: () => void } | { hel
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const holder = Number.parseInt(readFileSafe(path), 10);
+      const holder = Number.parseInt(readHolder(path), 10);
       if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder))
         return { heldBy: holder };
       rmSync(path, { force: true });
     }
   }
-  throw new Error(`could not take the sync lock ${path}`);
+  throw new Error(`could not take the lock ${path}`);
 }
 
-function readFileSafe(path: string): string {
+/** The lock file's text; "" when it is gone already (released since `openSync` saw it). */
+function readHolder(path: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch {

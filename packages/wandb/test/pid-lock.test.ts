@@ -1,0 +1,107 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { acquirePidLock } from "../src/lock/pid-lock.ts";
+import { lockSweepDir } from "../src/sweep/controller/sweep-lock.ts";
+
+// The lock's reads of the lock file go through this hook, so a test can make its holder
+// release it at the worst moment: after `openSync(…, "wx")` failed with EEXIST, before the read.
+const hooks = vi.hoisted(() => ({ beforeRead: undefined as ((path: string) => void) | undefined }));
+vi.mock("node:fs", async (importOriginal) => {
+  const real = await importOriginal<typeof import("node:fs")>();
+  const readFileSync = ((...args: Parameters<typeof real.readFileSync>) => {
+    if (typeof args[0] === "string") hooks.beforeRead?.(args[0]);
+    return real.readFileSync(...args);
+  }) as typeof real.readFileSync;
+  return { ...real, readFileSync, default: { ...real, readFileSync } };
+});
+
+const dirs: string[] = [];
+const children: ChildProcess[] = [];
+afterEach(() => {
+  hooks.beforeRead = undefined;
+  for (const child of children.splice(0)) child.kill("SIGKILL");
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+const tempDir = () => {
+  const dir = fs.mkdtempSync(join(tmpdir(), "tipi-pid-lock-"));
+  dirs.push(dir);
+  return dir;
+};
+
+/** A live process that is not this one: it holds whatever lock file names its pid. */
+async function liveProcess(): Promise<ChildProcess & { pid: number }> {
+  const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+  children.push(child);
+  await new Promise((resolve) => child.once("spawn", resolve));
+  return child as ChildProcess & { pid: number };
+}
+
+/** A lock file written by `holder`, who releases it right after our `openSync` saw it. */
+function releasedBeforeTheRead(path: string, holder: number): void {
+  fs.writeFileSync(path, String(holder));
+  hooks.beforeRead = (read) => {
+    if (read !== path) return;
+    hooks.beforeRead = undefined;
+    fs.rmSync(path);
+  };
+}
+
+describe("acquirePidLock", () => {
+  it("writes this process's pid, refuses a second hold in the same process, and releases", () => {
+    const path = join(tempDir(), "x.lock");
+    const lock = acquirePidLock(path);
+    if (!("release" in lock)) throw new Error("the lock was free");
+    expect(fs.readFileSync(path, "utf8")).toBe(String(process.pid));
+    expect(acquirePidLock(path)).toEqual({ heldBy: process.pid });
+    lock.release();
+    expect(fs.existsSync(path)).toBe(false);
+    const again = acquirePidLock(path);
+    expect("release" in again).toBe(true);
+    if ("release" in again) again.release();
+  });
+
+  it("names the live process that holds it, and takes the lock over once that process is dead", async () => {
+    const path = join(tempDir(), "x.lock");
+    const holder = await liveProcess();
+    fs.writeFileSync(path, String(holder.pid));
+    expect(acquirePidLock(path)).toEqual({ heldBy: holder.pid });
+    const exited = new Promise((resolve) => holder.once("exit", resolve));
+    holder.kill("SIGKILL");
+    await exited;
+    const lock = acquirePidLock(path);
+    expect("release" in lock).toBe(true);
+    expect(fs.readFileSync(path, "utf8")).toBe(String(process.pid));
+    if ("release" in lock) lock.release();
+  });
+
+  it("takes the lock when its live holder releases it between our attempt and the read (no ENOENT)", async () => {
+    const path = join(tempDir(), "x.lock");
+    const holder = await liveProcess();
+    releasedBeforeTheRead(path, holder.pid);
+    const lock = acquirePidLock(path);
+    expect(hooks.beforeRead).toBeUndefined(); // the release did happen in that window
+    expect("release" in lock).toBe(true);
+    expect(fs.readFileSync(path, "utf8")).toBe(String(process.pid));
+    if ("release" in lock) lock.release();
+  });
+});
+
+describe("lockSweepDir", () => {
+  it("is the same lock: a live holder is refused by pid, and a release in the race window is no ENOENT", async () => {
+    const sweepDir = tempDir();
+    const holder = await liveProcess();
+    fs.writeFileSync(join(sweepDir, "sweep.lock"), String(holder.pid));
+    expect(() => lockSweepDir(sweepDir)).toThrow(
+      `${sweepDir} is in use by another sweep controller (pid ${holder.pid})`,
+    );
+    releasedBeforeTheRead(join(sweepDir, "sweep.lock"), holder.pid);
+    const unlock = lockSweepDir(sweepDir);
+    expect(hooks.beforeRead).toBeUndefined();
+    expect(fs.readFileSync(join(sweepDir, "sweep.lock"), "utf8")).toBe(String(process.pid));
+    unlock();
+    expect(fs.existsSync(join(sweepDir, "sweep.lock"))).toBe(false);
+  });
+});
