@@ -80,7 +80,9 @@ describe("scripts/gpu-check.mjs", () => {
 
   it("fails, and says why, when CUDA does not load", async () => {
     const { code, stdout } = await gpuCheck(false);
-    expect(stdout).toMatch(/^FAIL gpu: .*tensorflow-gpu skipped: .*TensorFlow registered no GPU device/m);
+    expect(stdout).toMatch(
+      /^FAIL gpu: .*tensorflow-gpu skipped: .*TensorFlow registered no GPU device/m,
+    );
     expect(code).toBe(1);
   });
 });

@@ -199,7 +199,7 @@ async function dryRun(args: ParsedArgs, target: Target, config: SweepConfig): Pr
       .trimEnd();
   const total = plan.total === undefined ? "" : ` of ${plan.total}`;
   process.stdout.write(
-    [
+    `${[
       `${config.method} sweep of ${target.defaultName}: ${plan.trials.length}${total} trial(s)`,
       line(header),
       line(widths.map((w) => "-".repeat(w))),
@@ -207,7 +207,7 @@ async function dryRun(args: ParsedArgs, target: Target, config: SweepConfig): Pr
       ...(plan.note ? [`(${plan.note})`] : []),
       ...problems,
       "dry run: nothing ran",
-    ].join("\n") + "\n",
+    ].join("\n")}\n`,
   );
   return problems.length > 0 ? EXIT.usage : EXIT.ok;
 }
