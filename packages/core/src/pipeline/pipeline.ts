@@ -55,12 +55,12 @@ type AddStep<TDef extends PipelineDef, TName extends string, TAfter> = AddSlot<
 >;
 
 /** A name for a new step: itself, or an error when a step or join already has it. */
-type UniqueName<TNames extends string, TName extends string> =
-  IsUntyped<TNames> extends true
+type UniqueName<TNames extends string, TName extends string> = [TName] extends [TNames]
+  ? // Tested second: a literal against a union of literals is a lookup, this is a scan.
+    IsUntyped<TNames> extends true
     ? TName
-    : [TName] extends [TNames]
-      ? PipelineTypeError<`a step or join named "${TName}" already exists: names must be unique`>
-      : TName;
+    : PipelineTypeError<`a step or join named "${TName}" already exists: names must be unique`>
+  : TName;
 
 /** What `through` names a step without `options.name`: `through`, then `through#2`, … */
 type ThroughName<TNames extends string> =

@@ -7,7 +7,14 @@ export type StepReturn<T> = T | Promise<T> | Result<T, unknown> | ResultAsync<T,
 
 /** The state type a step's raw return type `R` produces (unwraps promises and results). */
 export type inferStepOutput<R> =
-  Awaited<R> extends infer A ? (A extends Result<infer T, infer _E> ? T : A) : never;
+  Awaited<R> extends infer A
+    ? // Only a value with `isErr` can be a Result: a plain state skips the structural test.
+      A extends { readonly isErr: unknown }
+      ? A extends Result<infer T, infer _E>
+        ? T
+        : A
+      : A
+    : never;
 
 /** A step: takes the state and the context, returns the next state. */
 export type StepFn<TIn, TOut, TPerms extends object> = (
