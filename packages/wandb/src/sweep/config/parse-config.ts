@@ -3,6 +3,7 @@
  * distribution the way W&B's schema does (the first of its parameter schemas that matches).
  */
 import { isTable } from "@tipi/core";
+import { match } from "ts-pattern";
 import { hyperbandBands } from "../search/hyperband.ts";
 import { pathKey, type SourcePath } from "../source/parsed-source.ts";
 import { SweepConfigError, type SweepConfigIssue } from "./errors.ts";
@@ -108,14 +109,29 @@ class Collector {
   }
 }
 
+/** One parameter's spec: its distribution (given or inferred as W&B does), keys, and values. */
 function parseSpec(
   c: Collector,
   raw: Record<string, unknown>,
   path: SourcePath,
 ): ParameterSpec | undefined {
-  const keys = Object.keys(raw);
+  const distribution = inferDistribution(c, raw, path);
+  if (distribution === undefined) return undefined;
+  checkAllowedKeys(c, raw, path, distribution);
+  return parseDistribution(c, raw, path, distribution);
+}
+
+/**
+ * The spec's distribution: the one it names (`categorical` with `probabilities` is
+ * `categorical_w_probabilities`), else inferred from its keys, in W&B's order: values,
+ * value, min/max (integers: `int_uniform`).
+ */
+function inferDistribution(
+  c: Collector,
+  raw: Record<string, unknown>,
+  path: SourcePath,
+): string | undefined {
   const explicit = raw.distribution;
-  let distribution: string;
   if (explicit !== undefined) {
     if (typeof explicit !== "string" || !(explicit in DISTRIBUTION_KEYS)) {
       return c.add(
@@ -124,15 +140,14 @@ function parseSpec(
         `one of ${Object.keys(DISTRIBUTION_KEYS).join(", ")}`,
       );
     }
-    distribution =
-      explicit === "categorical" && "probabilities" in raw
-        ? "categorical_w_probabilities"
-        : explicit;
-  } else if ("values" in raw) {
-    distribution = "probabilities" in raw ? "categorical_w_probabilities" : "categorical";
-  } else if ("value" in raw) {
-    distribution = "constant";
-  } else if ("min" in raw && "max" in raw) {
+    return explicit === "categorical" && "probabilities" in raw
+      ? "categorical_w_probabilities"
+      : explicit;
+  }
+  if ("values" in raw)
+    return "probabilities" in raw ? "categorical_w_probabilities" : "categorical";
+  if ("value" in raw) return "constant";
+  if ("min" in raw && "max" in raw) {
     const min = raw.min;
     const max = raw.max;
     const ints =
@@ -140,22 +155,30 @@ function parseSpec(
       typeof max === "number" &&
       !c.isFloat([...path, "min"], min) &&
       !c.isFloat([...path, "max"], max);
-    distribution = ints ? "int_uniform" : "uniform";
-  } else if (keys.some((key) => ["mu", "sigma", "a", "b", "q"].includes(key))) {
+    return ints ? "int_uniform" : "uniform";
+  }
+  if (Object.keys(raw).some((key) => ["mu", "sigma", "a", "b", "q"].includes(key))) {
     return c.add(
       path,
       "needs a `distribution` for these keys",
       "W&B infers only categorical, constant, int_uniform and uniform",
     );
-  } else {
-    return c.add(
-      path,
-      "is not a parameter: needs value, values, min/max, a distribution, or nested `parameters`",
-    );
   }
+  return c.add(
+    path,
+    "is not a parameter: needs value, values, min/max, a distribution, or nested `parameters`",
+  );
+}
 
+/** Reports each key the distribution does not take (W&B: additionalProperties false). */
+function checkAllowedKeys(
+  c: Collector,
+  raw: Record<string, unknown>,
+  path: SourcePath,
+  distribution: string,
+): void {
   const allowed = DISTRIBUTION_KEYS[distribution] ?? [];
-  for (const key of keys) {
+  for (const key of Object.keys(raw)) {
     if (key !== "distribution" && !allowed.includes(key)) {
       c.add(
         [...path, key],
@@ -164,6 +187,107 @@ function parseSpec(
       );
     }
   }
+}
+
+/** Reads and checks the values `distribution` needs; each problem becomes an issue. */
+function parseDistribution(
+  c: Collector,
+  raw: Record<string, unknown>,
+  path: SourcePath,
+  distribution: string,
+): ParameterSpec | undefined {
+  const { num, quantum, bounds } = specFields(c, raw, path, distribution);
+  return match<string, ParameterSpec | undefined>(distribution)
+    .with("constant", (d) => ({ distribution: d, value: raw.value }))
+    .with("categorical", "categorical_w_probabilities", (d) => parseCategorical(c, raw, path, d))
+    .with("int_uniform", (d) => {
+      const b = bounds(false);
+      if (!b) return undefined;
+      if (c.isFloat([...path, "min"], b.min) || c.isFloat([...path, "max"], b.max)) {
+        return c.add(
+          path,
+          "int_uniform needs integer min and max",
+          "write them without a decimal point",
+        );
+      }
+      return { distribution: d, ...b };
+    })
+    .with("uniform", "log_uniform", "inv_log_uniform", (d) => {
+      const b = bounds(false);
+      return b && { distribution: d, ...b };
+    })
+    .with("log_uniform_values", "inv_log_uniform_values", (d) => {
+      const b = bounds(true);
+      return b && { distribution: d, ...b };
+    })
+    .with("q_uniform", "q_log_uniform", "q_log_uniform_values", (d) => {
+      const b = bounds(d === "q_log_uniform_values");
+      const q = quantum();
+      return b && q && { distribution: d, ...b, ...q };
+    })
+    .with("normal", "log_normal", "q_normal", "q_log_normal", (d) => {
+      const mu = num("mu", 0);
+      const sigma = num("sigma", 1);
+      if (mu === undefined || sigma === undefined) return undefined;
+      if (sigma < 0) return c.add([...path, "sigma"], `must be ≥ 0, got ${sigma}`);
+      if (d === "normal" || d === "log_normal") return { distribution: d, mu, sigma };
+      const q = quantum();
+      return q && { distribution: d, mu, sigma, ...q };
+    })
+    .with("beta", "q_beta", (d) => {
+      const a = num("a", 1);
+      const b = num("b", 1);
+      if (a === undefined || b === undefined) return undefined;
+      if (a < 0) return c.add([...path, "a"], `must be ≥ 0, got ${a}`);
+      if (b < 0) return c.add([...path, "b"], `must be ≥ 0, got ${b}`);
+      if (d === "beta") return { distribution: d, a, b };
+      const q = quantum();
+      return q && { distribution: d, a, b, ...q };
+    })
+    .otherwise((d) => c.add(path, `unsupported distribution ${d}`));
+}
+
+/** `categorical`: a non-empty `values` list; `_w_probabilities`: one probability each, sum 1. */
+function parseCategorical(
+  c: Collector,
+  raw: Record<string, unknown>,
+  path: SourcePath,
+  distribution: "categorical" | "categorical_w_probabilities",
+): ParameterSpec | undefined {
+  const values = raw.values;
+  if (!Array.isArray(values) || values.length === 0) {
+    return c.add([...path, "values"], "must be a non-empty list");
+  }
+  if (distribution === "categorical") return { distribution, values };
+  const probabilities = raw.probabilities;
+  if (
+    !Array.isArray(probabilities) ||
+    !probabilities.every((p) => typeof p === "number" && p >= 0)
+  ) {
+    return c.add([...path, "probabilities"], "must be a list of numbers ≥ 0");
+  }
+  if (probabilities.length !== values.length) {
+    return c.add(
+      [...path, "probabilities"],
+      `has ${probabilities.length} entries for ${values.length} values`,
+    );
+  }
+  const sum = probabilities.reduce((a: number, p: number) => a + p, 0);
+  if (Math.abs(sum - 1) > 1e-6)
+    return c.add([...path, "probabilities"], `must sum to 1, sum is ${sum}`);
+  return { distribution, values, probabilities };
+}
+
+/**
+ * Readers of a spec's numeric fields: `num` (a fallback when the key is absent), `quantum`
+ * (`q`, default 1, > 0) and `bounds` (`min` < `max`; `positive`: `min` > 0).
+ */
+function specFields(
+  c: Collector,
+  raw: Record<string, unknown>,
+  path: SourcePath,
+  distribution: string,
+) {
   const num = (key: string, fallback?: number) =>
     key in raw || fallback === undefined ? c.number(raw, key, path) : fallback;
   const quantum = () => {
@@ -181,92 +305,7 @@ function parseSpec(
     if (min >= max) return c.add([...path, "min"], `min ${min} is not less than max ${max}`);
     return { min, max };
   };
-
-  switch (distribution) {
-    case "constant":
-      return { distribution, value: raw.value };
-    case "categorical":
-    case "categorical_w_probabilities": {
-      const values = raw.values;
-      if (!Array.isArray(values) || values.length === 0) {
-        return c.add([...path, "values"], "must be a non-empty list");
-      }
-      if (distribution === "categorical") return { distribution, values };
-      const probabilities = raw.probabilities;
-      if (
-        !Array.isArray(probabilities) ||
-        !probabilities.every((p) => typeof p === "number" && p >= 0)
-      ) {
-        return c.add([...path, "probabilities"], "must be a list of numbers ≥ 0");
-      }
-      if (probabilities.length !== values.length) {
-        return c.add(
-          [...path, "probabilities"],
-          `has ${probabilities.length} entries for ${values.length} values`,
-        );
-      }
-      const sum = probabilities.reduce((a: number, p: number) => a + p, 0);
-      if (Math.abs(sum - 1) > 1e-6)
-        return c.add([...path, "probabilities"], `must sum to 1, sum is ${sum}`);
-      return { distribution, values, probabilities };
-    }
-    case "int_uniform": {
-      const b = bounds(false);
-      if (!b) return undefined;
-      if (c.isFloat([...path, "min"], b.min) || c.isFloat([...path, "max"], b.max)) {
-        return c.add(
-          path,
-          "int_uniform needs integer min and max",
-          "write them without a decimal point",
-        );
-      }
-      return { distribution, ...b };
-    }
-    case "uniform":
-    case "log_uniform":
-    case "inv_log_uniform": {
-      const b = bounds(false);
-      return b && { distribution, ...b };
-    }
-    case "log_uniform_values":
-    case "inv_log_uniform_values": {
-      const b = bounds(true);
-      return b && { distribution, ...b };
-    }
-    case "q_uniform":
-    case "q_log_uniform":
-    case "q_log_uniform_values": {
-      const b = bounds(distribution === "q_log_uniform_values");
-      const q = quantum();
-      return b && q && { distribution, ...b, ...q };
-    }
-    case "normal":
-    case "log_normal":
-    case "q_normal":
-    case "q_log_normal": {
-      const mu = num("mu", 0);
-      const sigma = num("sigma", 1);
-      if (mu === undefined || sigma === undefined) return undefined;
-      if (sigma < 0) return c.add([...path, "sigma"], `must be ≥ 0, got ${sigma}`);
-      if (distribution === "normal" || distribution === "log_normal")
-        return { distribution, mu, sigma };
-      const q = quantum();
-      return q && { distribution, mu, sigma, ...q };
-    }
-    case "beta":
-    case "q_beta": {
-      const a = num("a", 1);
-      const b = num("b", 1);
-      if (a === undefined || b === undefined) return undefined;
-      if (a < 0) return c.add([...path, "a"], `must be ≥ 0, got ${a}`);
-      if (b < 0) return c.add([...path, "b"], `must be ≥ 0, got ${b}`);
-      if (distribution === "beta") return { distribution, a, b };
-      const q = quantum();
-      return q && { distribution, a, b, ...q };
-    }
-    default:
-      return c.add(path, `unsupported distribution ${distribution}`);
-  }
+  return { num, quantum, bounds };
 }
 
 function parseParameters(
