@@ -4,47 +4,26 @@
  * for hyperband, and records everything in `<sweepDir>/sweep.json` so a killed sweep resumes
  * without re-running finished trials.
  */
-import { existsSync, mkdirSync, renameSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { TipiEvent } from "@tipi/core";
 import { guardWrite } from "../../store/write-error.ts";
 import { SweepConfigError, SweepDirectoryError } from "../config/errors.ts";
 import { loadSweepConfig } from "../config/load-config.ts";
 import type { SweepConfig } from "../config/types.ts";
-import { hyperbandStop } from "../search/hyperband.ts";
-import { paramsToSetFlags, stableStringify } from "../search/params.ts";
+import { stableStringify } from "../search/params.ts";
 import { createSearch } from "../search/search.ts";
 import { detectGpus, GpuSlots } from "./gpu-slots.ts";
-import { bestTrial, formatMetric, formatSweepTable } from "./summary.ts";
+import { bestTrial, formatSweepTable } from "./summary.ts";
 import { lockSweepDir } from "./sweep-lock.ts";
+import { SweepScheduler } from "./sweep-scheduler.ts";
 import {
   readSweepState,
   type SweepState,
   type TrialRecord,
   writeSweepState,
 } from "./sweep-state.ts";
-import {
-  defaultTrialCommand,
-  HistoryReader,
-  type RunningTrial,
-  readSummaryMetric,
-  startTrial,
-  type TrialCommand,
-  type TrialCommandFactory,
-  type TrialExit,
-} from "./trial-process.ts";
-
-/**
- * With trials in parallel, each gets its share of the cores as `TIPI_CORES` (unless its
- * command sets it), so a trial's `workers = "auto"` replicas do not oversubscribe the machine
- * (docs/training.md, "Training on every core").
- */
-function withCoreShare(command: TrialCommand, parallel: number): TrialCommand {
-  if (parallel <= 1 || command.env?.TIPI_CORES !== undefined) return command;
-  const share = Math.max(1, Math.floor(availableParallelism() / parallel));
-  return { ...command, env: { ...command.env, TIPI_CORES: String(share) } };
-}
+import { defaultTrialCommand, HistoryReader, type TrialCommandFactory } from "./trial-process.ts";
 
 export interface RunSweepOptions {
   /** The pipeline each trial runs (`tipi run <pipeline>`). */
@@ -84,16 +63,6 @@ export interface SweepOutcome {
   /** A plain-text table of trials, params, metric and status, and the best config. */
   readonly table: string;
 }
-
-interface Active {
-  readonly record: TrialRecord;
-  readonly process: RunningTrial;
-  readonly history: HistoryReader;
-  stopReason?: string;
-  terminating?: boolean;
-}
-
-const trialId = (index: number) => `trial-${String(index + 1).padStart(4, "0")}`;
 
 /** Throws if `state` was written for a different sweep config. */
 function checkSameSweep(
@@ -138,12 +107,57 @@ async function runLocked(
   config: SweepConfig,
   sweepDir: string,
 ): Promise<SweepOutcome> {
-  const parallel = Math.max(1, Math.floor(opts.parallel ?? 1));
-  const pollMs = opts.pollMs ?? 200;
   const emit = (event: TipiEvent) => opts.onEvent?.(event);
-  const makeCommand = opts.trialCommand ?? defaultTrialCommand;
   const gpus = new GpuSlots(opts.gpus ?? (await detectGpus(process.env, opts.nvidiaSmi)));
+  const { state, resumed } = openState(opts, config, sweepDir);
+  const search = createSearch(config, { seed: state.seed });
+  const cap = trialCap(config, opts.count, search.size);
+  const save = () => writeSweepState(sweepDir, state);
+  save();
+  if (resumed) announceResume(state, emit);
+  if (gpus.gpus.length > 0) {
+    emit({
+      type: "log",
+      level: "info",
+      message: `GPUs for trials: ${gpus.gpus.join(", ")} (each trial gets the least busy one as CUDA_VISIBLE_DEVICES)`,
+    });
+  }
+  const scheduler = new SweepScheduler({
+    pipeline: opts.pipeline,
+    config,
+    sweepDir,
+    state,
+    search,
+    cap,
+    total: search.size === undefined ? cap : Math.min(cap, search.size),
+    parallel: Math.max(1, Math.floor(opts.parallel ?? 1)),
+    gpus,
+    histories: await pastHistories(state, config, sweepDir),
+    makeCommand: opts.trialCommand ?? defaultTrialCommand,
+    save,
+    emit,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    pollMs: opts.pollMs ?? 200,
+    killGraceMs: opts.killGraceMs ?? 5000,
+  });
+  await scheduler.run();
 
+  state.status = opts.signal?.aborted ? "interrupted" : "finished";
+  save();
+  scheduler.progress(state.status === "finished");
+  const best = config.metric ? bestTrial(state.trials, config.metric) : undefined;
+  return { sweepDir, state, ...(best ? { best } : {}), table: formatSweepTable(state, config) };
+}
+
+/**
+ * The sweep's state: the directory's own (refused if written for another sweep; trials it
+ * left running run again) or a new one. Not saved yet.
+ */
+function openState(
+  opts: RunSweepOptions,
+  config: SweepConfig,
+  sweepDir: string,
+): { state: SweepState; resumed: boolean } {
   const previous = readSweepState(sweepDir);
   if (previous) checkSameSweep(previous, config, opts.pipeline, sweepDir);
   const state: SweepState = previous ?? {
@@ -163,8 +177,12 @@ async function runLocked(
     // Interrupted mid-run: its params are recorded, so it runs again exactly as suggested.
     if (trial.status === "running") trial.status = "pending";
   }
-  const search = createSearch(config, { seed: state.seed });
-  const cap = config.runCap ?? opts.count ?? search.size;
+  return { state, resumed: previous !== undefined };
+}
+
+/** Most trials: `run_cap`, else `count`, else the grid's size; a sweep with none never ends. */
+function trialCap(config: SweepConfig, count: number | undefined, size: number | undefined) {
+  const cap = config.runCap ?? count ?? size;
   if (cap === undefined) {
     throw new SweepConfigError(
       [
@@ -177,251 +195,34 @@ async function runLocked(
       config.file,
     );
   }
-  const total = search.size === undefined ? cap : Math.min(cap, search.size);
-  const save = () => writeSweepState(sweepDir, state);
-  save();
-  if (previous) {
-    const done = state.trials.filter((t) => t.status !== "pending").length;
-    emit({
-      type: "log",
-      level: "info",
-      message: `resuming sweep: ${done} trial(s) done, ${state.trials.length - done} to rerun`,
-    });
-  }
+  return cap;
+}
 
-  if (gpus.gpus.length > 0) {
-    emit({
-      type: "log",
-      level: "info",
-      message: `GPUs for trials: ${gpus.gpus.join(", ")} (each trial gets the least busy one as CUDA_VISIBLE_DEVICES)`,
-    });
-  }
+function announceResume(state: SweepState, emit: (event: TipiEvent) => void): void {
+  const done = state.trials.filter((t) => t.status !== "pending").length;
+  emit({
+    type: "log",
+    level: "info",
+    message: `resuming sweep: ${done} trial(s) done, ${state.trials.length - done} to rerun`,
+  });
+}
 
-  const metric = config.metric;
-  const hyperband = config.earlyTerminate;
-  const active = new Map<string, Active>();
-  const completed = () =>
-    state.trials.filter((t) => t.status !== "pending" && t.status !== "running").length;
-  const progress = (done = false) => {
-    const best = metric ? bestTrial(state.trials, metric) : undefined;
-    emit({
-      type: "progress",
-      id: "sweep",
-      label: "Sweep",
-      current: completed(),
-      total,
-      unit: "trials",
-      ...(best?.metric === undefined || !metric
-        ? {}
-        : { status: `best ${metric.name}=${formatMetric(best.metric)}` }),
-      ...(done ? { done: true } : {}),
-    });
-  };
-  const targetReached = () =>
-    metric?.target !== undefined &&
-    state.trials.some(
-      (t) =>
-        t.metric !== undefined &&
-        (metric.goal === "minimize"
-          ? t.metric <= (metric.target as number)
-          : t.metric >= (metric.target as number)),
-    );
-
-  // Metric histories of every trial that ran in this sweep: W&B's hyperband counts them all.
+/** Metric histories of the trials a resumed sweep ran already (hyperband counts them all). */
+async function pastHistories(
+  state: SweepState,
+  config: SweepConfig,
+  sweepDir: string,
+): Promise<Map<string, readonly number[]>> {
   const histories = new Map<string, readonly number[]>();
   for (const trial of state.trials) {
-    if (trial.status !== "pending" && hyperband && metric) {
+    if (trial.status !== "pending" && config.earlyTerminate && config.metric) {
       const reader = new HistoryReader(
         join(sweepDir, "trials", trial.id, "history.jsonl"),
-        metric.name,
+        config.metric.name,
       );
       await reader.poll();
       histories.set(trial.id, reader.values);
     }
   }
-
-  let wake: (() => void) | undefined;
-  const wakeUp = () => wake?.();
-  opts.signal?.addEventListener("abort", wakeUp, { once: true });
-
-  const nextTrial = (): TrialRecord | undefined => {
-    const pending = state.trials.find((t) => t.status === "pending");
-    if (pending) return pending;
-    if (state.trials.length >= cap || targetReached()) return undefined;
-    const index = state.trials.length;
-    const params = search.next(index, state.trials);
-    if (!params) return undefined;
-    const record: TrialRecord = {
-      id: trialId(index),
-      index,
-      params,
-      status: "pending",
-      iterations: 0,
-      attempts: 0,
-    };
-    state.trials.push(record);
-    return record;
-  };
-
-  const launch = (record: TrialRecord) => {
-    const runDir = join(sweepDir, "trials", record.id);
-    // A rerun starts from a clean directory; the interrupted attempt is kept beside it.
-    if (record.attempts > 0 && existsSync(runDir))
-      renameSync(runDir, `${runDir}.attempt-${record.attempts}`);
-    mkdirSync(runDir, { recursive: true });
-    const input = {
-      trialId: record.id,
-      index: record.index,
-      pipeline: opts.pipeline,
-      params: record.params,
-      setFlags: paramsToSetFlags(config.parameters, record.params),
-      runDir,
-      sweepDir,
-    };
-    record.status = "running";
-    record.attempts += 1;
-    record.startedAt = new Date().toISOString();
-    record.iterations = 0;
-    delete record.metric;
-    delete record.endedAt;
-    delete record.exitCode;
-    delete record.reason;
-    const command = makeCommand(input);
-    // A trial command that picks its own GPU keeps it.
-    const gpu =
-      command.env?.CUDA_VISIBLE_DEVICES === undefined ? gpus.acquire(record.id) : undefined;
-    const running = startTrial(
-      withCoreShare(
-        gpu === undefined
-          ? command
-          : { ...command, env: { ...command.env, CUDA_VISIBLE_DEVICES: gpu } },
-        parallel,
-      ),
-      input,
-      join(sweepDir, "trials", `${record.id}.log`),
-    );
-    const entry: Active = {
-      record,
-      process: running,
-      history: new HistoryReader(join(runDir, "history.jsonl"), metric?.name),
-    };
-    active.set(record.id, entry);
-    histories.set(record.id, entry.history.values);
-    running.exited.then((exit) => finish(entry, exit).then(wakeUp, wakeUp));
-    save();
-    emit({
-      type: "log",
-      level: "info",
-      message: `${record.id} started${gpu === undefined ? "" : ` on GPU ${gpu}`}: ${stableStringify(record.params)}`,
-    });
-  };
-
-  const finish = async (entry: Active, exit: TrialExit) => {
-    const { record } = entry;
-    await entry.history.poll();
-    record.endedAt = new Date().toISOString();
-    record.exitCode = exit.code;
-    record.iterations = entry.history.values.length;
-    // Ctrl-C reaches the trials too (exit 130 / SIGINT), possibly before our own abort fires.
-    const interrupted =
-      exit.code === 130 || exit.signal === "SIGINT" || (opts.signal?.aborted && exit.code !== 0);
-    // …but a trial that keeps exiting 130 on its own must not loop forever.
-    if (interrupted && !entry.stopReason && (opts.signal?.aborted || record.attempts < 3)) {
-      record.status = "pending";
-      record.reason = "interrupted; runs again on resume";
-    } else {
-      const summary = metric
-        ? await readSummaryMetric(join(sweepDir, "trials", record.id), metric.name)
-        : undefined;
-      const last = entry.history.values.at(-1);
-      const value = summary ?? last;
-      if (value !== undefined) record.metric = value;
-      if (entry.stopReason) {
-        record.status = "stopped";
-        record.reason = entry.stopReason;
-      } else if (exit.code === 0) {
-        record.status = "finished";
-      } else {
-        record.status = "failed";
-        const why =
-          exit.spawnError ?? (exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`);
-        const tail = exit.stderrTail.trim().split("\n").slice(-3).join(" | ");
-        record.reason = tail ? `${why}: ${tail}` : why;
-      }
-    }
-    // Only now may the main loop see a free slot (or an empty sweep) and move on.
-    gpus.release(record.id);
-    active.delete(record.id);
-    save();
-    const level = record.status === "failed" ? "warn" : "info";
-    emit({
-      type: "log",
-      level,
-      message: `${record.id} ${record.status}${record.reason ? ` (${record.reason})` : ""}`,
-    });
-    progress();
-  };
-
-  const terminate = (entry: Active) => {
-    if (entry.terminating) return;
-    entry.terminating = true;
-    entry.process.child.kill("SIGTERM");
-    const timer = setTimeout(() => entry.process.child.kill("SIGKILL"), opts.killGraceMs ?? 5000);
-    entry.process.exited.finally(() => clearTimeout(timer));
-  };
-  const stop = (entry: Active, reason: string) => {
-    if (entry.stopReason) return;
-    entry.stopReason = reason;
-    terminate(entry);
-  };
-
-  const checkHyperband = async () => {
-    if (!hyperband || !metric) return;
-    let changed = false;
-    for (const entry of active.values()) changed = (await entry.history.poll()) > 0 || changed;
-    if (!changed) return;
-    const decision = hyperbandStop(
-      state.trials
-        .filter((t) => t.status !== "pending")
-        .map((t) => ({
-          id: t.id,
-          running: active.has(t.id) && !active.get(t.id)?.stopReason,
-          history: histories.get(t.id) ?? [],
-        })),
-      { bands: hyperband.bands, eta: hyperband.eta, strict: hyperband.strict, goal: metric.goal },
-    );
-    for (const id of decision.stop) {
-      const entry = active.get(id);
-      const band = decision.bands.filter((b) => b <= (entry?.history.values.length ?? 0)).at(-1);
-      if (entry) stop(entry, `hyperband: below the top 1/${hyperband.eta} at iteration ${band}`);
-    }
-  };
-  progress();
-  for (;;) {
-    if (!opts.signal?.aborted) {
-      while (active.size < parallel) {
-        const record = nextTrial();
-        if (!record) break;
-        launch(record);
-      }
-    }
-    if (active.size === 0) break;
-    if (opts.signal?.aborted) for (const entry of active.values()) terminate(entry);
-    await new Promise<void>((resolveWait) => {
-      const timer = setTimeout(resolveWait, pollMs);
-      wake = () => {
-        clearTimeout(timer);
-        resolveWait();
-      };
-    });
-    wake = undefined;
-    await checkHyperband();
-  }
-  opts.signal?.removeEventListener("abort", wakeUp);
-
-  state.status = opts.signal?.aborted ? "interrupted" : "finished";
-  save();
-  progress(state.status === "finished");
-  const best = metric ? bestTrial(state.trials, metric) : undefined;
-  return { sweepDir, state, ...(best ? { best } : {}), table: formatSweepTable(state, config) };
+  return histories;
 }
