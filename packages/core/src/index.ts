@@ -42,11 +42,16 @@ export type { RunOptions } from "./runtime/executor.ts";
 export { currentRun } from "./runtime/run-context.ts";
 export { InterruptedError, installSigintHandler, type SigintOptions } from "./runtime/sigint.ts";
 export type { StepContext } from "./types/context.ts";
+// Def, Slot and CreateDef appear in inferred pipeline types: exported so that a user's
+// declaration emit can name them.
 export type {
   AnyDef,
+  CreateDef,
+  Def,
   PipelineDef,
   SetDef,
   Simplify,
+  Slot,
   StepSlot,
 } from "./types/def.ts";
 export type { Duration } from "./types/duration.ts";
