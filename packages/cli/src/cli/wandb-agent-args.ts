@@ -40,7 +40,7 @@ export function optionCollision(command: CommandDef, names: Iterable<string>): s
 }
 
 /** Whether this process was launched by a W&B sweep agent (tipi's or wandb's). */
-export const underSweepAgent = (env: Env): boolean =>
+const underSweepAgent = (env: Env): boolean =>
   (env.WANDB_SWEEP_ID ?? "") !== "" || (env.WANDB_SWEEP_PARAM_PATH ?? "") !== "";
 
 /**
@@ -164,7 +164,7 @@ function flatten(key: string, value: unknown): string[] {
 }
 
 /** A JSON value as a TOML literal (strings quoted, inline tables for objects). */
-export function tomlLiteral(value: unknown): string {
+function tomlLiteral(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   if (Array.isArray(value)) return `[${value.map(tomlLiteral).join(", ")}]`;

@@ -51,7 +51,7 @@ function stepLabel(step: StepNode): { name: string; kind: string; detail: string
 }
 
 /** Plain data for `--json`. */
-export function graphData(graph: PipelineGraph): unknown {
+function graphData(graph: PipelineGraph): unknown {
   return {
     name: graph.name,
     permanences: graph.permanences.map((p) => ({ name: p.name, type: p.type })),
@@ -93,7 +93,7 @@ function quote(text: string): string {
   return `"${text.replaceAll('"', "#quot;")}"`;
 }
 
-export function graphMermaid(graph: PipelineGraph): string {
+function graphMermaid(graph: PipelineGraph): string {
   const lines = ["flowchart TD"];
   const emit = (g: PipelineGraph, prefix: string, indent: string): void => {
     if (g.permanences.length > 0) {

@@ -290,7 +290,7 @@ async function chooseRenderer(
 }
 
 /** `✖ step "train" failed: …`, with causes; stack traces only with --debug. */
-export function formatRunError(error: PipelineError, debug: boolean): string {
+function formatRunError(error: PipelineError, debug: boolean): string {
   const lines = [`✖ ${describeError(error)}`];
   if (error.kind === "cleanup-failed") {
     if (error.primary) lines.push(`  first: ${describeError(error.primary)}`);

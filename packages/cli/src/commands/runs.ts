@@ -18,7 +18,7 @@ function readJson(file: string): Record<string, unknown> | undefined {
 }
 
 /** Up to four numeric summary values, accuracy and loss first. */
-export function keyMetrics(summary: Record<string, unknown> | undefined): Record<string, number> {
+function keyMetrics(summary: Record<string, unknown> | undefined): Record<string, number> {
   const numeric = Object.entries(summary ?? {}).filter(
     (entry): entry is [string, number] => typeof entry[1] === "number" && !entry[0].startsWith("_"),
   );

@@ -19,8 +19,8 @@ import { addWandbLogger } from "./wandb-logger-entry.ts";
 
 /**
  * Loads a `.toml` pipeline: the file, its `-c` overlays and overrides merged, then built.
- * Every problem of the file is reported at once (table, modules, types, params, paths, joins)
- * in one {@link ConfigProblems}.
+ * @throws {@link ConfigProblems} with every problem of the file at once (table, modules,
+ * types, params, paths, joins).
  */
 export async function loadTomlPipeline(
   target: Target,

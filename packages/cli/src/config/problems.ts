@@ -13,7 +13,7 @@ export interface ConfigProblem {
 }
 
 /** `processes.train.params.lr`, `modules[0]`. */
-export function formatKeyPath(path: KeyPath): string {
+function formatKeyPath(path: KeyPath): string {
   let out = "";
   for (const segment of path) {
     if (typeof segment === "number") out += `[${segment}]`;

@@ -21,7 +21,7 @@ const DIRECTORY_FILES = [
   "pipeline.mjs",
 ];
 /** Where pipeline names are looked up, in order. */
-export const PIPELINE_DIRS = ["pipelines", "examples"];
+const PIPELINE_DIRS = ["pipelines", "examples"];
 
 function targetFromFile(file: string): Target {
   const extension = extname(file);
@@ -55,6 +55,7 @@ function ancestors(cwd: string): string[] {
  * Resolves a pipeline argument: an existing path (file or directory), else a name looked up
  * as `pipelines/<name>` and `examples/<name>` (directory, `.toml` or `.ts`) in the working
  * directory or the nearest parent that has such a folder.
+ * @throws {@link UsageError} when `spec` names no pipeline (with a did-you-mean).
  */
 export function resolveTarget(spec: string, cwd = process.cwd()): Target {
   const path = resolve(cwd, spec);

@@ -8,7 +8,7 @@ import type { Override } from "../cli/parse-args.ts";
 import type { TomlTable } from "./toml-document.ts";
 
 /** The alias table of a config (`[pipeline.aliases]`), string values only. */
-export function aliasTable(config: TomlTable): ReadonlyMap<string, string> {
+function aliasTable(config: TomlTable): ReadonlyMap<string, string> {
   const pipeline = config.pipeline;
   const table = isTable(pipeline) ? pipeline.aliases : undefined;
   if (!isTable(table)) return new Map();

@@ -19,6 +19,8 @@ import type { Target } from "./resolve-target.ts";
  * need an end (`run_cap` or `--count`), and every parameter must be a key the pipeline accepts,
  * with values of the right type. Each check loads the pipeline with the `--set` overrides a trial
  * gets, so it judges exactly as the trials' `tipi run` will.
+ * @throws {@link UsageError} for a sweep that never ends; {@link ConfigProblems} with every
+ * parameter the pipeline rejects, at its line.
  */
 export async function checkSweep(
   target: Target,

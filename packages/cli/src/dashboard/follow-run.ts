@@ -26,7 +26,7 @@ export interface FollowOptions {
 }
 
 /** Reads the complete lines appended to `path` after byte `from`. */
-export function readAppendedLines(
+function readAppendedLines(
   path: string,
   from: number,
 ): { lines: string[]; bytes: number; truncated: boolean } {

@@ -10,7 +10,10 @@ export const TEMPLATE_EXAMPLES: readonly string[] = ["fashion-mnist"];
  */
 const TEMPLATE_DIR = fileURLToPath(new URL("../../templates/fashion-mnist/", import.meta.url));
 
-/** The example's files, by name, as the build copied them. */
+/**
+ * The example's files, by name, as the build copied them.
+ * @throws Error when the build did not copy them (a source checkout before `pnpm build`).
+ */
 export function exampleFiles(): Record<string, string> {
   let present: string[];
   try {

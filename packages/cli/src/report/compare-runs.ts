@@ -20,7 +20,7 @@ export interface RunComparison {
 }
 
 /** Test metrics first, then validation, accuracy, loss, the rest; alphabetical within. */
-export function metricOrder(a: string, b: string): number {
+function metricOrder(a: string, b: string): number {
   const rank = (key: string) =>
     key.startsWith("test/")
       ? 0

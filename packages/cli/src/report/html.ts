@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { formatMetric } from "../ui/format.ts";
 
 /** Escapes text for HTML content and attribute values. */
-export function escapeHtml(value: unknown): string {
+function escapeHtml(value: unknown): string {
   return String(value)
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")
@@ -70,7 +70,7 @@ let assets: Assets | undefined;
  * uPlot's files from node_modules and tipi's page script and styles from `assets/` (beside
  * `src/` and `dist/`, so the same relative path works from both).
  */
-export function loadAssets(): Assets {
+function loadAssets(): Assets {
   if (assets) return assets;
   const require = createRequire(import.meta.url);
   const uplotDir = dirname(require.resolve("uplot/package.json"));

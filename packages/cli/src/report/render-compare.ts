@@ -8,7 +8,7 @@ const show = (v: unknown): string =>
   typeof v === "string" ? v : v === undefined ? "-" : JSON.stringify(v);
 
 /** The label of a run in a comparison: its id, else its directory's name. */
-export const runLabel = (run: RunData): string => run.runId ?? run.dir.split("/").at(-1) ?? run.dir;
+const runLabel = (run: RunData): string => run.runId ?? run.dir.split("/").at(-1) ?? run.dir;
 
 export function comparePage(
   runs: readonly RunData[],

@@ -54,7 +54,7 @@ export function notesBlock(notes: readonly string[]): RawHtml {
 }
 
 /** A grid of cards, one per numeric summary value; `data-value` holds the exact number. */
-export function metricCards(summary: Readonly<Record<string, number>>): RawHtml {
+function metricCards(summary: Readonly<Record<string, number>>): RawHtml {
   const entries = Object.entries(summary).sort(
     ([a], [b]) => rank(a) - rank(b) || a.localeCompare(b),
   );
@@ -202,7 +202,7 @@ ${s.updatedAt ? html`<tr><th>updated</th><td>${s.updatedAt}</td></tr>` : ""}
 }
 
 /** The header line of a run: status, pipeline, id, start, duration, history rows. */
-export function runHeader(run: RunData): RawHtml {
+function runHeader(run: RunData): RawHtml {
   return html`<header class="title"><h1>${run.title}</h1>${statusBadge(run.status)}
 <p class="muted">${run.createdAt ? html`started ${run.createdAt.replace("T", " ").slice(0, 19)} UTC · ` : ""}${run.durationMs === undefined ? "" : html`${formatDuration(run.durationMs)} · `}<span id="history-rows" data-rows="${run.history.length}">${run.history.length}</span> history rows · <code>${run.dir}</code></p></header>`;
 }

@@ -149,20 +149,6 @@ export function toHistoryPoint(record: Record<string, unknown>, position: number
   };
 }
 
-/** Reads the history rows after byte `from` (for following a live run). */
-export function readHistoryFrom(
-  dir: string,
-  from: number,
-  firstIndex: number,
-  notes: Notes = [],
-): { points: HistoryPoint[]; bytes: number } {
-  const read = readJsonlFrom(join(dir, "history.jsonl"), "history.jsonl", notes, from);
-  return {
-    points: read.records.map((record, i) => toHistoryPoint(record, firstIndex + i)),
-    bytes: read.bytes,
-  };
-}
-
 /** A run's status, duration and summary numbers only (a list of many runs reads no histories). */
 export function readRunOverview(dir: string): Pick<RunData, "status" | "durationMs" | "summary"> {
   const notes: Notes = [];

@@ -62,7 +62,7 @@ export function looksLikeSweep(dir: string): boolean {
 }
 
 /** `{ a: { b: 1 } }` and `{ "a.b": 1 }` both become `{ "a.b": 1 }`. */
-export function flattenParams(params: unknown, prefix = ""): Record<string, unknown> {
+function flattenParams(params: unknown, prefix = ""): Record<string, unknown> {
   if (!isTable(params)) return {};
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(params)) {

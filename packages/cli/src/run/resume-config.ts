@@ -32,7 +32,7 @@ export interface ConfigChange {
 }
 
 /** A recipe's overrides as the loader takes them. */
-export function recipeOverrides(recipe: ConfigRecipe): Override[] {
+function recipeOverrides(recipe: ConfigRecipe): Override[] {
   return recipe.set.map((text) => {
     const at = text.indexOf("=");
     return { key: text.slice(0, at), value: text.slice(at + 1), source: `--set ${text}` };
@@ -56,7 +56,7 @@ export function recipeOf(args: ParsedArgs): ConfigRecipe {
  * saved ones, its overrides after the saved ones (later wins), its `--seed` instead of the
  * saved one.
  */
-export function layerRecipes(saved: ConfigRecipe, now: ConfigRecipe): ConfigRecipe {
+function layerRecipes(saved: ConfigRecipe, now: ConfigRecipe): ConfigRecipe {
   const seed = now.seed ?? saved.seed;
   return {
     configFiles: [...saved.configFiles, ...now.configFiles],
@@ -66,7 +66,7 @@ export function layerRecipes(saved: ConfigRecipe, now: ConfigRecipe): ConfigReci
 }
 
 /** The run directory `--resume` names (with `--run-dir`, that directory); a usage error if none. */
-export function resumeDirectory(args: ParsedArgs, pipeline: string): string {
+function resumeDirectory(args: ParsedArgs, pipeline: string): string {
   const root = resolve(String(args.options.runs ?? "runs"));
   const resume = String(args.options.resume);
   const runDir = args.options["run-dir"] as string | undefined;
@@ -81,7 +81,7 @@ export function resumeDirectory(args: ParsedArgs, pipeline: string): string {
 }
 
 /** The recipe `meta.json` recorded; runs made before recipes were recorded have an empty one. */
-export function savedRecipe(meta: Readonly<Record<string, unknown>>): ConfigRecipe {
+function savedRecipe(meta: Readonly<Record<string, unknown>>): ConfigRecipe {
   const recipe = meta.recipe as Partial<ConfigRecipe> | undefined;
   const seed = typeof recipe?.seed === "number" ? recipe.seed : undefined;
   return {
@@ -94,7 +94,7 @@ export function savedRecipe(meta: Readonly<Record<string, unknown>>): ConfigReci
 }
 
 /** `config` as `config.json` stores it: redacted, through JSON. */
-export function asStored(config: unknown): unknown {
+function asStored(config: unknown): unknown {
   return JSON.parse(JSON.stringify(redactSecrets(config ?? {})));
 }
 
@@ -107,7 +107,7 @@ export function writeStoredConfig(dir: string, config: unknown): void {
 }
 
 /** Every leaf whose value differs between `before` and `after`, as dotted paths, sorted. */
-export function diffConfigs(before: unknown, after: unknown): ConfigChange[] {
+function diffConfigs(before: unknown, after: unknown): ConfigChange[] {
   const changes: ConfigChange[] = [];
   const walk = (a: unknown, b: unknown, path: readonly string[]) => {
     if (isTable(a) && isTable(b)) {

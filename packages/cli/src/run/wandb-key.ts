@@ -28,7 +28,7 @@ export function findWandbKey(
 }
 
 /** The `password` of `machine <host>` in netrc text. */
-export function netrcPassword(text: string, host: string): string | undefined {
+function netrcPassword(text: string, host: string): string | undefined {
   const tokens = text.split(/\s+/).filter(Boolean);
   let inMachine = false;
   for (let i = 0; i < tokens.length; i++) {

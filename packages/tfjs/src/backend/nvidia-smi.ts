@@ -15,13 +15,13 @@ export interface GpuInfo {
 }
 
 /** The query tipi runs; `csv,noheader,nounits` gives lines like `0, GPU-5d…, 80511, 81559, NVIDIA H100`. */
-export const NVIDIA_SMI_ARGS = [
+const NVIDIA_SMI_ARGS = [
   "--query-gpu=index,uuid,memory.free,memory.total,name",
   "--format=csv,noheader,nounits",
 ] as const;
 
 /** Per-process GPU memory: `pid, gpu_uuid, used_memory` (MiB). */
-export const NVIDIA_SMI_APPS_ARGS = [
+const NVIDIA_SMI_APPS_ARGS = [
   "--query-compute-apps=pid,gpu_uuid,used_memory",
   "--format=csv,noheader,nounits",
 ] as const;

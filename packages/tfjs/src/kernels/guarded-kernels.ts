@@ -49,7 +49,7 @@ export const GUARDED_KERNELS = [
 type Shape4 = [number, number, number, number];
 
 /** Whether a call has an empty input, or would produce an empty (or negative) output map. */
-export function isEmptyCall(kernelName: string, args: WasmKernelArgs): boolean {
+function isEmptyCall(kernelName: string, args: WasmKernelArgs): boolean {
   for (const info of Object.values(args.inputs)) {
     if (info?.shape.some((d) => d <= 0)) return true;
   }

@@ -28,7 +28,7 @@ export function stockKernel(kernelName: string): KernelConfig | undefined {
 }
 
 /** @internal The stock wasm kernel of that name (the original one if tipi replaced it). */
-export function stockWasmKernel(kernelName: string): KernelConfig {
+function stockWasmKernel(kernelName: string): KernelConfig {
   const config = stockKernels.get(kernelName) ?? getKernel(kernelName, "wasm");
   if (!config) {
     throw new Error(

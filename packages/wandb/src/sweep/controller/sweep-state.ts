@@ -41,7 +41,7 @@ export interface SweepState {
   trials: TrialRecord[];
 }
 
-export const sweepStatePath = (sweepDir: string): string => join(sweepDir, "sweep.json");
+const sweepStatePath = (sweepDir: string): string => join(sweepDir, "sweep.json");
 
 /** Reads `sweep.json`, or undefined when the sweep is new. */
 export function readSweepState(sweepDir: string): SweepState | undefined {

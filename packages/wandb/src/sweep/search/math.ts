@@ -68,7 +68,7 @@ function halfGammaFraction(x: number): number {
 }
 
 /** Complementary error function via the incomplete gamma function (relative error ~1e-15). */
-export function erfc(x: number): number {
+function erfc(x: number): number {
   const x2 = x * x;
   if (x2 === 0) return 1;
   const q = x2 < 1.5 ? 1 - halfGammaSeries(x2) : halfGammaFraction(x2);
