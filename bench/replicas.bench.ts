@@ -41,7 +41,11 @@ const build = () => smallCnn({ inputShape: [28, 28, 1], numClasses: 10, seed: 1 
 
 /** Samples/s of `train()`'s steps (its own wall-clock figure), per round. */
 const stepRates = new Map<number, number[]>();
+/** CPU time of the whole process (every thread) per epoch, and CPU time / wall time. */
+const cpu = new Map<number, { ms: number; perWall: number }[]>();
 const epoch = (workers: number) => async () => {
+  const before = process.cpuUsage();
+  const started = performance.now();
   const model = build();
   const result = await train({
     model,
@@ -53,6 +57,10 @@ const epoch = (workers: number) => async () => {
   });
   model.dispose();
   stepRates.set(workers, [...(stepRates.get(workers) ?? []), result.samplesPerSecond]);
+  const used = process.cpuUsage(before);
+  const ms = (used.user + used.system) / 1000;
+  const entry = { ms, perWall: ms / (performance.now() - started) };
+  cpu.set(workers, [...(cpu.get(workers) ?? []), entry]);
 };
 
 // Rounds alternate the order (N first, then 1 first), so slow phases of a shared machine hit
@@ -61,6 +69,7 @@ const wall = new Map<number, number[]>();
 await epoch(1)();
 await epoch(N)();
 stepRates.clear();
+cpu.clear();
 for (let round = 0; round < Number(values.rounds); round++) {
   const bench = new Bench({ iterations: 1, time: 0, warmup: false });
   const order = round % 2 === 0 ? [1, N] : [N, 1];
@@ -76,6 +85,8 @@ for (let round = 0; round < Number(values.rounds); round++) {
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const epochRate = (w: number) => (data.length / median(wall.get(w)!)) * 1000;
 const stepRate = (w: number) => median(stepRates.get(w)!);
+const cpuMs = (w: number) => median(cpu.get(w)!.map((c) => c.ms));
+const cpuPerWall = (w: number) => median(cpu.get(w)!.map((c) => c.perWall));
 
 // Where an N-replica step goes: one more epoch through a pool, its timings summed per step.
 const model = build();
@@ -104,6 +115,13 @@ printTable([
     epochRate(N),
     epochRate(N) / epochRate(1),
   ],
+]);
+// Under contention a process gets a share of the cores whatever its thread count (Linux
+// autogroups give each session one share): cores used per wall second says what it got.
+printTable([
+  ["replicas", "CPU ms/epoch (all threads, incl. start)", "× workers = 1", "cores used (CPU/wall)"],
+  ["workers = 1", cpuMs(1), 1, cpuPerWall(1)],
+  [`workers = ${N}`, cpuMs(N), cpuMs(N) / cpuMs(1), cpuPerWall(N)],
 ]);
 printTable([
   [`one step of ${N} replicas`, "ms/step", "share"],
