@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { acquirePidLock } from "../src/lock/pid-lock.ts";
 import { lockSweepDir } from "../src/sweep/controller/sweep-lock.ts";
@@ -86,6 +87,49 @@ describe("acquirePidLock", () => {
     expect("release" in lock).toBe(true);
     expect(fs.readFileSync(path, "utf8")).toBe(String(process.pid));
     if ("release" in lock) lock.release();
+  });
+
+  it("is held by one process at a time when four processes race for it (the file never exists without its pid)", async () => {
+    const dir = tempDir();
+    const lockPath = join(dir, "x.lock");
+    const module = fileURLToPath(new URL("../src/lock/pid-lock.ts", import.meta.url));
+    // Each racer marks its hold with an exclusive file: a second holder at the same time fails to.
+    const racer = `
+      const fs = await import("node:fs");
+      const { acquirePidLock } = await import(${JSON.stringify(module)});
+      const path = ${JSON.stringify(lockPath)};
+      let doubles = 0, held = 0;
+      for (const end = Date.now() + 1500; Date.now() < end; ) {
+        const lock = acquirePidLock(path);
+        if (!("release" in lock)) continue;
+        held++;
+        try { fs.closeSync(fs.openSync(path + ".holder", "wx")); } catch { doubles++; lock.release(); continue; }
+        fs.rmSync(path + ".holder");
+        lock.release();
+      }
+      console.log(JSON.stringify({ doubles, held }));`;
+    const results = await Promise.all(
+      [0, 1, 2, 3].map(
+        () =>
+          new Promise<{ doubles: number; held: number }>((resolve, reject) => {
+            const child = spawn(
+              process.execPath,
+              ["--import", "tsx", "--input-type=module", "-e", racer],
+              { stdio: ["ignore", "pipe", "inherit"] },
+            );
+            children.push(child);
+            let out = "";
+            child.stdout?.on("data", (chunk) => {
+              out += chunk;
+            });
+            child.once("exit", (code) =>
+              code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`racer exited ${code}`)),
+            );
+          }),
+      ),
+    );
+    expect(results.map((r) => r.doubles)).toEqual([0, 0, 0, 0]);
+    expect(results.every((r) => r.held > 0)).toBe(true);
   });
 });
 
