@@ -49,7 +49,6 @@ export type {
   CreateDef,
   Def,
   PipelineDef,
-  SetDef,
   Simplify,
   Slot,
   StepSlot,
