@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { err, ok, type Result } from "neverthrow";
 import { redactString } from "../store/redact.ts";
 import type { ChildMessage, ParentMessage, SdkInitOptions } from "./sdk-protocol.ts";
 
@@ -14,12 +15,11 @@ export interface SdkProcessOptions {
   readonly onOutput?: (text: string) => void;
 }
 
-export type SdkOutcome = { readonly ok: true } | { readonly ok: false; readonly reason: string };
-
 /** The W&B run the SDK created. */
-export type SdkInitOutcome =
-  | { readonly ok: true; readonly entity: string; readonly project: string }
-  | { readonly ok: false; readonly reason: string };
+export interface SdkRun {
+  readonly entity: string;
+  readonly project: string;
+}
 
 const MAX_BATCH = 256;
 
@@ -88,8 +88,8 @@ export class SdkProcess {
     return this.#exited;
   }
 
-  /** Starts the W&B run; resolves with the outcome within `timeoutMs`. */
-  async init(options: SdkInitOptions, timeoutMs: number): Promise<SdkInitOutcome> {
+  /** Starts the W&B run; resolves within `timeoutMs` with the run, or why there is none. */
+  async init(options: SdkInitOptions, timeoutMs: number): Promise<Result<SdkRun, string>> {
     // Initialising in the background must not keep a script alive that never calls finish().
     const reply = this.#next(
       (m) => m.type === "init:ok" || m.type === "init:error",
@@ -99,8 +99,8 @@ export class SdkProcess {
     this.#send({ type: "init", options });
     const message = await reply;
     if (message?.type === "init:ok")
-      return { ok: true, entity: message.entity, project: message.project };
-    return { ok: false, reason: this.#reason(message, "init", timeoutMs) };
+      return ok({ entity: message.entity, project: message.project });
+    return err(this.#reason(message, "init", timeoutMs));
   }
 
   /** Hands one history row to the SDK (fire and forget; delivery is reported via `onReport`). */
@@ -120,18 +120,21 @@ export class SdkProcess {
     this.#send({ type: "log", rows });
   }
 
-  /** Finishes the W&B run; the child is gone when this resolves (killed if it overran). */
-  async finish(exitCode: number, timeoutMs: number): Promise<SdkOutcome> {
+  /**
+   * Finishes the W&B run; the child is gone when this resolves (killed if it overran), with why
+   * the SDK did not finish cleanly as the error.
+   */
+  async finish(exitCode: number, timeoutMs: number): Promise<Result<void, string>> {
     const reply = this.#next((m) => m.type === "finish:ok" || m.type === "finish:error", timeoutMs);
     this.#flush();
     this.#send({ type: "finish", exitCode });
     const message = await reply;
     if (message?.type === "finish:ok") {
       await this.#waitForExit(1000);
-      return { ok: true };
+      return ok();
     }
     this.kill();
-    return { ok: false, reason: this.#reason(message, "finish", timeoutMs) };
+    return err(this.#reason(message, "finish", timeoutMs));
   }
 
   /** SIGKILLs the child (no-op once it exited). */

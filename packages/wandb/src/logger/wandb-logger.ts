@@ -254,8 +254,8 @@ export class WandBLogger implements Permanence {
         timeouts.initMs,
       )
       .then((outcome) => {
-        if (!outcome.ok) {
-          this.#warn(outcome.reason);
+        if (outcome.isErr()) {
+          this.#warn(outcome.error);
           this.#stopLive();
           return false;
         }
@@ -263,8 +263,8 @@ export class WandBLogger implements Permanence {
         const current = readSyncState(store.dir) ?? state;
         writeSyncState(store.dir, {
           ...current,
-          entity: outcome.entity,
-          project: outcome.project,
+          entity: outcome.value.entity,
+          project: outcome.value.project,
         });
         const queued = this.#queue;
         this.#queue = [];
@@ -330,7 +330,7 @@ export class WandBLogger implements Permanence {
       this.#unsubscribe?.();
       if (ready) {
         const outcome = await this.#sdk.finish(exitCode, timeouts.finishMs);
-        if (!outcome.ok) this.#warn(outcome.reason);
+        if (outcome.isErr()) this.#warn(outcome.error);
       }
       this.#stopLive();
     }
