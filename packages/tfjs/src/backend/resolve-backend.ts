@@ -1,6 +1,7 @@
 import { delimiter, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
+import { err, ok, type Result } from "neverthrow";
 import { registerWasmTrainingKernels } from "../kernels/register-wasm-training-kernels.ts";
 import {
   BACKEND_ORDER,
@@ -97,9 +98,15 @@ export function isBackendRequest(value: unknown): value is BackendRequest {
 
 type TfEnv = Readonly<Partial<Record<TfLoadVariable, string>>>;
 
-type Attempt =
-  | { readonly ok: true; readonly reason: string; readonly gpu?: GpuInfo; readonly tfEnv?: TfEnv }
-  | { readonly ok: false; readonly reason: string };
+/** A backend made current: why it serves, and for tfjs-node what libtensorflow loaded with. */
+interface Activated {
+  readonly reason: string;
+  readonly gpu?: GpuInfo;
+  readonly tfEnv?: TfEnv;
+}
+
+/** Trying one backend: it is current now, or the reason it is skipped. */
+type Attempt = Result<Activated, string>;
 
 interface AttemptContext {
   readonly paths: readonly string[];
@@ -151,22 +158,23 @@ export async function resolveBackend(options: ResolveBackendOptions = {}): Promi
         skipped.push({ backend: other, reason: `backend forced to ${request}` });
     }
     const attempt = await tryBackend(request, context);
-    if (!attempt.ok) throw new BackendUnavailableError(request, attempt.reason, skipped);
+    if (attempt.isErr()) throw new BackendUnavailableError(request, attempt.error, skipped);
     await ensureGradients();
-    return finish(request, `forced (backend = "${request}"): ${attempt.reason}`, skipped, attempt);
+    const reason = `forced (backend = "${request}"): ${attempt.value.reason}`;
+    return finish(request, reason, skipped, attempt.value);
   }
 
   for (const [position, candidate] of BACKEND_ORDER.entries()) {
     const attempt = await tryBackend(candidate, context);
-    if (!attempt.ok) {
-      skipped.push({ backend: candidate, reason: attempt.reason });
+    if (attempt.isErr()) {
+      skipped.push({ backend: candidate, reason: attempt.error });
       continue;
     }
     for (const later of BACKEND_ORDER.slice(position + 1)) {
       skipped.push({ backend: later, reason: `lower priority than ${candidate}` });
     }
     await ensureGradients();
-    return finish(candidate, attempt.reason, skipped, attempt);
+    return finish(candidate, attempt.value.reason, skipped, attempt.value);
   }
   throw new BackendUnavailableError("cpu", "no backend could be initialised", skipped);
 }
@@ -194,7 +202,7 @@ function finish(
   name: BackendName,
   reason: string,
   skipped: readonly SkippedBackend[],
-  attempt: Attempt & { ok: true },
+  activated: Activated,
 ): BackendChoice {
   const kernels = name === "wasm" ? registerWasmTrainingKernels() : undefined;
   return {
@@ -202,8 +210,8 @@ function finish(
     tfjsBackend: tf.getBackend(),
     reason,
     skipped,
-    ...(attempt.gpu ? { gpu: attempt.gpu } : {}),
-    ...(attempt.tfEnv ? { tfEnv: attempt.tfEnv } : {}),
+    ...(activated.gpu ? { gpu: activated.gpu } : {}),
+    ...(activated.tfEnv ? { tfEnv: activated.tfEnv } : {}),
     ...(kernels ? { kernels } : {}),
   };
 }
@@ -227,15 +235,15 @@ async function tryTensorflowGpu(context: AttemptContext): Promise<Attempt> {
   const entry = resolveOptional(specifier, context.paths);
   if (!entry) return notInstalled(specifier);
   const mismatch = foreignCore(specifier, entry);
-  if (mismatch) return { ok: false, reason: mismatch };
+  if (mismatch) return err(mismatch);
   const query = await queryGpus(context.nvidiaSmi ? { command: context.nvidiaSmi } : {});
-  if (!query.ok) return { ok: false, reason: `no GPU: ${query.reason}` };
+  if (!query.ok) return err(`no GPU: ${query.reason}`);
   const plan = planGpu(context.env, query.gpus);
-  if (!plan.ok) return { ok: false, reason: plan.reason };
+  if (!plan.ok) return err(plan.reason);
   // libtensorflow reads these from the process environment once, when the addon loads.
   for (const [name, value] of Object.entries(plan.env)) process.env[name] = value;
   const failure = await importNative(specifier, entry);
-  if (failure) return failure;
+  if (failure) return err(failure);
   const usingGpu = backendUsesGpu();
   native = {
     specifier,
@@ -244,7 +252,7 @@ async function tryTensorflowGpu(context: AttemptContext): Promise<Attempt> {
     where: plan.where,
     ...(plan.gpu ? { gpu: plan.gpu } : {}),
   };
-  if (!usingGpu) return { ok: false, reason: await noGpuDeviceReason(specifier, plan.where) };
+  if (!usingGpu) return err(await noGpuDeviceReason(specifier, plan.where));
   const tipiSet = plan.setByTipi.map((name) => `${name}=${plan.env[name]}`).join(", ");
   const reason = `${specifier} loaded; TensorFlow uses ${plan.where}${tipiSet ? ` — tipi set ${tipiSet}` : ""}`;
   return withNative(await activate("tensorflow", reason), native);
@@ -253,16 +261,14 @@ async function tryTensorflowGpu(context: AttemptContext): Promise<Attempt> {
 /** libtensorflow is already in this process: what it found when it loaded still holds. */
 async function reuseNativeForGpu(specifier: string, loaded: NativeLoad): Promise<Attempt> {
   if (loaded.specifier !== specifier) {
-    return {
-      ok: false,
-      reason: `${loaded.specifier} is already loaded in this process (one libtensorflow per process)`,
-    };
+    return err(
+      `${loaded.specifier} is already loaded in this process (one libtensorflow per process)`,
+    );
   }
   if (!loaded.usingGpu) {
-    return {
-      ok: false,
-      reason: `${specifier} loaded earlier in this process and TensorFlow found no GPU device then`,
-    };
+    return err(
+      `${specifier} loaded earlier in this process and TensorFlow found no GPU device then`,
+    );
   }
   const reason = `${specifier} (loaded earlier in this process); TensorFlow uses ${loaded.where ?? "a GPU"}`;
   return withNative(await activate("tensorflow", reason), loaded);
@@ -279,16 +285,19 @@ async function tryTensorflowCpu(context: AttemptContext): Promise<Attempt> {
   const entry = resolveOptional(specifier, context.paths);
   if (!entry) return notInstalled(specifier);
   const mismatch = foreignCore(specifier, entry);
-  if (mismatch) return { ok: false, reason: mismatch };
+  if (mismatch) return err(mismatch);
   const failure = await importNative(specifier, entry);
-  if (failure) return failure;
+  if (failure) return err(failure);
   native = { specifier, tfEnv: tfEnvOf(process.env), usingGpu: backendUsesGpu() };
   return withNative(await activate("tensorflow", `${specifier} loaded (libtensorflow)`), native);
 }
 
 function withNative(attempt: Attempt, loaded: NativeLoad): Attempt {
-  if (!attempt.ok) return attempt;
-  return { ...attempt, tfEnv: loaded.tfEnv, ...(loaded.gpu ? { gpu: loaded.gpu } : {}) };
+  return attempt.map((activated) => ({
+    ...activated,
+    tfEnv: loaded.tfEnv,
+    ...(loaded.gpu ? { gpu: loaded.gpu } : {}),
+  }));
 }
 
 function tfEnvOf(env: NodeJS.ProcessEnv): TfEnv {
@@ -320,8 +329,8 @@ function versionFrom(file: string): string | undefined {
   return packageVersionFrom("@tensorflow/tfjs-core", file);
 }
 
-/** Imports tfjs-node(-gpu); on failure, the attempt that says why (and how to fix a missing addon). */
-async function importNative(specifier: string, entry: string): Promise<Attempt | undefined> {
+/** Imports tfjs-node(-gpu); on failure, why (and how to fix a missing addon); else `undefined`. */
+async function importNative(specifier: string, entry: string): Promise<string | undefined> {
   try {
     await importResolved(entry);
     return undefined;
@@ -330,7 +339,7 @@ async function importNative(specifier: string, entry: string): Promise<Attempt |
     const hint = /tfjs_binding\.node\) can not be found/.test(message)
       ? ` — tipi: the package's install script, which downloads libtensorflow and the addon, did not run (pnpm 10 skips install scripts until approved: \`pnpm approve-builds\`, then \`pnpm rebuild ${specifier}\`; with npm: \`npm rebuild ${specifier}\`)`
       : "";
-    return { ok: false, reason: `${specifier} failed to load: ${message}${hint}` };
+    return `${specifier} failed to load: ${message}${hint}`;
   }
 }
 
@@ -367,7 +376,7 @@ async function tryWasm(): Promise<Attempt> {
     // The .wasm binaries sit beside the node entry (dist/); reading them from disk means no fetch.
     if (hasSetWasmPaths(wasm)) wasm.setWasmPaths(`${dirname(entry)}/`);
   } catch (error) {
-    return { ok: false, reason: `${specifier} failed to load: ${errorMessage(error)}` };
+    return err(`${specifier} failed to load: ${errorMessage(error)}`);
   }
   return activate("wasm", "WebAssembly backend with tipi's training kernels");
 }
@@ -379,7 +388,7 @@ async function tryCpu(): Promise<Attempt> {
   try {
     await importResolved(entry);
   } catch (error) {
-    return { ok: false, reason: `${specifier} failed to load: ${errorMessage(error)}` };
+    return err(`${specifier} failed to load: ${errorMessage(error)}`);
   }
   return activate("cpu", "plain JavaScript backend (slowest)");
 }
@@ -396,17 +405,17 @@ async function activate(tfjsName: string, reason: string): Promise<Attempt> {
   // mutes tfjs's warn/log helpers (every `PROD` read in core and layers guards a console call).
   if (tfjsName !== "tensorflow") tf.enableProdMode();
   try {
-    const ok = tf.getBackend() === tfjsName || (await tf.setBackend(tfjsName));
-    if (!ok) return { ok: false, reason: `tf.setBackend("${tfjsName}") failed` };
+    const current = tf.getBackend() === tfjsName || (await tf.setBackend(tfjsName));
+    if (!current) return err(`tf.setBackend("${tfjsName}") failed`);
     await tf.ready();
-    return { ok: true, reason };
+    return ok({ reason });
   } catch (error) {
-    return { ok: false, reason: `tf.setBackend("${tfjsName}") threw: ${errorMessage(error)}` };
+    return err(`tf.setBackend("${tfjsName}") threw: ${errorMessage(error)}`);
   }
 }
 
 function notInstalled(specifier: string): Attempt {
-  return { ok: false, reason: `${specifier} is not installed` };
+  return err(`${specifier} is not installed`);
 }
 
 function hasSetWasmPaths(module: unknown): module is { setWasmPaths(prefix: string): void } {
