@@ -48,13 +48,14 @@ if (values.case) {
 // ---- parent: run every case in a child and judge it ----
 const tipi = await import("@tipi/tfjs");
 const query = await tipi.queryGpus();
-if (!query.ok) {
-  console.error(`gpu-check: no GPU here (${query.reason})`);
+if (query.isErr()) {
+  console.error(`gpu-check: no GPU here (${query.error})`);
   process.exit(2);
 }
-const last = query.gpus.at(-1);
+const gpus = query.value;
+const last = gpus.at(-1);
 console.log(
-  `GPUs: ${query.gpus.map((g) => `${g.index} ${g.name} ${g.uuid} (${g.freeMiB}/${g.totalMiB} MiB free)`).join("; ")}`,
+  `GPUs: ${gpus.map((g) => `${g.index} ${g.name} ${g.uuid} (${g.freeMiB}/${g.totalMiB} MiB free)`).join("; ")}`,
 );
 const missing = await tipi.missingCudaLibraries();
 console.log(`CUDA 11 / cuDNN 8 libraries missing: ${missing.length ? missing.join(", ") : "none"}`);

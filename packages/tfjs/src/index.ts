@@ -3,7 +3,6 @@ export { type GpuPlan, planGpu, TF_LOAD_ENV, type TfLoadVariable } from "./backe
 export {
   type GpuInfo,
   type GpuProcess,
-  type GpuQuery,
   parseNvidiaSmiApps,
   parseNvidiaSmiGpus,
   pickGpu,

@@ -63,13 +63,10 @@ describe("queryGpus", () => {
   *) exit 2;;
 esac`,
       );
-      expect(await queryGpus({ command: smi })).toEqual({
-        ok: true,
-        gpus: [
-          { index: 0, uuid: A, freeMiB: 10, totalMiB: 100, name: "Small" },
-          { index: 1, uuid: B, freeMiB: 90, totalMiB: 100, name: "Big" },
-        ],
-      });
+      expect((await queryGpus({ command: smi }))._unsafeUnwrap()).toEqual([
+        { index: 0, uuid: A, freeMiB: 10, totalMiB: 100, name: "Small" },
+        { index: 1, uuid: B, freeMiB: 90, totalMiB: 100, name: "Big" },
+      ]);
       expect(await queryGpuProcesses({ command: smi })).toEqual([
         { pid: 77, gpuUuid: B, usedMiB: 12 },
       ]);
@@ -82,22 +79,16 @@ esac`,
     const fixture = await createFixtureDir();
     try {
       const missing = await queryGpus({ command: `${fixture.root}/no-such-nvidia-smi` });
-      expect(missing).toEqual({ ok: false, reason: expect.stringContaining("not found") });
+      expect(missing._unsafeUnwrapErr()).toContain("not found");
       expect(await queryGpuProcesses({ command: `${fixture.root}/no-such` })).toBeUndefined();
       const failing = await fixture.addScript(
         "nvidia-smi",
         'echo "NVIDIA-SMI has failed because it couldn\'t communicate with the NVIDIA driver." >&2; exit 9',
       );
       const failed = await queryGpus({ command: failing });
-      expect(failed).toEqual({
-        ok: false,
-        reason: expect.stringContaining("couldn't communicate"),
-      });
+      expect(failed._unsafeUnwrapErr()).toContain("couldn't communicate");
       const empty = await fixture.addScript("nvidia-smi-empty", "exit 0");
-      expect(await queryGpus({ command: empty })).toEqual({
-        ok: false,
-        reason: expect.stringContaining("listed no GPU"),
-      });
+      expect((await queryGpus({ command: empty }))._unsafeUnwrapErr()).toContain("listed no GPU");
     } finally {
       await fixture.dispose();
     }

@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { err, ok, type Result, ResultAsync } from "neverthrow";
 
 /**
  * One GPU as `nvidia-smi --query-gpu=index,uuid,memory.free,memory.total,name` reports it (MiB).
@@ -79,10 +80,6 @@ export function pickGpu(gpus: readonly GpuInfo[]): GpuInfo | undefined {
   return best;
 }
 
-export type GpuQuery =
-  | { readonly ok: true; readonly gpus: readonly GpuInfo[] }
-  | { readonly ok: false; readonly reason: string };
-
 export interface NvidiaSmiOptions {
   /** The binary; default `nvidia-smi` on the PATH. */
   readonly command?: string;
@@ -90,32 +87,38 @@ export interface NvidiaSmiOptions {
 }
 
 /**
- * Runs `nvidia-smi` and parses its answer. Never throws: a missing binary, a failing driver or a
- * timeout come back as `{ ok: false, reason }`. nvidia-smi ignores `CUDA_VISIBLE_DEVICES`: it
- * always lists every GPU of the machine.
+ * Runs `nvidia-smi` and parses its answer: the GPUs it lists (at least one), or why there are
+ * none. Never throws nor rejects: a missing binary, a failing driver, a timeout or an empty list
+ * come back as an `Err` with the reason. nvidia-smi ignores `CUDA_VISIBLE_DEVICES`: it always
+ * lists every GPU of the machine.
+ *
+ * @example
+ * const gpus = await queryGpus();
+ * if (gpus.isOk()) console.log(pickGpu(gpus.value)?.uuid);
+ * else console.log(`no GPU: ${gpus.error}`);
  */
-export async function queryGpus(options: NvidiaSmiOptions = {}): Promise<GpuQuery> {
-  const answer = await runNvidiaSmi(NVIDIA_SMI_ARGS, options);
-  if (!answer.ok) return answer;
-  const gpus = parseNvidiaSmiGpus(answer.stdout);
+export function queryGpus(options: NvidiaSmiOptions = {}): ResultAsync<readonly GpuInfo[], string> {
   const command = options.command ?? "nvidia-smi";
-  return gpus.length > 0 ? { ok: true, gpus } : { ok: false, reason: `${command} listed no GPU` };
+  return runNvidiaSmi(NVIDIA_SMI_ARGS, options).andThen((stdout) => {
+    const gpus = parseNvidiaSmiGpus(stdout);
+    return gpus.length > 0 ? ok(gpus) : err(`${command} listed no GPU`);
+  });
 }
 
 /** The compute processes on every GPU with their memory, or `undefined` when nvidia-smi fails. */
-export async function queryGpuProcesses(
+export function queryGpuProcesses(
   options: NvidiaSmiOptions = {},
 ): Promise<GpuProcess[] | undefined> {
-  const answer = await runNvidiaSmi(NVIDIA_SMI_APPS_ARGS, options);
-  return answer.ok ? parseNvidiaSmiApps(answer.stdout) : undefined;
+  return runNvidiaSmi(NVIDIA_SMI_APPS_ARGS, options).map(parseNvidiaSmiApps).unwrapOr(undefined);
 }
 
+/** nvidia-smi's stdout, or why it gave none (`<command> not found`, its stderr, a timeout). */
 function runNvidiaSmi(
   args: readonly string[],
   options: NvidiaSmiOptions,
-): Promise<{ ok: true; stdout: string } | { ok: false; reason: string }> {
+): ResultAsync<string, string> {
   const command = options.command ?? "nvidia-smi";
-  return new Promise((resolve) => {
+  const answer = new Promise<Result<string, string>>((resolve) => {
     execFile(
       command,
       [...args],
@@ -124,11 +127,12 @@ function runNvidiaSmi(
         if (error) {
           const code = (error as NodeJS.ErrnoException).code;
           const detail = code === "ENOENT" ? "not found" : (stderr.trim() || error.message).trim();
-          resolve({ ok: false, reason: `${command} ${detail}` });
+          resolve(err(`${command} ${detail}`));
           return;
         }
-        resolve({ ok: true, stdout });
+        resolve(ok(stdout));
       },
     );
   });
+  return new ResultAsync(answer);
 }

@@ -236,9 +236,9 @@ async function tryTensorflowGpu(context: AttemptContext): Promise<Attempt> {
   if (!entry) return notInstalled(specifier);
   const mismatch = foreignCore(specifier, entry);
   if (mismatch) return err(mismatch);
-  const query = await queryGpus(context.nvidiaSmi ? { command: context.nvidiaSmi } : {});
-  if (!query.ok) return err(`no GPU: ${query.reason}`);
-  const plan = planGpu(context.env, query.gpus);
+  const gpus = await queryGpus(context.nvidiaSmi ? { command: context.nvidiaSmi } : {});
+  if (gpus.isErr()) return err(`no GPU: ${gpus.error}`);
+  const plan = planGpu(context.env, gpus.value);
   if (!plan.ok) return err(plan.reason);
   // libtensorflow reads these from the process environment once, when the addon loads.
   for (const [name, value] of Object.entries(plan.env)) process.env[name] = value;

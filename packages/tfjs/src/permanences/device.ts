@@ -138,9 +138,9 @@ export class Device implements Permanence {
 
   async #gpuMemory(choice: BackendChoice, uuid: string): Promise<MemoryCheck> {
     const smi = this.#resolveOptions.nvidiaSmi ? { command: this.#resolveOptions.nvidiaSmi } : {};
-    const query = await queryGpus(smi);
-    if (!query.ok) throw new Error(`cannot read GPU memory: ${query.reason}`);
-    const gpu = query.gpus.find((candidate) => candidate.uuid === uuid);
+    const gpus = await queryGpus(smi);
+    if (gpus.isErr()) throw new Error(`cannot read GPU memory: ${gpus.error}`);
+    const gpu = gpus.value.find((candidate) => candidate.uuid === uuid);
     if (!gpu) throw new Error(`GPU ${uuid} is no longer listed by nvidia-smi`);
     const total = gpu.totalMiB * MIB;
     const used = (gpu.totalMiB - gpu.freeMiB) * MIB;
