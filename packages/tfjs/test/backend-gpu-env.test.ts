@@ -9,61 +9,59 @@ const gpus: GpuInfo[] = [
 
 describe("planGpu", () => {
   it("unset: the freest GPU by UUID, and memory growth on", () => {
-    const plan = planGpu({}, gpus);
+    const plan = planGpu({}, gpus)._unsafeUnwrap();
     expect(plan).toMatchObject({
-      ok: true,
       env: { CUDA_VISIBLE_DEVICES: "GPU-bbbb", TF_FORCE_GPU_ALLOW_GROWTH: "true" },
       setByTipi: ["TF_FORCE_GPU_ALLOW_GROWTH", "CUDA_VISIBLE_DEVICES"],
       gpu: { index: 1 },
     });
-    expect(plan.ok && plan.where).toBe(
+    expect(plan.where).toBe(
       "GPU 1 (B, 900 of 1000 MiB free, the most of 2; CUDA_VISIBLE_DEVICES=GPU-bbbb)",
     );
   });
 
   it("a user's index is nvidia-smi's (PCI order set unless the user chose an order)", () => {
-    const plan = planGpu({ CUDA_VISIBLE_DEVICES: "0,1" }, gpus);
+    const plan = planGpu({ CUDA_VISIBLE_DEVICES: "0,1" }, gpus)._unsafeUnwrap();
     expect(plan).toMatchObject({
-      ok: true,
       env: { CUDA_VISIBLE_DEVICES: "0,1", CUDA_DEVICE_ORDER: "PCI_BUS_ID" },
       gpu: { index: 0 },
     });
-    const pci = planGpu({ CUDA_VISIBLE_DEVICES: "1", CUDA_DEVICE_ORDER: "PCI_BUS_ID" }, gpus);
-    expect(pci.ok && pci.setByTipi).toEqual(["TF_FORCE_GPU_ALLOW_GROWTH"]);
-    expect(pci.ok && pci.gpu?.index).toBe(1);
+    const pci = planGpu(
+      { CUDA_VISIBLE_DEVICES: "1", CUDA_DEVICE_ORDER: "PCI_BUS_ID" },
+      gpus,
+    )._unsafeUnwrap();
+    expect(pci.setByTipi).toEqual(["TF_FORCE_GPU_ALLOW_GROWTH"]);
+    expect(pci.gpu?.index).toBe(1);
     const fastest = planGpu(
       { CUDA_VISIBLE_DEVICES: "0", CUDA_DEVICE_ORDER: "FASTEST_FIRST" },
       gpus,
-    );
-    expect(fastest.ok && fastest.gpu).toBeUndefined();
-    expect(fastest.ok && fastest.where).toMatch(/which GPU that is is unknown/);
+    )._unsafeUnwrap();
+    expect(fastest.gpu).toBeUndefined();
+    expect(fastest.where).toMatch(/which GPU that is is unknown/);
   });
 
   it("a user's UUID (or its prefix) and a MIG instance", () => {
-    expect(planGpu({ CUDA_VISIBLE_DEVICES: "GPU-aa" }, gpus)).toMatchObject({
-      ok: true,
+    expect(planGpu({ CUDA_VISIBLE_DEVICES: "GPU-aa" }, gpus)._unsafeUnwrap()).toMatchObject({
       gpu: { index: 0 },
     });
-    const mig = planGpu({ CUDA_VISIBLE_DEVICES: "MIG-1234" }, gpus);
-    expect(mig.ok && mig.gpu).toBeUndefined();
+    const mig = planGpu({ CUDA_VISIBLE_DEVICES: "MIG-1234" }, gpus)._unsafeUnwrap();
+    expect(mig.gpu).toBeUndefined();
   });
 
   it("values that hide every GPU are refused, and kept as the user set them", () => {
     for (const value of ["", " ", "-1", "7", "GPU-zzzz", "x"]) {
       const env = { CUDA_VISIBLE_DEVICES: value };
-      expect(planGpu(env, gpus)).toMatchObject({ ok: false });
+      expect(planGpu(env, gpus).isErr()).toBe(true);
       expect(env.CUDA_VISIBLE_DEVICES).toBe(value);
     }
-    expect(planGpu({ CUDA_VISIBLE_DEVICES: "" }, gpus)).toEqual({
-      ok: false,
-      reason:
-        'CUDA_VISIBLE_DEVICES="" (set by the user) hides every GPU from CUDA: unset it, or name a GPU',
-    });
+    expect(planGpu({ CUDA_VISIBLE_DEVICES: "" }, gpus)._unsafeUnwrapErr()).toBe(
+      'CUDA_VISIBLE_DEVICES="" (set by the user) hides every GPU from CUDA: unset it, or name a GPU',
+    );
   });
 
   it("keeps the user's TF_FORCE_GPU_ALLOW_GROWTH", () => {
-    const plan = planGpu({ TF_FORCE_GPU_ALLOW_GROWTH: "false" }, gpus);
-    expect(plan.ok && plan.env.TF_FORCE_GPU_ALLOW_GROWTH).toBe("false");
-    expect(plan.ok && plan.setByTipi).toEqual(["CUDA_VISIBLE_DEVICES"]);
+    const plan = planGpu({ TF_FORCE_GPU_ALLOW_GROWTH: "false" }, gpus)._unsafeUnwrap();
+    expect(plan.env.TF_FORCE_GPU_ALLOW_GROWTH).toBe("false");
+    expect(plan.setByTipi).toEqual(["CUDA_VISIBLE_DEVICES"]);
   });
 });

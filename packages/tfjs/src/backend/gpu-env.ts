@@ -1,3 +1,4 @@
+import { err, ok, type Result } from "neverthrow";
 import { type GpuInfo, pickGpu } from "./nvidia-smi.ts";
 
 /**
@@ -12,22 +13,20 @@ export const TF_LOAD_ENV = [
 export type TfLoadVariable = (typeof TF_LOAD_ENV)[number];
 
 /** What tipi will run TensorFlow with on a GPU machine, before it loads. */
-export type GpuPlan =
-  | {
-      readonly ok: true;
-      /** The values `process.env` gets before tfjs-node-gpu loads (the user's and tipi's). */
-      readonly env: Readonly<Partial<Record<TfLoadVariable, string>>>;
-      /** The variables tipi chose (the others came from the user). */
-      readonly setByTipi: readonly TfLoadVariable[];
-      /** The GPU TensorFlow will place ops on (its `/GPU:0`), when nvidia-smi's list tells. */
-      readonly gpu?: GpuInfo;
-      /** Where, for the backend's reason: `GPU 1 (…)`. */
-      readonly where: string;
-    }
-  | { readonly ok: false; readonly reason: string };
+export interface GpuPlan {
+  /** The values `process.env` gets before tfjs-node-gpu loads (the user's and tipi's). */
+  readonly env: Readonly<Partial<Record<TfLoadVariable, string>>>;
+  /** The variables tipi chose (the others came from the user). */
+  readonly setByTipi: readonly TfLoadVariable[];
+  /** The GPU TensorFlow will place ops on (its `/GPU:0`), when nvidia-smi's list tells. */
+  readonly gpu?: GpuInfo;
+  /** Where, for the backend's reason: `GPU 1 (…)`. */
+  readonly where: string;
+}
 
 /**
- * Decides the GPU environment from the user's variables and nvidia-smi's list:
+ * Decides the GPU environment from the user's variables and nvidia-smi's list; the error is why
+ * no GPU can be used (`tensorflow-gpu` is then skipped without loading tfjs-node-gpu):
  * - `CUDA_VISIBLE_DEVICES` unset: the GPU with the most free memory, selected by UUID (CUDA
  *   numbers GPUs fastest-first, nvidia-smi in PCI order; a UUID means the same GPU to both).
  * - set by the user: kept; its first entry is the GPU TensorFlow uses. Indices are nvidia-smi's
@@ -36,7 +35,10 @@ export type GpuPlan =
  * - `TF_FORCE_GPU_ALLOW_GROWTH=true` unless the user set it: TensorFlow then takes VRAM as it
  *   needs it instead of mapping nearly all of it at the first allocation.
  */
-export function planGpu(userEnv: NodeJS.ProcessEnv, gpus: readonly GpuInfo[]): GpuPlan {
+export function planGpu(
+  userEnv: NodeJS.ProcessEnv,
+  gpus: readonly GpuInfo[],
+): Result<GpuPlan, string> {
   const env: Partial<Record<TfLoadVariable, string>> = {};
   const setByTipi: TfLoadVariable[] = [];
   for (const name of TF_LOAD_ENV) {
@@ -52,47 +54,46 @@ export function planGpu(userEnv: NodeJS.ProcessEnv, gpus: readonly GpuInfo[]): G
   const visible = env.CUDA_VISIBLE_DEVICES;
   if (visible === undefined) {
     const gpu = pickGpu(gpus);
-    if (!gpu) return { ok: false, reason: "no GPU: nvidia-smi listed none" };
+    if (!gpu) return err("no GPU: nvidia-smi listed none");
     choose("CUDA_VISIBLE_DEVICES", gpu.uuid);
     const where = `${describeGpu(gpu)}, ${gpu.freeMiB} of ${gpu.totalMiB} MiB free, the most of ${gpus.length}; CUDA_VISIBLE_DEVICES=${gpu.uuid})`;
-    return { ok: true, env, setByTipi, gpu, where };
+    return ok({ env, setByTipi, gpu, where });
   }
 
   const first = visible.split(",")[0]?.trim() ?? "";
   const userSays = `CUDA_VISIBLE_DEVICES=${visible === "" ? '""' : visible} (set by the user)`;
   if (first === "") {
-    return { ok: false, reason: `${userSays} hides every GPU from CUDA: unset it, or name a GPU` };
+    return err(`${userSays} hides every GPU from CUDA: unset it, or name a GPU`);
   }
   if (first.startsWith("MIG-")) {
-    return { ok: true, env, setByTipi, where: `${userSays}: a MIG instance, VRAM not checked` };
+    return ok({ env, setByTipi, where: `${userSays}: a MIG instance, VRAM not checked` });
   }
   if (first.startsWith("GPU-")) {
     const gpu = gpus.find((candidate) => candidate.uuid.startsWith(first));
-    if (!gpu) return { ok: false, reason: `${userSays} names no GPU that nvidia-smi lists` };
-    return { ok: true, env, setByTipi, gpu, where: `${describeGpu(gpu)}; ${userSays})` };
+    if (!gpu) return err(`${userSays} names no GPU that nvidia-smi lists`);
+    return ok({ env, setByTipi, gpu, where: `${describeGpu(gpu)}; ${userSays})` });
   }
   if (!/^-?\d+$/.test(first) || Number(first) < 0) {
-    return { ok: false, reason: `${userSays} hides every GPU from CUDA (first entry "${first}")` };
+    return err(`${userSays} hides every GPU from CUDA (first entry "${first}")`);
   }
   const index = Number(first);
   if (env.CUDA_DEVICE_ORDER === undefined) choose("CUDA_DEVICE_ORDER", "PCI_BUS_ID");
   if (env.CUDA_DEVICE_ORDER !== "PCI_BUS_ID") {
-    return {
-      ok: true,
+    return ok({
       env,
       setByTipi,
       where: `${userSays}; CUDA_DEVICE_ORDER=${env.CUDA_DEVICE_ORDER} numbers GPUs unlike nvidia-smi, so which GPU that is is unknown and its VRAM is not checked`,
-    };
+    });
   }
   const gpu = gpus.find((candidate) => candidate.index === index);
   if (!gpu) {
     const listed = gpus.map((candidate) => candidate.index).join(", ");
-    return { ok: false, reason: `${userSays} hides every GPU: nvidia-smi lists GPU ${listed}` };
+    return err(`${userSays} hides every GPU: nvidia-smi lists GPU ${listed}`);
   }
   const order = setByTipi.includes("CUDA_DEVICE_ORDER")
     ? ", CUDA_DEVICE_ORDER=PCI_BUS_ID set by tipi so indices are nvidia-smi's"
     : "";
-  return { ok: true, env, setByTipi, gpu, where: `${describeGpu(gpu)}; ${userSays}${order})` };
+  return ok({ env, setByTipi, gpu, where: `${describeGpu(gpu)}; ${userSays}${order})` });
 }
 
 function describeGpu(gpu: GpuInfo): string {

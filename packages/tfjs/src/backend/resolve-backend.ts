@@ -238,8 +238,9 @@ async function tryTensorflowGpu(context: AttemptContext): Promise<Attempt> {
   if (mismatch) return err(mismatch);
   const gpus = await queryGpus(context.nvidiaSmi ? { command: context.nvidiaSmi } : {});
   if (gpus.isErr()) return err(`no GPU: ${gpus.error}`);
-  const plan = planGpu(context.env, gpus.value);
-  if (!plan.ok) return err(plan.reason);
+  const planned = planGpu(context.env, gpus.value);
+  if (planned.isErr()) return err(planned.error);
+  const plan = planned.value;
   // libtensorflow reads these from the process environment once, when the addon loads.
   for (const [name, value] of Object.entries(plan.env)) process.env[name] = value;
   const failure = await importNative(specifier, entry);
