@@ -54,8 +54,12 @@ type AddStep<TDef extends PipelineDef, TName extends string, TAfter> = AddSlot<
   never
 >;
 
-/** A name for a new step: itself, or an error when a step or join already has it. */
-type UniqueName<TNames extends string, TName extends string> = [TName] extends [TNames]
+/**
+ * A name for a new step: itself, or an error when a step or join already has it. The check
+ * type is `TName & string` rather than `[TName]` (both non-distributive): a tuple makes
+ * TypeScript build an `Array` of the name per step.
+ */
+type UniqueName<TNames extends string, TName extends string> = TName & string extends TNames
   ? // Tested second: a literal against a union of literals is a lookup, this is a scan.
     IsUntyped<TNames> extends true
     ? TName

@@ -85,7 +85,9 @@ export interface Def<
  * checking a conditional walks its check type; and the builder methods read the def
  * through their own `$Def` (inferred from `this`), never through the interface's `TDef`,
  * because TypeScript re-instantiates a type reached through the interface's mapper and
- * that walks every earlier step.
+ * that walks every earlier step. The check is `TName & string`, not `[TName]`: an
+ * intersection keeps it non-distributive like a tuple does, and a tuple costs a new
+ * `Array<TName>` (with its members) per step.
  */
 export type AddSlot<
   TDef extends PipelineDef,
@@ -94,7 +96,7 @@ export type AddSlot<
   TOut,
   TAfter,
   TOpen extends string,
-> = [TName] extends [string]
+> = TName & string extends string
   ? Def<
       TDef["input"],
       TAfter,

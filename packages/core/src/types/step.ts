@@ -5,11 +5,16 @@ import type { Duration } from "./duration.ts";
 /** What a step may return for the state type `T`: a value, a promise, or a neverthrow result. */
 export type StepReturn<T> = T | Promise<T> | Result<T, unknown> | ResultAsync<T, unknown>;
 
+/** What every neverthrow `Result` has (a named type: an inline literal is rebuilt per use). */
+interface MaybeResult {
+  readonly isErr: unknown;
+}
+
 /** The state type a step's raw return type `R` produces (unwraps promises and results). */
 export type inferStepOutput<R> =
   Awaited<R> extends infer A
     ? // Only a value with `isErr` can be a Result: a plain state skips the structural test.
-      A extends { readonly isErr: unknown }
+      A extends MaybeResult
       ? A extends Result<infer T, infer _E>
         ? T
         : A
