@@ -91,7 +91,7 @@ describe("overrides", () => {
     ["lr", ["permanences", "hyperparameters", "lr"]],
     ["momentum", ["permanences", "hyperparameters", "momentum"]],
   ])("%s lands at %j", (key, path) => {
-    expect(resolveOverrideKey(config(), key)).toEqual({ path });
+    expect(resolveOverrideKey(config(), key)._unsafeUnwrap()).toEqual(path);
   });
 
   test("values are typed like the value they replace, else as TOML literals", () => {

@@ -3,7 +3,12 @@ export { EXIT, type ExitCode, UsageError } from "./cli/errors.ts";
 export { cliReferenceMarkdown, commandHelp, mainHelp } from "./cli/help.ts";
 export { type Override, type ParsedArgs, parseArgs } from "./cli/parse-args.ts";
 export { type LoadedPipeline, type LoadOptions, loadPipeline } from "./config/load-pipeline.ts";
-export { applyOverrides, resolveOverrideKey, typeOverride } from "./config/overrides.ts";
+export {
+  applyOverrides,
+  type OverrideKeyProblem,
+  resolveOverrideKey,
+  typeOverride,
+} from "./config/overrides.ts";
 export { PIPELINE_KEYS } from "./config/pipeline-table.ts";
 export { type ConfigProblem, ConfigProblems, formatProblems } from "./config/problems.ts";
 export { listPipelines, resolveTarget, type Target } from "./config/resolve-target.ts";

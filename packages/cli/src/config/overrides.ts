@@ -1,5 +1,6 @@
 import { isTable } from "@tipi/core";
 import { didYouMean } from "@tipi/core/did-you-mean";
+import { err, ok, type Result } from "neverthrow";
 import { parse } from "smol-toml";
 import type { Override } from "../cli/parse-args.ts";
 import { describe } from "./pipeline-table.ts";
@@ -16,6 +17,12 @@ export interface AppliedOverride {
   readonly path: string[];
   /** True when the value was typed as a TOML literal (no value to replace was there). */
   readonly guessed: boolean;
+}
+
+/** Why an override key lands nowhere, with what to write instead when tipi can tell. */
+export interface OverrideKeyProblem {
+  readonly problem: string;
+  readonly hint?: string;
 }
 
 function entries(config: TomlTable, section: "permanences" | "processes"): TomlTable {
@@ -49,40 +56,48 @@ export function valueAt(config: unknown, path: readonly string[]): unknown {
  * `train.epochs` finds the permanence or process named `train`; a bare `lr` goes to the one
  * entry that already has `lr`, else to the `hyperparameters` permanence (key or type
  * `Hyperparameters`). Entries written with `params = {…}` get the key inside `params`.
+ * The result is the path, or why the key lands nowhere.
  */
 export function resolveOverrideKey(
   config: TomlTable,
   key: string,
-): { path: string[] } | { problem: string; hint?: string } {
+): Result<string[], OverrideKeyProblem> {
   const segments = key.split(".");
   const [first, ...rest] = segments as [string, ...string[]];
-  const inEntry = (section: string, name: string, keys: string[]) => {
-    if (keys.length === 0) return { problem: `"${key}" names a whole ${section.slice(0, -1)}` };
-    if (ENTRY_KEYS.includes(keys[0]!)) return { path: [section, name, ...keys] };
-    return { path: [...paramsPath(config, section, name), ...keys] };
+  const inEntry = (
+    section: string,
+    name: string,
+    keys: string[],
+  ): Result<string[], OverrideKeyProblem> => {
+    if (keys.length === 0)
+      return err({ problem: `"${key}" names a whole ${section.slice(0, -1)}` });
+    if (ENTRY_KEYS.includes(keys[0]!)) return ok([section, name, ...keys]);
+    return ok([...paramsPath(config, section, name), ...keys]);
   };
   if ((SECTIONS as readonly string[]).includes(first)) {
     if (first !== "pipeline" && rest.length >= 1) return inEntry(first, rest[0]!, rest.slice(1));
-    return { path: segments };
+    return ok(segments);
   }
   const sections = (["permanences", "processes"] as const).filter(
     (s) => first in entries(config, s),
   );
   if (sections.length === 2)
-    return {
+    return err({
       problem: `"${first}" is both a permanence and a process`,
       hint: `write permanences.${key} or processes.${key}`,
-    };
+    });
   if (sections.length === 1) return inEntry(sections[0]!, first, rest);
   if (rest.length > 0) {
     const names = [
       ...Object.keys(entries(config, "permanences")),
       ...Object.keys(entries(config, "processes")),
     ];
-    return {
+    const hint =
+      didYouMean(first, names) ?? (names.length ? `entries: ${names.join(", ")}` : undefined);
+    return err({
       problem: `unknown key "${key}": no permanence or process is called "${first}"`,
-      hint: didYouMean(first, names) ?? (names.length ? `entries: ${names.join(", ")}` : undefined),
-    };
+      ...(hint === undefined ? {} : { hint }),
+    });
   }
   const holders = (["permanences", "processes"] as const).flatMap((section) =>
     Object.keys(entries(config, section))
@@ -97,15 +112,15 @@ export function resolveOverrideKey(
   const preferred = holders.find((h) => h.section === "permanences" && h.name === hyper);
   if (preferred) return inEntry("permanences", preferred.name, [first]);
   if (holders.length > 1)
-    return {
+    return err({
       problem: `"${key}" is ambiguous`,
       hint: `write one of ${holders.map((h) => `${h.name}.${key}`).join(", ")}`,
-    };
+    });
   if (hyper !== undefined) return inEntry("permanences", hyper, [first]);
-  return {
+  return err({
     problem: `unknown key "${key}": no entry has it and there is no hyperparameters permanence`,
     hint: "write <entry>.<key>, e.g. training.epochs=3",
-  };
+  });
 }
 
 /**
@@ -180,26 +195,28 @@ export function applyOverrides(
   const applied: AppliedOverride[] = [];
   const problems: ConfigProblem[] = [];
   for (const override of overrides) {
-    const target = resolveOverrideKey(config, override.key);
-    if ("problem" in target) {
+    const resolved = resolveOverrideKey(config, override.key);
+    if (resolved.isErr()) {
+      const { problem, hint } = resolved.error;
       problems.push({
         file: "command line",
-        message: `${override.source}: ${target.problem}`,
-        ...(target.hint ? { hint: target.hint } : {}),
+        message: `${override.source}: ${problem}`,
+        ...(hint ? { hint } : {}),
       });
       continue;
     }
-    const typed = typeOverride(override.value, valueAt(config, target.path));
+    const path = resolved.value;
+    const typed = typeOverride(override.value, valueAt(config, path));
     if ("problem" in typed) {
       problems.push({
         file: "command line",
-        path: target.path,
+        path,
         message: `${override.source}: ${typed.problem}`,
       });
       continue;
     }
-    setAt(config, target.path, typed.value);
-    applied.push({ override, path: target.path, guessed: typed.guessed });
+    setAt(config, path, typed.value);
+    applied.push({ override, path, guessed: typed.guessed });
   }
   return { applied, problems };
 }

@@ -16,22 +16,24 @@ export function applySeed(
   if (seed !== undefined) setAt(config, ["pipeline", "seed"], seed);
   const value = seed ?? (config.pipeline as TomlTable | undefined)?.seed;
   if (value === undefined) return;
-  const target = resolveOverrideKey(config, "seed");
-  if (!("path" in target)) return;
-  const current = valueAt(config, target.path);
+  const resolved = resolveOverrideKey(config, "seed");
+  if (resolved.isErr()) return;
+  const path = resolved.value;
+  const current = valueAt(config, path);
   // Only where a seed is known to be a parameter: written already, or tipi's Hyperparameters.
-  const entry = valueAt(config, target.path.slice(0, 2)) as TomlTable | undefined;
+  const entry = valueAt(config, path.slice(0, 2)) as TomlTable | undefined;
   if (current === undefined && entry?.type !== "Hyperparameters") return;
-  const key = JSON.stringify(target.path);
+  const key = JSON.stringify(path);
   const setOnCommandLine = applied.some((a) => JSON.stringify(a.path) === key);
   if (seed === undefined && setOnCommandLine) return;
-  setAt(config, target.path, typeof value === "bigint" ? Number(value) : value);
+  setAt(config, path, typeof value === "bigint" ? Number(value) : value);
 }
 
 /** The seed the hyperparameters (or the one entry with a seed) use, else `pipeline.seed`. */
 export function effectiveSeed(config: TomlTable): number | undefined {
-  const target = resolveOverrideKey(config, "seed");
-  const used = "path" in target ? toNumber(valueAt(config, target.path)) : undefined;
+  const used = resolveOverrideKey(config, "seed")
+    .map((path) => toNumber(valueAt(config, path)))
+    .unwrapOr(undefined);
   return used ?? toNumber((config.pipeline as TomlTable | undefined)?.seed);
 }
 

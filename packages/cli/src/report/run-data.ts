@@ -259,8 +259,10 @@ function commandLineOverrides(
   notes: Notes,
 ): { overrides: ConfigOverride[]; configFiles: string[] } {
   const landed = (key: string): string => {
-    const resolved = config ? resolveOverrideKey(config, key) : { path: [key] };
-    return "path" in resolved ? resolved.path.join(".") : key;
+    if (!config) return key;
+    return resolveOverrideKey(config, key)
+      .map((path) => path.join("."))
+      .unwrapOr(key);
   };
   if (isTable(meta.recipe)) {
     const recipe = meta.recipe;
