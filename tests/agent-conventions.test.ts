@@ -58,8 +58,9 @@ const ARG_MACROS = [
 
 /** A command-line value read back the way `--set` types it where no value is there to replace. */
 function decode(raw: string): unknown {
-  const typed = typeOverride(raw, undefined);
-  return "value" in typed ? typed.value : raw;
+  return typeOverride(raw, undefined)
+    .map((typed) => typed.value)
+    .unwrapOr(raw);
 }
 
 const sweeps = existsSync(CORPUS)

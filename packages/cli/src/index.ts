@@ -7,6 +7,7 @@ export {
   applyOverrides,
   type OverrideKeyProblem,
   resolveOverrideKey,
+  type TypedOverride,
   typeOverride,
 } from "./config/overrides.ts";
 export { PIPELINE_KEYS } from "./config/pipeline-table.ts";

@@ -123,43 +123,46 @@ export function resolveOverrideKey(
   });
 }
 
+/** An override's value, typed. */
+export interface TypedOverride {
+  readonly value: unknown;
+  /** True when there was no value to replace, so `value` was read as a TOML literal. */
+  readonly guessed: boolean;
+}
+
 /**
  * Types `raw` like `current` (the value it replaces). Without one, `raw` is read as a TOML
- * literal (`3`, `0.01`, `true`, `[1, 2]`, `"text"`), falling back to the text itself.
+ * literal (`3`, `0.01`, `true`, `[1, 2]`, `"text"`), falling back to the text itself. The error
+ * says what `raw` should have looked like.
  */
-export function typeOverride(
-  raw: string,
-  current: unknown,
-): { value: unknown; guessed: boolean } | { problem: string } {
+export function typeOverride(raw: string, current: unknown): Result<TypedOverride, string> {
   switch (typeof current) {
     case "number": {
       const value = Number(raw);
       return raw.trim() !== "" && Number.isFinite(value)
-        ? { value, guessed: false }
-        : { problem: `expected a number (it is ${describe(current)}), got "${raw}"` };
+        ? ok({ value, guessed: false })
+        : err(`expected a number (it is ${describe(current)}), got "${raw}"`);
     }
     case "bigint":
       try {
-        return { value: BigInt(raw), guessed: false };
+        return ok({ value: BigInt(raw), guessed: false });
       } catch {
-        return { problem: `expected an integer, got "${raw}"` };
+        return err(`expected an integer, got "${raw}"`);
       }
     case "boolean":
       if (/^(true|false)$/i.test(raw))
-        return { value: raw.toLowerCase() === "true", guessed: false };
-      return { problem: `expected true or false, got "${raw}"` };
+        return ok({ value: raw.toLowerCase() === "true", guessed: false });
+      return err(`expected true or false, got "${raw}"`);
     case "string":
-      return { value: unquote(raw), guessed: false };
+      return ok({ value: unquote(raw), guessed: false });
     default: {
       const literal = parseLiteral(raw);
       if (current !== undefined) {
         if (literal === undefined || Array.isArray(literal) !== Array.isArray(current))
-          return { problem: `expected ${describe(current)} written in TOML, got "${raw}"` };
-        return { value: literal, guessed: false };
+          return err(`expected ${describe(current)} written in TOML, got "${raw}"`);
+        return ok({ value: literal, guessed: false });
       }
-      return literal === undefined
-        ? { value: raw, guessed: true }
-        : { value: literal, guessed: true };
+      return ok({ value: literal === undefined ? raw : literal, guessed: true });
     }
   }
 }
@@ -207,16 +210,17 @@ export function applyOverrides(
     }
     const path = resolved.value;
     const typed = typeOverride(override.value, valueAt(config, path));
-    if ("problem" in typed) {
+    if (typed.isErr()) {
       problems.push({
         file: "command line",
         path,
-        message: `${override.source}: ${typed.problem}`,
+        message: `${override.source}: ${typed.error}`,
       });
       continue;
     }
-    setAt(config, path, typed.value);
-    applied.push({ override, path, guessed: typed.guessed });
+    const { value, guessed } = typed.value;
+    setAt(config, path, value);
+    applied.push({ override, path, guessed });
   }
   return { applied, problems };
 }
