@@ -17,17 +17,36 @@ beforeAll(async () => {
 });
 
 describe("shardBounds", () => {
-  it("splits contiguously, larger shards first, covering every sample once", () => {
-    expect([0, 1, 2].map((r) => shardBounds(65, 3, r))).toEqual([
-      [0, 22],
-      [22, 44],
-      [44, 65],
+  it("splits contiguously, the training thread's shard larger, covering every sample once", () => {
+    const split = (size: number, n: number) =>
+      Array.from({ length: n }, (_, r) => shardBounds(size, n, r));
+    expect(split(64, 2)).toEqual([
+      [0, 35],
+      [35, 64],
     ]);
-    expect([0, 1, 2].map((r) => shardBounds(1, 3, r))).toEqual([
+    expect(split(65, 3)).toEqual([
+      [0, 24],
+      [24, 45],
+      [45, 65],
+    ]);
+    expect(split(1, 3)).toEqual([
       [0, 1],
       [1, 1],
       [1, 1],
     ]);
+    expect(split(7, 1)).toEqual([[0, 7]]);
+    for (const [size, n] of [
+      [64, 4],
+      [5, 2],
+      [100, 7],
+      [2, 2],
+    ] as const) {
+      const shards = split(size, n);
+      expect(shards[0]![0]).toBe(0);
+      expect(shards.at(-1)![1]).toBe(size);
+      for (let r = 1; r < n; r++) expect(shards[r]![0]).toBe(shards[r - 1]![1]);
+      expect(shards[0]![1]).toBeGreaterThanOrEqual(Math.ceil(size / n));
+    }
   });
 });
 

@@ -13,6 +13,8 @@ export interface ReplicaPoolOptions {
   /** Replicas in all, the training thread included (so `count - 1` worker threads). */
   readonly count: number;
   readonly outputKind: OutputKind;
+  /** Replica 0's share relative to a worker's (see `shardBounds`). Default 1.2. */
+  readonly ownShardWeight?: number;
 }
 
 /** One batch's result over all replicas. */
@@ -72,6 +74,7 @@ export class ReplicaPool {
   readonly count: number;
   readonly #model: LayersModel;
   readonly #kind: OutputKind;
+  readonly #ownWeight: number | undefined;
   readonly #vars: tf.Variable[];
   readonly #weights: Float32Array;
   readonly #own: Float32Array;
@@ -84,6 +87,7 @@ export class ReplicaPool {
     this.count = options.count;
     this.#model = options.model;
     this.#kind = options.outputKind;
+    this.#ownWeight = options.ownShardWeight;
     this.#vars = options.model.trainableWeights.map((w) => w.read() as tf.Variable);
     this.#weights = weights;
     this.#own = new Float32Array(sizeOfAll(this.#vars.map((v) => v.shape)));
@@ -172,7 +176,7 @@ export class ReplicaPool {
     const size = ys.length;
     const per = size === 0 ? 0 : xs.length / size;
     const answers = this.#replicas.map((replica, i) => {
-      const [start, end] = shardBounds(size, this.count, i + 1);
+      const [start, end] = shardBounds(size, this.count, i + 1, this.#ownWeight);
       if (start === end) return undefined;
       if (replica.failure) throw replica.failure;
       const request: ShardRequest = {
@@ -188,7 +192,7 @@ export class ReplicaPool {
         replica.worker.postMessage(request);
       });
     });
-    const [start, end] = shardBounds(size, this.count, 0);
+    const [start, end] = shardBounds(size, this.count, 0, this.#ownWeight);
     const labels = ys.subarray(start, end);
     const x = tf.tensor(xs.subarray(start * per, end * per), [end - start, ...shape]);
     const y = tf.tensor1d(labels, "int32");
