@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { errorMessage } from "../src/backend/optional-module.ts";
+import { oneLineMessage } from "../src/backend/optional-module.ts";
 import { _forgetNativeLoad, resolveBackend } from "../src/backend/resolve-backend.ts";
 import { createFixtureDir, FAKE_TFJS_NODE, type FixtureDir } from "./backend-fixtures.ts";
 
@@ -129,15 +129,15 @@ describe("resolveBackend with tfjs-node packages present", () => {
   });
 });
 
-describe("errorMessage", () => {
+describe("oneLineMessage", () => {
   it("keeps every line of the message on one line and drops Node's require stack", () => {
     const error = new Error(
       "The Node.js native addon module (tfjs_binding.node) can not be found at path: /x. \nPlease run command 'npm rebuild @tensorflow/tfjs-node-gpu --build-addon-from-source' to rebuild. \nIf you have problem…\nRequire stack:\n- /a.js\n- /b.js",
     );
-    expect(errorMessage(error)).toBe(
+    expect(oneLineMessage(error)).toBe(
       "The Node.js native addon module (tfjs_binding.node) can not be found at path: /x. Please run command 'npm rebuild @tensorflow/tfjs-node-gpu --build-addon-from-source' to rebuild. If you have problem…",
     );
-    expect(errorMessage("x".repeat(700))).toHaveLength(600);
-    expect(errorMessage(new Error(""))).toBe("unknown error");
+    expect(oneLineMessage("x".repeat(700))).toHaveLength(600);
+    expect(oneLineMessage(new Error(""))).toBe("unknown error");
   });
 });

@@ -50,11 +50,12 @@ export function importResolved(entry: string): Promise<unknown> {
 }
 
 /**
- * The message of anything thrown, on one line, with every line that helps: tfjs-node's "addon
- * not found" error puts its `npm rebuild …` advice on the second line. Node's "Require stack"
- * list of importing files is dropped; very long messages are cut at 600 characters.
+ * The message of anything thrown, made fit for a one-line backend reason (core's `messageOf`
+ * gives it as thrown): the lines that help, joined (tfjs-node's "addon not found" error puts its
+ * `npm rebuild …` advice on the second line); Node's "Require stack" list of importing files is
+ * dropped; very long messages are cut at 600 characters.
  */
-export function errorMessage(error: unknown): string {
+export function oneLineMessage(error: unknown): string {
   const text = messageOf(error);
   const lines: string[] = [];
   for (const line of text.split("\n")) {

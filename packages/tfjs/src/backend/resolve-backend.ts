@@ -14,8 +14,8 @@ import { planGpu, TF_LOAD_ENV, type TfLoadVariable } from "./gpu-env.ts";
 import { type GpuInfo, queryGpus } from "./nvidia-smi.ts";
 import {
   defaultResolvePaths,
-  errorMessage,
   importResolved,
+  oneLineMessage,
   packageVersionFrom,
   resolveFrom,
   resolveOptional,
@@ -336,7 +336,7 @@ async function importNative(specifier: string, entry: string): Promise<string | 
     await importResolved(entry);
     return undefined;
   } catch (error) {
-    const message = errorMessage(error);
+    const message = oneLineMessage(error);
     const hint = /tfjs_binding\.node\) can not be found/.test(message)
       ? ` — tipi: the package's install script, which downloads libtensorflow and the addon, did not run (pnpm 10 skips install scripts until approved: \`pnpm approve-builds\`, then \`pnpm rebuild ${specifier}\`; with npm: \`npm rebuild ${specifier}\`)`
       : "";
@@ -377,7 +377,7 @@ async function tryWasm(): Promise<Attempt> {
     // The .wasm binaries sit beside the node entry (dist/); reading them from disk means no fetch.
     if (hasSetWasmPaths(wasm)) wasm.setWasmPaths(`${dirname(entry)}/`);
   } catch (error) {
-    return err(`${specifier} failed to load: ${errorMessage(error)}`);
+    return err(`${specifier} failed to load: ${oneLineMessage(error)}`);
   }
   return activate("wasm", "WebAssembly backend with tipi's training kernels");
 }
@@ -389,7 +389,7 @@ async function tryCpu(): Promise<Attempt> {
   try {
     await importResolved(entry);
   } catch (error) {
-    return err(`${specifier} failed to load: ${errorMessage(error)}`);
+    return err(`${specifier} failed to load: ${oneLineMessage(error)}`);
   }
   return activate("cpu", "plain JavaScript backend (slowest)");
 }
@@ -411,7 +411,7 @@ async function activate(tfjsName: string, reason: string): Promise<Attempt> {
     await tf.ready();
     return ok({ reason });
   } catch (error) {
-    return err(`tf.setBackend("${tfjsName}") threw: ${errorMessage(error)}`);
+    return err(`tf.setBackend("${tfjsName}") threw: ${oneLineMessage(error)}`);
   }
 }
 
