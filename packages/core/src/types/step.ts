@@ -5,21 +5,26 @@ import type { Duration } from "./duration.ts";
 /** What a step may return for the state type `T`: a value, a promise, or a neverthrow result. */
 export type StepReturn<T> = T | Promise<T> | Result<T, unknown> | ResultAsync<T, unknown>;
 
-/** What every neverthrow `Result` has (a named type: an inline literal is rebuilt per use). */
+/**
+ * What every neverthrow `Result` has, and what every thenable has (`Awaited` unwraps any
+ * object with a `then` method). Named types: an inline literal is rebuilt per use.
+ */
 interface MaybeResult {
   readonly isErr: unknown;
 }
+interface Thenable {
+  then(...args: never[]): unknown;
+}
 
-/** The state type a step's raw return type `R` produces (unwraps promises and results). */
-export type inferStepOutput<R> =
-  Awaited<R> extends infer A
-    ? // Only a value with `isErr` can be a Result: a plain state skips the structural test.
-      A extends MaybeResult
-      ? A extends Result<infer T, infer _E>
-        ? T
-        : A
-      : A
-    : never;
+/**
+ * The state type a step's raw return type `R` produces (unwraps promises and results). A
+ * plain state (neither thenable nor with `isErr`) is returned as is after one cheap test:
+ * most steps return one, and `Awaited` and the `Result` match cost more than that test.
+ */
+export type inferStepOutput<R> = R extends Thenable | MaybeResult ? UnwrapResult<Awaited<R>> : R;
+
+/** `T` for a neverthrow `Result<T, E>`, else the type itself. */
+type UnwrapResult<A> = A extends Result<infer T, infer _E> ? T : A;
 
 /** A step: takes the state and the context, returns the next state. */
 export type StepFn<TIn, TOut, TPerms extends object> = (
