@@ -89,7 +89,7 @@ const cpuMs = (w: number) => median(cpu.get(w)!.map((c) => c.ms));
 const cpuPerWall = (w: number) => median(cpu.get(w)!.map((c) => c.perWall));
 
 // Where an N-replica step goes: epochs through two pools, the training thread's shard even
-// (weight 1.0) and larger (1.2, the default), alternating; their timings summed per step.
+// (weight 1, the default) and larger (1.2), alternating; their timings summed per step.
 const weights = [1, 1.2] as const;
 const pools = await Promise.all(
   weights.map((ownShardWeight) =>

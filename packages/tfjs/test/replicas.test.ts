@@ -17,17 +17,21 @@ beforeAll(async () => {
 });
 
 describe("shardBounds", () => {
-  it("splits contiguously, the training thread's shard larger, covering every sample once", () => {
+  it("splits contiguously, evenly (or weighted to the training thread), covering every sample once", () => {
     const split = (size: number, n: number) =>
       Array.from({ length: n }, (_, r) => shardBounds(size, n, r));
     expect(split(64, 2)).toEqual([
-      [0, 35],
-      [35, 64],
+      [0, 32],
+      [32, 64],
     ]);
     expect(split(65, 3)).toEqual([
-      [0, 24],
-      [24, 45],
-      [45, 65],
+      [0, 22],
+      [22, 44],
+      [44, 65],
+    ]);
+    expect([0, 1].map((r) => shardBounds(64, 2, r, 1.2))).toEqual([
+      [0, 35],
+      [35, 64],
     ]);
     expect(split(1, 3)).toEqual([
       [0, 1],

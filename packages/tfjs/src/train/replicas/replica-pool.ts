@@ -13,7 +13,7 @@ export interface ReplicaPoolOptions {
   /** Replicas in all, the training thread included (so `count - 1` worker threads). */
   readonly count: number;
   readonly outputKind: OutputKind;
-  /** Replica 0's share relative to a worker's (see `shardBounds`). Default 1.2. */
+  /** Replica 0's share relative to a worker's (see `shardBounds`). Default 1: even. */
   readonly ownShardWeight?: number;
 }
 
