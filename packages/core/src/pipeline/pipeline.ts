@@ -196,6 +196,46 @@ type IsNegative<T> = T extends number | string
   : false;
 
 /**
+ * The methods that add a `stage` or an `io` step, which every pipeline has. A non-generic
+ * interface that {@link Pipeline} extends, so that their signatures mention neither
+ * `Pipeline`'s `TDef` nor its `this` type: TypeScript then shares one copy of each among all
+ * pipelines instead of instantiating it again for every step's new `Pipeline<…>` (the def
+ * is inferred from `this`, as in every builder method; see `types/def.ts`).
+ */
+interface PipelineSteps {
+  /**
+   * Adds a computation step. The state becomes what `fn` returns (promises and neverthrow
+   * results are unwrapped; an `Err` or a throw fails the run with `step-failed`).
+   * @example
+   * Pipeline.create<{ n: number }>().stage("double", (s) => ({ n: s.n * 2 }))
+   */
+  stage<const $Name extends string, $Return, $Def extends PipelineDef>(
+    this: Pipeline<$Def>,
+    name: UniqueName<$Def["names"], $Name>,
+    fn: StepFn<$Def["state"], $Return, $Def["perms"]>,
+    options?: StepOptions,
+  ): Pipeline<AddStep<$Def, $Name, inferStepOutput<$Return>>>;
+
+  /**
+   * Adds a side-effecting step; `timeout` aborts `ctx.signal` and abandons the attempt,
+   * `retries` retries with backoff (`step:retry` events).
+   * @example
+   * Pipeline.create<{ path: string }>().io("save", saveModel, { timeout: "30s", retries: 2 })
+   */
+  io<
+    const $Name extends string,
+    $Return,
+    $Def extends PipelineDef,
+    const $Options extends IoOptions = IoOptions,
+  >(
+    this: Pipeline<$Def>,
+    name: UniqueName<$Def["names"], $Name>,
+    fn: StepFn<$Def["state"], $Return, $Def["perms"]>,
+    options?: $Options & CheckIoOptions<$Options>,
+  ): Pipeline<AddStep<$Def, $Name, inferStepOutput<$Return>>>;
+}
+
+/**
  * A typed, immutable pipeline: each method returns a new pipeline, and the state type after
  * each step is what that step returns. Run it with {@link Pipeline.run}.
  *
@@ -212,7 +252,7 @@ type IsNegative<T> = T extends number | string
  *   .io("log", (s, ctx) => { ctx.emit({ type: "log", level: "info", message: `${s.n}` }); return s; });
  * const result = await p.run({ n: 2 }); // Result<{ n: number }, PipelineError>
  */
-export interface Pipeline<TDef extends PipelineDef> {
+export interface Pipeline<TDef extends PipelineDef> extends PipelineSteps {
   /** @internal The type state (no runtime value). */
   readonly "~def": TDef;
 
@@ -236,37 +276,6 @@ export interface Pipeline<TDef extends PipelineDef> {
   ): Pipeline<
     WithPerms<$Def, Simplify<Omit<$Def["perms"], keyof $Providers> & Provided<$Providers>>>
   >;
-
-  /**
-   * Adds a computation step. The state becomes what `fn` returns (promises and neverthrow
-   * results are unwrapped; an `Err` or a throw fails the run with `step-failed`).
-   * @example
-   * Pipeline.create<{ n: number }>().stage("double", (s) => ({ n: s.n * 2 }))
-   */
-  stage<const $Name extends string, $Return, $Def extends PipelineDef = TDef>(
-    this: Pipeline<$Def>,
-    name: UniqueName<$Def["names"], $Name>,
-    fn: StepFn<$Def["state"], $Return, $Def["perms"]>,
-    options?: StepOptions,
-  ): Pipeline<AddStep<$Def, $Name, inferStepOutput<$Return>>>;
-
-  /**
-   * Adds a side-effecting step; `timeout` aborts `ctx.signal` and abandons the attempt,
-   * `retries` retries with backoff (`step:retry` events).
-   * @example
-   * Pipeline.create<{ path: string }>().io("save", saveModel, { timeout: "30s", retries: 2 })
-   */
-  io<
-    const $Name extends string,
-    $Return,
-    const $Options extends IoOptions = IoOptions,
-    $Def extends PipelineDef = TDef,
-  >(
-    this: Pipeline<$Def>,
-    name: UniqueName<$Def["names"], $Name>,
-    fn: StepFn<$Def["state"], $Return, $Def["perms"]>,
-    options?: $Options & CheckIoOptions<$Options>,
-  ): Pipeline<AddStep<$Def, $Name, inferStepOutput<$Return>>>;
 
   /**
    * Validates the state with any Standard Schema (zod, valibot, arktype…) and narrows it to
