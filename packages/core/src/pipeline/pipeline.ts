@@ -196,13 +196,79 @@ type IsNegative<T> = T extends number | string
   : false;
 
 /**
- * The methods that add a `stage` or an `io` step, which every pipeline has. A non-generic
- * interface that {@link Pipeline} extends, so that their signatures mention neither
- * `Pipeline`'s `TDef` nor its `this` type: TypeScript then shares one copy of each among all
- * pipelines instead of instantiating it again for every step's new `Pipeline<…>` (the def
- * is inferred from `this`, as in every builder method; see `types/def.ts`).
+ * The builder methods every pipeline has, except `through` (whose `$Def` keeps its `= TDef`
+ * default for `through<Schema>` with explicit type arguments) and those that read `TDef`.
+ * A non-generic interface that {@link Pipeline} extends, so that their signatures mention
+ * neither `Pipeline`'s `TDef` nor its `this` type: TypeScript then shares one copy of each
+ * among all pipelines instead of instantiating every one again for each step's new
+ * `Pipeline<…>` (about 100 instantiations a step). The def is inferred from `this`, as
+ * `types/def.ts` explains.
  */
-interface PipelineSteps {
+interface PipelineMethods {
+  /**
+   * Adds permanences (long-lived context: device, logger, data). Each factory receives the
+   * permanences provided by earlier `provide` calls; steps read them with `ctx.get(name)`.
+   * A name provided again replaces the earlier permanence (its type too). Lifecycle methods
+   * must be functions, and misspelt ones (`cleanUp`) do not compile.
+   * @example
+   * Pipeline.create().provide({ clock: () => new Clock() }).provide({ timer: (d) => new Timer(d.get("clock")) })
+   */
+  provide<
+    $Def extends PipelineDef,
+    $Providers extends Record<string, PermanenceFactory<$Def["perms"]>> = Record<
+      string,
+      PermanenceFactory<$Def["perms"]>
+    >,
+  >(
+    this: Pipeline<$Def>,
+    providers: $Providers,
+  ): Pipeline<
+    WithPerms<$Def, Simplify<Omit<$Def["perms"], keyof $Providers> & Provided<$Providers>>>
+  >;
+
+  /**
+   * Declares a typed hole filled later by {@link Pipeline.provideJoin}. With a schema, the
+   * implementation's result is validated and the state becomes the schema's output;
+   * without one, the implementation must keep the state's type.
+   */
+  requireJoin<const $Name extends string, $Def extends PipelineDef>(
+    this: Pipeline<$Def>,
+    name: UniqueName<$Def["names"], $Name>,
+  ): Pipeline<AddSlot<$Def, $Name, "join", never, $Def["state"], $Name>>;
+  requireJoin<const $Name extends string, $Schema extends AnySchema, $Def extends PipelineDef>(
+    this: Pipeline<$Def>,
+    name: UniqueName<$Def["names"], $Name>,
+    schema: $Schema,
+    options?: StepOptions,
+  ): Pipeline<
+    AddSlot<$Def, $Name, "join", inferSchemaInput<$Schema>, inferSchemaOutput<$Schema>, $Name>
+  >;
+
+  /**
+   * Fills an open join with a step function, or with a sub-pipeline whose input is the
+   * state at the join (its steps report as `join/step`; its permanences live for the join
+   * only and it can read the outer ones). Returns a new pipeline; this one is unchanged.
+   * A join is filled once.
+   * @example
+   * base.provideJoin("train", async (state, ctx) => ({ ...state, accuracy: await fit(state) }))
+   */
+  provideJoin<const $Name extends string, $Def extends PipelineDef, $SubDef = never>(
+    this: Pipeline<$Def>,
+    name: OpenJoinName<$Def, $Name>,
+    impl: JoinFn<$Def, $Name> | SubPipelineFor<$Def, $Name, $SubDef>,
+  ): Pipeline<WithOpenJoins<$Def, Exclude<$Def["openJoins"], $Name>>>;
+
+  /** Replaces a named `stage`/`io` step with a function of the same input and output types. */
+  override<$Name extends $Def["names"], $Def extends PipelineDef>(
+    this: Pipeline<$Def>,
+    name: $Name,
+    fn: StepFn<
+      inferSlotInput<inferStepSlot<$Def["steps"], $Name>, $Def["input"]>,
+      StepReturn<inferSlotOutput<inferStepSlot<$Def["steps"], $Name>>>,
+      $Def["perms"]
+    >,
+  ): Pipeline<$Def>;
+
   /**
    * Adds a computation step. The state becomes what `fn` returns (promises and neverthrow
    * results are unwrapped; an `Err` or a throw fails the run with `step-failed`).
@@ -252,30 +318,9 @@ interface PipelineSteps {
  *   .io("log", (s, ctx) => { ctx.emit({ type: "log", level: "info", message: `${s.n}` }); return s; });
  * const result = await p.run({ n: 2 }); // Result<{ n: number }, PipelineError>
  */
-export interface Pipeline<TDef extends PipelineDef> extends PipelineSteps {
+export interface Pipeline<TDef extends PipelineDef> extends PipelineMethods {
   /** @internal The type state (no runtime value). */
   readonly "~def": TDef;
-
-  /**
-   * Adds permanences (long-lived context: device, logger, data). Each factory receives the
-   * permanences provided by earlier `provide` calls; steps read them with `ctx.get(name)`.
-   * A name provided again replaces the earlier permanence (its type too). Lifecycle methods
-   * must be functions, and misspelt ones (`cleanUp`) do not compile.
-   * @example
-   * Pipeline.create().provide({ clock: () => new Clock() }).provide({ timer: (d) => new Timer(d.get("clock")) })
-   */
-  provide<
-    $Def extends PipelineDef = TDef,
-    $Providers extends Record<string, PermanenceFactory<$Def["perms"]>> = Record<
-      string,
-      PermanenceFactory<$Def["perms"]>
-    >,
-  >(
-    this: Pipeline<$Def>,
-    providers: $Providers,
-  ): Pipeline<
-    WithPerms<$Def, Simplify<Omit<$Def["perms"], keyof $Providers> & Provided<$Providers>>>
-  >;
 
   /**
    * Validates the state with any Standard Schema (zod, valibot, arktype…) and narrows it to
@@ -301,53 +346,6 @@ export interface Pipeline<TDef extends PipelineDef> extends PipelineSteps {
    * only, use the step's `guards` option.
    */
   guard(...guards: readonly Guard[]): Pipeline<TDef>;
-
-  /**
-   * Declares a typed hole filled later by {@link Pipeline.provideJoin}. With a schema, the
-   * implementation's result is validated and the state becomes the schema's output;
-   * without one, the implementation must keep the state's type.
-   */
-  requireJoin<const $Name extends string, $Def extends PipelineDef = TDef>(
-    this: Pipeline<$Def>,
-    name: UniqueName<$Def["names"], $Name>,
-  ): Pipeline<AddSlot<$Def, $Name, "join", never, $Def["state"], $Name>>;
-  requireJoin<
-    const $Name extends string,
-    $Schema extends AnySchema,
-    $Def extends PipelineDef = TDef,
-  >(
-    this: Pipeline<$Def>,
-    name: UniqueName<$Def["names"], $Name>,
-    schema: $Schema,
-    options?: StepOptions,
-  ): Pipeline<
-    AddSlot<$Def, $Name, "join", inferSchemaInput<$Schema>, inferSchemaOutput<$Schema>, $Name>
-  >;
-
-  /**
-   * Fills an open join with a step function, or with a sub-pipeline whose input is the
-   * state at the join (its steps report as `join/step`; its permanences live for the join
-   * only and it can read the outer ones). Returns a new pipeline; this one is unchanged.
-   * A join is filled once.
-   * @example
-   * base.provideJoin("train", async (state, ctx) => ({ ...state, accuracy: await fit(state) }))
-   */
-  provideJoin<const $Name extends string, $SubDef = never, $Def extends PipelineDef = TDef>(
-    this: Pipeline<$Def>,
-    name: OpenJoinName<$Def, $Name>,
-    impl: JoinFn<$Def, $Name> | SubPipelineFor<$Def, $Name, $SubDef>,
-  ): Pipeline<WithOpenJoins<$Def, Exclude<$Def["openJoins"], $Name>>>;
-
-  /** Replaces a named `stage`/`io` step with a function of the same input and output types. */
-  override<$Name extends $Def["names"], $Def extends PipelineDef = TDef>(
-    this: Pipeline<$Def>,
-    name: $Name,
-    fn: StepFn<
-      inferSlotInput<inferStepSlot<$Def["steps"], $Name>, $Def["input"]>,
-      StepReturn<inferSlotOutput<inferStepSlot<$Def["steps"], $Name>>>,
-      $Def["perms"]
-    >,
-  ): Pipeline<$Def>;
 
   /**
    * Runs the pipeline. Never throws or rejects: the result is `Ok(finalState)` or
