@@ -1,6 +1,6 @@
 /**
- * The type state of a pipeline, in one record (tRPC's `_def` style). Builders replace one
- * slot at a time with {@link SetDef}.
+ * The type state of a pipeline, in one record (tRPC's `_def` style). Each builder returns a
+ * new `Def` that differs from the one before in the slots it changes.
  */
 export interface PipelineDef {
   /** What `run()` takes. */
@@ -133,11 +133,6 @@ export type WithOpenJoins<TDef extends PipelineDef, TOpen extends string> = [TOp
       TDef["steps"]
     >
   : never;
-
-/** Replaces one slot of a def. */
-export type SetDef<TDef extends PipelineDef, TKey extends keyof PipelineDef, TValue> = {
-  [P in keyof TDef]: P extends TKey ? TValue : TDef[P];
-};
 
 /** Flattens an intersection for readable hovers. */
 export type Simplify<T> = { [K in keyof T]: T[K] } & {};
