@@ -1,5 +1,6 @@
 export * from "./agent/index.ts";
 export * from "./logger/index.ts";
+export * from "./process/index.ts";
 export * from "./store/index.ts";
 export * from "./sweep/index.ts";
 export * from "./sync/index.ts";

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { installSigintHandler } from "@tipi/core";
-import { AgentError, parentWatchModule, runAgent } from "@tipi/wandb";
+import { AgentError, parentWatchArgs, runAgent } from "@tipi/wandb";
 import { findCommand } from "../cli/definitions.ts";
 import { EXIT, UsageError } from "../cli/errors.ts";
 import type { ParsedArgs } from "../cli/parse-args.ts";
@@ -28,8 +28,7 @@ export async function agentCommand(args: ParsedArgs): Promise<number> {
   });
   const tipiBin = process.argv[1]!;
   // Each trial watches its agent and ends itself if the agent is killed.
-  const watch = parentWatchModule();
-  const node = watch === undefined ? [] : ["--import", watch];
+  const node = parentWatchArgs();
   const heartbeatMs = envMs("TIPI_AGENT_HEARTBEAT_MS");
   const killGraceMs = envMs("WANDB_AGENT_KILL_DELAY", 1000);
   const maxBackoffMs = envMs("TIPI_AGENT_MAX_BACKOFF_MS");

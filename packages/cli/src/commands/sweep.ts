@@ -7,6 +7,7 @@ import {
   formatSweepWarnings,
   loadSweepConfig,
   paramValue,
+  parentWatchArgs,
   planTrials,
   runSweep,
   type SweepConfig,
@@ -58,6 +59,8 @@ export async function sweepCommand(args: ParsedArgs): Promise<number> {
   });
   const renderer = new PlainRenderer({ write: (text) => void process.stdout.write(text) });
   const tipiBin = process.argv[1]!;
+  // Each trial watches this controller and ends itself if it is killed (SIGKILL, a crash).
+  const node = parentWatchArgs();
   try {
     const outcome = await runSweep({
       pipeline,
@@ -70,7 +73,7 @@ export async function sweepCommand(args: ParsedArgs): Promise<number> {
       onEvent: (event: TipiEvent) => renderer.onEvent(event),
       trialCommand: (trial) => {
         const command = defaultTrialCommand(trial);
-        return { ...command, command: process.execPath, args: [tipiBin, ...command.args] };
+        return { ...command, command: process.execPath, args: [...node, tipiBin, ...command.args] };
       },
     });
     process.stdout.write(`${outcome.table}\nsweep directory: ${outcome.sweepDir}\n`);

@@ -30,7 +30,6 @@ export {
   type AgentTrial,
   type AgentTrialStatus,
   flatArgs,
-  parentWatchModule,
   type RunAgentOptions,
   runAgent,
 } from "./run-agent.ts";

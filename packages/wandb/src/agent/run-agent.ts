@@ -461,12 +461,3 @@ async function syncTrial(
   });
   if (result.isErr()) throw new Error(result.error.message);
 }
-
-/**
- * The `node --import` module that ends a trial whose agent died (`parent-watch.js` beside this
- * file), or undefined when running from TypeScript sources, where it is not built.
- */
-export function parentWatchModule(): string | undefined {
-  const url = new URL("./parent-watch.js", import.meta.url);
-  return import.meta.url.endsWith(".js") && existsSync(url) ? url.href : undefined;
-}

@@ -24,6 +24,11 @@ export interface TrialCommand {
   readonly args: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
   readonly cwd?: string;
+  /**
+   * The command redacts its own output (`tipi run` does): it writes its log file itself instead
+   * of through pipes to the controller, so that it ends cleanly when the controller is killed.
+   */
+  readonly direct?: boolean;
 }
 
 /** Builds the command that runs one trial; inject one to run something other than `tipi run`. */
@@ -33,6 +38,7 @@ export type TrialCommandFactory = (trial: TrialCommandInput) => TrialCommand;
 export const defaultTrialCommand: TrialCommandFactory = (trial) => ({
   command: process.env.TIPI_BIN ?? "tipi",
   args: ["run", trial.pipeline, ...trial.setFlags, "--run-dir", trial.runDir, "--no-progress"],
+  direct: true,
 });
 
 export interface TrialExit {
@@ -51,7 +57,7 @@ export interface RunningTrial {
 
 /**
  * Starts a trial; its stdout and stderr go to `logFile`, secrets scrubbed (see `redactSecrets`).
- * With `direct`, the child writes the file itself instead of through pipes to this process, so it
+ * With `direct` (by default the command's own), the child writes the file itself instead of through pipes to this process, so it
  * ends cleanly even when this process is killed (no broken pipe); only for commands that redact
  * their own output (`tipi run` does). The stderr tail is then the end of the log.
  */
@@ -59,7 +65,7 @@ export function startTrial(
   cmd: TrialCommand,
   input: TrialCommandInput,
   logFile: string,
-  options: { readonly direct?: boolean } = {},
+  options: { readonly direct?: boolean } = { direct: cmd.direct ?? false },
 ): RunningTrial {
   const env = {
     ...process.env,

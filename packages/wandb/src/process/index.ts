@@ -1,0 +1,1 @@
+export { parentWatchArgs, parentWatchModule } from "./parent-watch-module.ts";
