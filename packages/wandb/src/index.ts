@@ -4,3 +4,4 @@ export * from "./process/index.ts";
 export * from "./store/index.ts";
 export * from "./sweep/index.ts";
 export * from "./sync/index.ts";
+export { alignColumns } from "./text-table.ts";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { listRuns } from "@tipi/wandb";
+import { alignColumns, listRuns } from "@tipi/wandb";
 import { EXIT, UsageError } from "../cli/errors.ts";
 import type { ParsedArgs } from "../cli/parse-args.ts";
 import { compareRuns } from "../report/compare-runs.ts";
@@ -74,15 +74,7 @@ export async function runsCommand(args: ParsedArgs): Promise<number> {
         .join(" "),
     ]),
   ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  for (const row of rows) {
-    process.stdout.write(
-      `${row
-        .map((cell, i) => cell.padEnd(widths[i]!))
-        .join("  ")
-        .trimEnd()}\n`,
-    );
-  }
+  for (const line of alignColumns(rows)) process.stdout.write(`${line}\n`);
   return EXIT.ok;
 }
 
@@ -139,13 +131,6 @@ function compareCommand(args: ParsedArgs, root: string): number {
   } else {
     rows.push(["", "", "", ""], ["config", "same", "same", ""]);
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  for (const row of rows)
-    process.stdout.write(
-      `${row
-        .map((c, i) => c.padEnd(widths[i]!))
-        .join("  ")
-        .trimEnd()}\n`,
-    );
+  for (const line of alignColumns(rows)) process.stdout.write(`${line}\n`);
   return EXIT.ok;
 }

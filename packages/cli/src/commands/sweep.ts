@@ -2,8 +2,10 @@ import { join, resolve } from "node:path";
 import { installSigintHandler, type TipiEvent } from "@tipi/core";
 import {
   AgentApi,
+  alignColumns,
   defaultTrialCommand,
   formatFlagValue,
+  formatParamCell,
   formatSweepWarnings,
   loadSweepConfig,
   paramValue,
@@ -183,30 +185,13 @@ async function dryRun(args: ParsedArgs, target: Target, config: SweepConfig): Pr
       check = `invalid (${error.problems.length} problem${error.problems.length === 1 ? "" : "s"})`;
       problems.push(...error.problems.map((p) => `${id}: ${p.message}`));
     }
-    rows.push([
-      id,
-      ...columns.map((p) => {
-        const value = paramValue(params, p);
-        return typeof value === "number" && !Number.isInteger(value)
-          ? String(Number(value.toPrecision(6)))
-          : formatFlagValue(value);
-      }),
-      check,
-    ]);
+    rows.push([id, ...columns.map((p) => formatParamCell(paramValue(params, p))), check]);
   }
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
-      .join("  ")
-      .trimEnd();
   const total = plan.total === undefined ? "" : ` of ${plan.total}`;
   process.stdout.write(
     `${[
       `${config.method} sweep of ${target.defaultName}: ${plan.trials.length}${total} trial(s)`,
-      line(header),
-      line(widths.map((w) => "-".repeat(w))),
-      ...rows.map(line),
+      ...alignColumns([header, ...rows], { rule: true }),
       ...(plan.note ? [`(${plan.note})`] : []),
       ...problems,
       "dry run: nothing ran",

@@ -18,7 +18,12 @@ export type {
   SweepParameter,
 } from "./config/types.ts";
 export { type RunSweepOptions, runSweep, type SweepOutcome } from "./controller/run-sweep.ts";
-export { bestTrial, formatSweepTable, rankTrials } from "./controller/summary.ts";
+export {
+  bestTrial,
+  formatParamCell,
+  formatSweepTable,
+  rankTrials,
+} from "./controller/summary.ts";
 export {
   readSweepState,
   type SweepState,

@@ -1,4 +1,6 @@
 /** The sweep summary: a table of trials and the best config. */
+
+import { alignColumns } from "../../text-table.ts";
 import type { SweepConfig, SweepMetric } from "../config/types.ts";
 import { formatFlagValue, paramValue } from "../search/params.ts";
 import type { SweepState, TrialRecord } from "./sweep-state.ts";
@@ -43,6 +45,13 @@ export function rankTrials(
   ];
 }
 
+/** A parameter's value in a table cell: fractions to 6 significant digits, the rest as flags. */
+export function formatParamCell(value: unknown): string {
+  return typeof value === "number" && !Number.isInteger(value)
+    ? String(Number(value.toPrecision(6)))
+    : formatFlagValue(value);
+}
+
 /**
  * A plain-text table, one row per trial ranked by the metric in its goal's direction (rank, id,
  * status, metric, each searched parameter), then the best config.
@@ -67,20 +76,9 @@ export function formatSweepTable(state: SweepState, config: SweepConfig): string
     t.id,
     t.status,
     formatMetric(t.metric),
-    ...columns.map((p) => {
-      const value = paramValue(t.params, p);
-      return typeof value === "number" && !Number.isInteger(value)
-        ? String(Number(value.toPrecision(6)))
-        : formatFlagValue(value);
-    }),
+    ...columns.map((p) => formatParamCell(paramValue(t.params, p))),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
-      .join("  ")
-      .trimEnd();
-  const out = [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
+  const out = alignColumns([header, ...rows], { rule: true });
   const best = state.metric ? bestTrial(state.trials, state.metric) : undefined;
   if (best && state.metric) {
     out.push(
