@@ -1,4 +1,5 @@
 export * from "./agent/index.ts";
+export * from "./api/index.ts";
 export * from "./logger/index.ts";
 export * from "./process/index.ts";
 export * from "./store/index.ts";

@@ -1,9 +1,14 @@
 /**
  * The GraphQL calls of W&B's sweep protocol that tipi uses (docs/sweeps-across-machines.md
  * lists them): create a sweep, read it, register an agent, heartbeat. One attempt per call
- * with a hard timeout; {@link withRetry} adds the backoff.
+ * with a hard timeout ({@link queryWandb}); {@link withRetry} adds the backoff.
  */
-import { redactString } from "../store/redact.ts";
+import {
+  queryWandb,
+  viewerEntity,
+  type WandbEndpoint,
+  WandbRequestError,
+} from "../api/wandb-request.ts";
 
 export interface AgentApiOptions {
   readonly baseUrl: string;
@@ -12,22 +17,6 @@ export interface AgentApiOptions {
   readonly timeoutMs?: number;
   /** Aborts the request in flight (Ctrl-C of the agent). */
   readonly signal?: AbortSignal;
-}
-
-/** An HTTP answer other than 200 (`status`), or no answer at all (`status` 0). */
-export class WandbRequestError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
-    this.name = "WandbRequestError";
-  }
-
-  /** Network errors, timeouts, 429 and 5xx are worth retrying; other 4xx are not. */
-  get retryable(): boolean {
-    return this.status === 0 || this.status === 429 || this.status >= 500;
-  }
 }
 
 /** A controller command from a heartbeat (`run`, `resume`, `stop`, `exit`). */
@@ -67,8 +56,6 @@ export interface UpsertSweepResult {
   readonly warnings: readonly string[];
 }
 
-const VIEWER = "query Viewer { viewer { id entity } }";
-
 const UPSERT_SWEEP = `mutation UpsertSweep($id: ID, $config: String, $description: String, $entityName: String, $projectName: String, $state: String) {
   upsertSweep(input: { id: $id, config: $config, description: $description, entityName: $entityName, projectName: $projectName, state: $state }) {
     sweep { name project { id name entity { id name } } }
@@ -97,25 +84,24 @@ const HEARTBEAT = `mutation Heartbeat($id: ID!, $metrics: JSONString, $runState:
 
 /** W&B's sweep-agent protocol over HTTP, one call per method. */
 export class AgentApi {
-  readonly #baseUrl: string;
-  readonly #apiKey: string;
-  readonly #timeoutMs: number;
-  readonly #signal: AbortSignal | undefined;
+  readonly #endpoint: WandbEndpoint;
+  readonly #request: { readonly timeoutMs: number; readonly signal?: AbortSignal };
 
   constructor(options: AgentApiOptions) {
-    this.#baseUrl = options.baseUrl.replace(/\/+$/, "");
-    this.#apiKey = options.apiKey;
-    this.#timeoutMs = options.timeoutMs ?? 20_000;
-    this.#signal = options.signal;
+    this.#endpoint = {
+      baseUrl: options.baseUrl.replace(/\/+$/, ""),
+      apiKey: options.apiKey,
+      userAgent: "tipi-agent",
+    };
+    this.#request = {
+      timeoutMs: options.timeoutMs ?? 20_000,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    };
   }
 
   /** The API key's default entity. */
-  async viewer(): Promise<string> {
-    const data = (await this.#graphql("Viewer", VIEWER, {})) as { viewer?: { entity?: string } };
-    const entity = data.viewer?.entity;
-    if (typeof entity !== "string" || entity === "")
-      throw new WandbRequestError("W&B Viewer returned no entity", 200);
-    return entity;
+  viewer(): Promise<string> {
+    return viewerEntity(this.#endpoint, this.#request);
   }
 
   async upsertSweep(input: UpsertSweepInput): Promise<UpsertSweepResult> {
@@ -189,110 +175,7 @@ export class AgentApi {
       : [];
   }
 
-  async #graphql(
-    operation: string,
-    query: string,
-    variables: Record<string, unknown>,
-  ): Promise<unknown> {
-    const url = `${this.#baseUrl}/graphql`;
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          authorization: `Basic ${Buffer.from(`api:${this.#apiKey}`).toString("base64")}`,
-          "user-agent": "tipi-agent",
-        },
-        body: JSON.stringify({ query, variables, operationName: operation }),
-        signal:
-          this.#signal === undefined
-            ? AbortSignal.timeout(this.#timeoutMs)
-            : AbortSignal.any([AbortSignal.timeout(this.#timeoutMs), this.#signal]),
-      });
-    } catch (error) {
-      const reason =
-        error instanceof Error && error.name === "TimeoutError"
-          ? `no answer in ${this.#timeoutMs} ms`
-          : error instanceof Error
-            ? error.cause instanceof Error
-              ? error.cause.message
-              : error.message
-            : String(error);
-      throw new WandbRequestError(this.#redact(`W&B ${operation}: ${reason}`), 0);
-    }
-    const text = await response.text().catch(() => "");
-    if (response.status !== 200) {
-      throw new WandbRequestError(
-        this.#redact(`W&B ${operation}: HTTP ${response.status} ${text.slice(0, 200)}`),
-        response.status,
-      );
-    }
-    let reply: { data?: unknown; errors?: { message?: string }[] };
-    try {
-      reply = JSON.parse(text) as typeof reply;
-    } catch {
-      throw new WandbRequestError(`W&B ${operation}: the answer is not JSON`, 200);
-    }
-    if (reply.errors !== undefined && reply.errors.length > 0) {
-      throw new WandbRequestError(
-        this.#redact(`W&B ${operation}: ${reply.errors.map((e) => e.message).join("; ")}`),
-        200,
-      );
-    }
-    return reply.data ?? {};
+  #graphql(operation: string, query: string, variables: Record<string, unknown>): Promise<unknown> {
+    return queryWandb(this.#endpoint, operation, query, variables, this.#request);
   }
-
-  #redact(text: string): string {
-    return redactString(text, { secrets: [this.#apiKey] });
-  }
-}
-
-export interface RetryOptions {
-  /** First wait after a failure. Default 1 s. */
-  readonly initialMs?: number;
-  /** Longest wait between attempts. Default 60 s. */
-  readonly maxMs?: number;
-  /** Give up after this many attempts. Default: never. */
-  readonly attempts?: number;
-  readonly signal?: AbortSignal;
-  /** Called before each wait, with the failure and the wait. */
-  readonly onRetry?: (error: WandbRequestError, waitMs: number, attempt: number) => void;
-}
-
-/**
- * Calls `fn` until it succeeds, waiting `initialMs`, then twice as long each time up to
- * `maxMs` (with ±20% jitter) after a retryable failure. Rethrows other failures, the last one
- * after `attempts`, and an abort.
- */
-export async function withRetry<T>(fn: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
-  const initial = options.initialMs ?? 1000;
-  const max = options.maxMs ?? 60_000;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (!(error instanceof WandbRequestError) || !error.retryable) throw error;
-      if (options.attempts !== undefined && attempt >= options.attempts) throw error;
-      if (options.signal?.aborted) throw error;
-      const base = Math.min(max, initial * 2 ** (attempt - 1));
-      const wait = Math.round(base * (0.8 + Math.random() * 0.4));
-      options.onRetry?.(error, wait, attempt);
-      await sleep(wait, options.signal);
-    }
-  }
-}
-
-/** Resolves after `ms`, or early when `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }

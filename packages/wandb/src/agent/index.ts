@@ -2,12 +2,9 @@ export {
   AgentApi,
   type AgentApiOptions,
   type AgentCommand,
-  type RetryOptions,
   type SweepInfo,
   type UpsertSweepInput,
   type UpsertSweepResult,
-  WandbRequestError,
-  withRetry,
 } from "./agent-api.ts";
 export {
   type AgentRunArgs,

@@ -7,12 +7,14 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
+import { WandbRequestError } from "../api/wandb-request.ts";
+import { sleep, withRetry } from "../api/with-retry.ts";
 import { startTrial, type TrialExit } from "../sweep/controller/trial-process.ts";
 import { parseYaml11 } from "../sweep/source/yaml11.ts";
 import { syncRun } from "../sync/sync-run.ts";
 import { readSyncState, writeSyncState } from "../sync/sync-state.ts";
 import { WandbClient } from "../sync/wandb-client.ts";
-import { AgentApi, type AgentCommand, sleep, WandbRequestError, withRetry } from "./agent-api.ts";
+import { AgentApi, type AgentCommand } from "./agent-api.ts";
 import { type AgentRunArgs, pythonJson, type TipiRunLine, tipiRunLine } from "./command-line.ts";
 import { parseSweepPath, type SweepPath } from "./sweep-upload.ts";
 

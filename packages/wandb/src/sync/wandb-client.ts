@@ -1,4 +1,4 @@
-import { redactString } from "../store/redact.ts";
+import { postToWandb, queryWandb, viewerEntity, type WandbEndpoint } from "../api/wandb-request.ts";
 
 export interface WandbClientOptions {
   readonly baseUrl: string;
@@ -25,7 +25,6 @@ export interface FileStreamBody {
   readonly exitcode?: number;
 }
 
-const VIEWER = "query Viewer { viewer { id entity } }";
 const UPSERT_BUCKET = `mutation UpsertBucket($name: String, $project: String, $entity: String, $displayName: String, $config: JSONString, $tags: [String!], $sweep: String) {
   upsertBucket(input: { name: $name, modelName: $project, entityName: $entity, displayName: $displayName, config: $config, tags: $tags, sweep: $sweep }) {
     bucket { id name displayName }
@@ -35,35 +34,45 @@ const UPSERT_BUCKET = `mutation UpsertBucket($name: String, $project: String, $e
 
 /**
  * The three W&B endpoints `@wandb/sdk` 0.5.1 uses (FACTS.md), spoken directly: one attempt
- * per call, a hard timeout, and an error on any non-200 answer. Used by {@link syncRun},
+ * per call, a hard timeout, and an error on any non-200 answer ({@link postToWandb}). Used by {@link syncRun},
  * which must know exactly what the server accepted (the SDK does not say).
  */
 export class WandbClient {
-  readonly #options: WandbClientOptions;
+  readonly #endpoint: WandbEndpoint;
+  readonly #timeoutMs: number;
+  readonly #deadline: number | undefined;
 
   constructor(options: WandbClientOptions) {
-    this.#options = { ...options, baseUrl: options.baseUrl.replace(/\/+$/, "") };
+    this.#endpoint = {
+      baseUrl: options.baseUrl.replace(/\/+$/, ""),
+      apiKey: options.apiKey,
+      userAgent: "tipi-sync",
+    };
+    this.#timeoutMs = options.timeoutMs;
+    this.#deadline = options.deadline;
   }
 
   /** The default entity of the API key's user. */
   async viewer(): Promise<string> {
-    const data = (await this.#graphql("Viewer", VIEWER, {})) as { viewer?: { entity?: string } };
-    const entity = data.viewer?.entity;
-    if (typeof entity !== "string" || entity === "")
-      throw new Error("W&B Viewer returned no entity");
-    return entity;
+    return viewerEntity(this.#endpoint, { timeoutMs: this.#timeoutLeft("/graphql") });
   }
 
   async upsertRun(input: UpsertRunInput): Promise<void> {
-    await this.#graphql("UpsertBucket", UPSERT_BUCKET, {
-      name: input.name,
-      project: input.project,
-      entity: input.entity,
-      displayName: input.displayName,
-      config: JSON.stringify(input.config ?? {}),
-      tags: input.tags,
-      sweep: input.sweep,
-    });
+    await queryWandb(
+      this.#endpoint,
+      "UpsertBucket",
+      UPSERT_BUCKET,
+      {
+        name: input.name,
+        project: input.project,
+        entity: input.entity,
+        displayName: input.displayName,
+        config: JSON.stringify(input.config ?? {}),
+        tags: input.tags,
+        sweep: input.sweep,
+      },
+      { timeoutMs: this.#timeoutLeft("/graphql") },
+    );
   }
 
   async fileStream(
@@ -73,71 +82,20 @@ export class WandbClient {
     body: FileStreamBody,
   ): Promise<void> {
     const path = `/files/${encodeURIComponent(entity)}/${encodeURIComponent(project)}/${encodeURIComponent(run)}/file_stream`;
-    await this.#post(path, body);
+    await postToWandb(this.#endpoint, path, body, {
+      label: `POST ${this.#endpoint.baseUrl}${path}`,
+      timeoutMs: this.#timeoutLeft(path),
+    });
   }
 
-  async #graphql(
-    operation: string,
-    query: string,
-    variables: Record<string, unknown>,
-  ): Promise<unknown> {
-    const reply = (await this.#post("/graphql", {
-      query,
-      variables,
-      operationName: operation,
-    })) as {
-      data?: unknown;
-      errors?: { message?: string }[];
-    };
-    if (reply.errors !== undefined && reply.errors.length > 0) {
-      throw new Error(`W&B ${operation} failed: ${reply.errors.map((e) => e.message).join("; ")}`);
-    }
-    return reply.data ?? {};
-  }
-
-  async #post(path: string, body: unknown): Promise<unknown> {
-    const { baseUrl, apiKey, deadline } = this.#options;
-    const url = `${baseUrl}${path}`;
-    const left = deadline === undefined ? Number.POSITIVE_INFINITY : deadline - Date.now();
-    if (left <= 0) throw new Error(`POST ${url}: not sent, the sync's time budget is spent`);
-    const timeoutMs = Math.max(1, Math.min(this.#options.timeoutMs, left));
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          authorization: `Basic ${Buffer.from(`api:${apiKey}`).toString("base64")}`,
-          "user-agent": "tipi-sync",
-        },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-    } catch (error) {
-      const cause =
-        error instanceof Error
-          ? error.cause instanceof Error
-            ? error.cause.message
-            : error.message
-          : String(error);
-      const reason =
-        error instanceof Error && error.name === "TimeoutError"
-          ? `no answer in ${timeoutMs} ms`
-          : cause;
-      throw new Error(this.#redact(`POST ${url}: ${reason}`));
-    }
-    const text = await response.text().catch(() => "");
-    if (response.status !== 200) {
-      throw new Error(this.#redact(`POST ${url}: HTTP ${response.status} ${text.slice(0, 200)}`));
-    }
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      return {};
-    }
-  }
-
-  #redact(text: string): string {
-    return redactString(text, { secrets: [this.#options.apiKey] });
+  /** The request timeout, cut to what is left of the sync's time budget. */
+  #timeoutLeft(path: string): number {
+    const left =
+      this.#deadline === undefined ? Number.POSITIVE_INFINITY : this.#deadline - Date.now();
+    if (left <= 0)
+      throw new Error(
+        `POST ${this.#endpoint.baseUrl}${path}: not sent, the sync's time budget is spent`,
+      );
+    return Math.max(1, Math.min(this.#timeoutMs, left));
   }
 }
