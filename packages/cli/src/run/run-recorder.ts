@@ -1,5 +1,11 @@
 import { messageOf, type TipiEvent } from "@tipi/core";
-import { RUN_FILES, type RunStatus, type RunStore, RunStoreWriteError } from "@tipi/wandb";
+import {
+  attemptEach,
+  RUN_FILES,
+  type RunStatus,
+  type RunStore,
+  RunStoreWriteError,
+} from "@tipi/wandb";
 
 /**
  * Records a run's events in its run directory, and makes a failed write loud: the executor
@@ -66,21 +72,14 @@ export class RunRecorder {
     status: RunStatus,
     options: { readonly summary?: Record<string, unknown>; readonly error?: string },
   ): unknown {
-    let failure: unknown;
-    const attempt = (write: () => void) => {
-      try {
-        write();
-      } catch (error) {
-        failure ??= error;
-      }
-    };
-    if (options.summary !== undefined && this.#failure === undefined)
-      attempt(() => this.store.writeSummary(options.summary ?? {}));
-    attempt(() =>
-      this.store.setStatus(status, options.error === undefined ? {} : { error: options.error }),
-    );
-    attempt(() => this.store.close());
-    return failure;
+    const { summary, error } = options;
+    return attemptEach([
+      summary !== undefined &&
+        this.#failure === undefined &&
+        (() => this.store.writeSummary(summary)),
+      () => this.store.setStatus(status, error === undefined ? {} : { error }),
+      () => this.store.close(),
+    ]);
   }
 }
 

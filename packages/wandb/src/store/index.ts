@@ -23,4 +23,4 @@ export {
   readHistory,
   type StoredHistoryRow,
 } from "./run-store.ts";
-export { RunStoreWriteError } from "./write-error.ts";
+export { attemptEach, RunStoreWriteError } from "./write-error.ts";

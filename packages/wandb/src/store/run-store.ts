@@ -6,7 +6,7 @@ import { confusionMatrixImage, encodePng } from "../logger/png.ts";
 import { JsonlAppender, readJson, readJsonl, writeJsonAtomic } from "./jsonl.ts";
 import { redactSecrets, redactString } from "./redact.ts";
 import { isValidRunId, newRunId } from "./run-id.ts";
-import { guardWrite, RunStoreWriteError } from "./write-error.ts";
+import { attemptEach, guardWrite, RunStoreWriteError } from "./write-error.ts";
 
 export type RunStatus = "running" | "finished" | "failed" | "interrupted";
 
@@ -288,17 +288,11 @@ export class RunStore {
    * thrown afterwards as a {@link RunStoreWriteError}.
    */
   setStatus(status: RunStatus, options: { readonly error?: string } = {}): void {
-    let failure: unknown;
-    const attempt = (write: () => void) => {
-      try {
-        write();
-      } catch (error) {
-        failure ??= error;
-      }
-    };
-    attempt(() => this.#history.sync());
-    attempt(() => this.#events.sync());
-    if (status !== "running") attempt(() => this.#flushSummary());
+    const failure = attemptEach([
+      () => this.#history.sync(),
+      () => this.#events.sync(),
+      status !== "running" && (() => this.#flushSummary()),
+    ]);
     const record: RunStatusRecord = {
       status,
       updatedAt: new Date().toISOString(),

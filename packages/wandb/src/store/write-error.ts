@@ -50,3 +50,21 @@ export function guardWrite<T>(action: string, path: string, write: () => T): T {
     throw new RunStoreWriteError(action, path, error);
   }
 }
+
+/**
+ * Runs every write in order, even after one throws, and returns the first error (undefined
+ * when all succeeded): for closing writes that must each be tried, such as a run's final status
+ * after its logs failed to sync. A `false` entry (a write that does not apply) is skipped.
+ */
+export function attemptEach(writes: readonly ((() => void) | false)[]): unknown {
+  let failure: unknown;
+  for (const write of writes) {
+    if (write === false) continue;
+    try {
+      write();
+    } catch (error) {
+      failure ??= error;
+    }
+  }
+  return failure;
+}
