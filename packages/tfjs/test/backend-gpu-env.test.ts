@@ -14,6 +14,7 @@ describe("planGpu", () => {
       env: { CUDA_VISIBLE_DEVICES: "GPU-bbbb", TF_FORCE_GPU_ALLOW_GROWTH: "true" },
       setByTipi: ["TF_FORCE_GPU_ALLOW_GROWTH", "CUDA_VISIBLE_DEVICES"],
       gpu: { index: 1 },
+      devices: ["GPU-bbbb", "GPU-aaaa"],
     });
     expect(plan.where).toBe(
       "GPU 1 (B, 900 of 1000 MiB free, the most of 2; CUDA_VISIBLE_DEVICES=GPU-bbbb)",
@@ -21,11 +22,16 @@ describe("planGpu", () => {
   });
 
   it("a user's index is nvidia-smi's (PCI order set unless the user chose an order)", () => {
+    // A list: this process keeps the first GPU, the others are for replica processes.
     const plan = planGpu({ CUDA_VISIBLE_DEVICES: "0,1" }, gpus)._unsafeUnwrap();
     expect(plan).toMatchObject({
-      env: { CUDA_VISIBLE_DEVICES: "0,1", CUDA_DEVICE_ORDER: "PCI_BUS_ID" },
+      env: { CUDA_VISIBLE_DEVICES: "0", CUDA_DEVICE_ORDER: "PCI_BUS_ID" },
       gpu: { index: 0 },
+      devices: ["0", "1"],
     });
+    expect(plan.where).toContain(
+      "CUDA_VISIBLE_DEVICES=0,1 (set by the user), CUDA_DEVICE_ORDER=PCI_BUS_ID set by tipi so indices are nvidia-smi's; this process keeps 0, replicas get the rest",
+    );
     const pci = planGpu(
       { CUDA_VISIBLE_DEVICES: "1", CUDA_DEVICE_ORDER: "PCI_BUS_ID" },
       gpus,
@@ -63,5 +69,25 @@ describe("planGpu", () => {
     const plan = planGpu({ TF_FORCE_GPU_ALLOW_GROWTH: "false" }, gpus)._unsafeUnwrap();
     expect(plan.env.TF_FORCE_GPU_ALLOW_GROWTH).toBe("false");
     expect(plan.setByTipi).toEqual(["CUDA_VISIBLE_DEVICES"]);
+  });
+
+  it("the GPUs replicas may use: the user's entries up to the first CUDA stops at", () => {
+    const devices = (value: string) =>
+      planGpu({ CUDA_VISIBLE_DEVICES: value }, gpus)._unsafeUnwrap().devices;
+    expect(devices("1")).toEqual(["1"]);
+    expect(devices("1,0")).toEqual(["1", "0"]);
+    expect(devices("0,7,1")).toEqual(["0"]);
+    expect(devices("GPU-bb,GPU-aa")).toEqual(["GPU-bb", "GPU-aa"]);
+    expect(devices("MIG-1,MIG-2")).toEqual(["MIG-1", "MIG-2"]);
+    expect(devices("0,0")).toEqual(["0"]);
+    const single = planGpu({ CUDA_VISIBLE_DEVICES: "0,7" }, gpus)._unsafeUnwrap();
+    expect(single.env.CUDA_VISIBLE_DEVICES).toBe("0,7");
+    expect(single.setByTipi).not.toContain("CUDA_VISIBLE_DEVICES");
+    const fastest = planGpu(
+      { CUDA_VISIBLE_DEVICES: "0,5", CUDA_DEVICE_ORDER: "FASTEST_FIRST" },
+      gpus,
+    )._unsafeUnwrap();
+    expect(fastest.devices).toEqual(["0", "5"]);
+    expect(fastest.env.CUDA_VISIBLE_DEVICES).toBe("0");
   });
 });

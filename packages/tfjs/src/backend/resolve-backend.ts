@@ -124,8 +124,33 @@ interface NativeLoad {
   readonly usingGpu: boolean;
   readonly gpu?: GpuInfo;
   readonly where?: string;
+  /** tfjs-node-gpu: what a replica process needs to load it as this one did, on its own GPU. */
+  readonly replicas?: GpuReplicaPlan;
 }
 let native: NativeLoad | undefined;
+
+/**
+ * What replica processes need to load tfjs-node-gpu as this process did, each on a GPU of its
+ * own (docs/training.md, "Several GPUs").
+ */
+export interface GpuReplicaPlan {
+  /**
+   * `CUDA_VISIBLE_DEVICES` values, one a replica: `[0]` is this process's GPU, each other one
+   * a replica process's (see `planGpu`).
+   */
+  readonly devices: readonly string[];
+  /** Where this process found tfjs-node-gpu. */
+  readonly resolvePaths: readonly string[];
+  readonly nvidiaSmi?: string;
+}
+
+/**
+ * The GPUs this process's run may train on, when it loaded tfjs-node-gpu and TensorFlow
+ * confirmed a GPU; else `undefined` (wasm, cpu, tfjs-node, or no GPU device).
+ */
+export function gpuReplicaPlan(): GpuReplicaPlan | undefined {
+  return native?.usingGpu ? native.replicas : undefined;
+}
 
 /** @internal For tests with stand-in packages only: forget which tfjs-node this process loaded. */
 export function _forgetNativeLoad(): void {
@@ -252,6 +277,11 @@ async function tryTensorflowGpu(context: AttemptContext): Promise<Attempt> {
     usingGpu,
     where: plan.where,
     ...(plan.gpu ? { gpu: plan.gpu } : {}),
+    replicas: {
+      devices: plan.devices,
+      resolvePaths: context.paths,
+      ...(context.nvidiaSmi ? { nvidiaSmi: context.nvidiaSmi } : {}),
+    },
   };
   if (!usingGpu) return err(await noGpuDeviceReason(specifier, plan.where));
   const tipiSet = plan.setByTipi.map((name) => `${name}=${plan.env[name]}`).join(", ");

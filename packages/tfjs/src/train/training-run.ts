@@ -27,8 +27,8 @@ import {
 import { clipByGlobalNorm } from "./gradients.ts";
 import { countCorrectOnHost, crossEntropy, type OutputKind, outputKindOf } from "./losses.ts";
 import { type LrSchedule, learningRateAt } from "./lr-schedule.ts";
-import type { ReplicaPool } from "./replicas/replica-pool.ts";
 import { replicaTrainStep } from "./replicas/replica-training.ts";
+import type { Replicas } from "./replicas/replicas.ts";
 import type { EpochRecord, TrainOptions, TrainResult } from "./train-loop.ts";
 
 interface Sums {
@@ -99,7 +99,7 @@ export function batchSource(options: TrainOptions): BatchSource {
 /** Trains as {@link train} describes, on this thread or on `pool`'s replicas. */
 export async function trainOn(
   options: TrainOptions,
-  pool: ReplicaPool | undefined,
+  pool: Replicas | undefined,
   loader: BatchLoader | undefined,
 ): Promise<TrainResult> {
   const run = new TrainingRun(options, pool, loader);
@@ -109,7 +109,7 @@ export async function trainOn(
 
 class TrainingRun {
   readonly #options: TrainOptions;
-  readonly #pool: ReplicaPool | undefined;
+  readonly #pool: Replicas | undefined;
   readonly #loader: BatchLoader | undefined;
   readonly #model: LayersModel;
   readonly #baseLr: number;
@@ -133,11 +133,7 @@ class TrainingRun {
   #trainingMs = 0;
   #currentLr = Number.NaN;
 
-  constructor(
-    options: TrainOptions,
-    pool: ReplicaPool | undefined,
-    loader: BatchLoader | undefined,
-  ) {
+  constructor(options: TrainOptions, pool: Replicas | undefined, loader: BatchLoader | undefined) {
     const { model, batchSize } = options;
     if (options.train.length === 0) throw new Error("the training set is empty");
     this.#options = options;

@@ -1,16 +1,21 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import type { LayersModel } from "@tensorflow/tfjs-layers";
 import type { TipiEvent } from "@tipi/core";
+import { type GpuReplicaPlan, gpuReplicaPlan } from "../../backend/resolve-backend.ts";
 import { tfCore } from "../../lazy/modules.ts";
 import { clipByGlobalNorm } from "../gradients.ts";
 import type { OutputKind } from "../losses.ts";
+import { ProcessReplicaPool } from "./process-replica-pool.ts";
 import { ReplicaPool } from "./replica-pool.ts";
+import type { Replicas } from "./replicas.ts";
 import { resolveWorkers, type WorkersRequest } from "./workers.ts";
 
 /**
- * The replica pool {@link train} uses for `workers`, or `undefined` to train on this thread
- * alone (1 replica). With `"auto"`, a pool that cannot start (a custom layer tfjs cannot
- * rebuild from JSON) falls back to 1 with a warning; a number asked for explicitly throws.
+ * The replicas {@link train} uses for `workers`, or `undefined` to train on this thread alone
+ * (1 replica): worker threads on wasm / cpu, one process per GPU on tfjs-node-gpu with several
+ * GPUs visible (docs/training.md, "Several GPUs"). With `"auto"`, replicas that cannot start
+ * (a custom layer tfjs cannot rebuild from JSON, a GPU that fails to initialise) fall back to 1
+ * with a warning; a number asked for explicitly throws.
  */
 export async function startReplicas(options: {
   readonly workers: WorkersRequest;
@@ -18,20 +23,38 @@ export async function startReplicas(options: {
   readonly batchSize: number;
   readonly outputKind: OutputKind;
   readonly emit: (event: TipiEvent) => void;
-}): Promise<ReplicaPool | undefined> {
+  /** The GPUs to train on. Default: those of the tfjs-node-gpu this process loaded, if any. */
+  readonly gpus?: GpuReplicaPlan;
+}): Promise<Replicas | undefined> {
   const backend = tfCore().getBackend();
-  const count = resolveWorkers(options.workers, { batchSize: options.batchSize, backend });
+  const gpus = options.gpus ?? (backend === "tensorflow" ? gpuReplicaPlan() : undefined);
+  const count = resolveWorkers(options.workers, {
+    batchSize: options.batchSize,
+    backend,
+    ...(gpus ? { gpus: gpus.devices.length } : {}),
+  });
   if (count < 2) return undefined;
+  const what = gpus ? "replica processes" : "replica workers";
   try {
-    const pool = await ReplicaPool.start({
-      model: options.model,
-      count,
-      outputKind: options.outputKind,
-    });
+    const pool = gpus
+      ? await ProcessReplicaPool.start({
+          model: options.model,
+          count,
+          outputKind: options.outputKind,
+          devices: gpus.devices.slice(1, count),
+          backend: "tensorflow-gpu",
+          resolvePaths: gpus.resolvePaths,
+          ...(gpus.nvidiaSmi ? { nvidiaSmi: gpus.nvidiaSmi } : {}),
+        })
+      : await ReplicaPool.start({ model: options.model, count, outputKind: options.outputKind });
+    const others = count - 1;
+    const where = gpus
+      ? `this process on CUDA_VISIBLE_DEVICES=${gpus.devices[0]} + ${others} process${others > 1 ? "es" : ""} on ${gpus.devices.slice(1, count).join(", ")}, one GPU each`
+      : `this thread + ${others} worker thread${others > 1 ? "s" : ""}, ${backend}`;
     options.emit({
       type: "log",
       level: "info",
-      message: `training on ${count} data-parallel replicas (this thread + ${count - 1} worker thread${count > 2 ? "s" : ""}, ${backend})`,
+      message: `training on ${count} data-parallel replicas (${where})`,
     });
     return pool;
   } catch (error) {
@@ -39,7 +62,7 @@ export async function startReplicas(options: {
     options.emit({
       type: "log",
       level: "warn",
-      message: `training on 1 replica: the replica workers did not start (${(error as Error).message})`,
+      message: `training on 1 replica: the ${what} did not start (${(error as Error).message})`,
     });
     return undefined;
   }
@@ -52,7 +75,7 @@ export async function startReplicas(options: {
  * const [loss, correct] = await replicaTrainStep(pool, optimizer, batch, [28, 28, 1]);
  */
 export async function replicaTrainStep(
-  pool: ReplicaPool,
+  pool: Replicas,
   optimizer: tf.Optimizer,
   batch: { readonly xs: Float32Array; readonly ys: Int32Array },
   shape: readonly number[],

@@ -12,6 +12,11 @@ export interface WorkersContext {
   readonly cores?: number;
   /** Where `TIPI_CORES` is read. Default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * On tfjs-node-gpu with a GPU confirmed: the GPUs the run may use, one replica process each
+   * (`GpuReplicaPlan.devices.length`, this process's included). Absent elsewhere.
+   */
+  readonly gpus?: number;
 }
 
 /**
@@ -38,15 +43,32 @@ const THREAD_BACKENDS = new Set(["wasm", "cpu"]);
 /**
  * The replica count a request means here. `"auto"`: one replica a core
  * (`TIPI_CORES`, else `os.availableParallelism()`), at most one per {@link MIN_AUTO_SHARD} samples of the batch
- * (so batch 64 uses at most 4), and 1 on backends that
- * already use every core themselves (tfjs-node's TensorFlow) or a GPU. A number is taken as
- * it is, except that backends other than wasm and cpu train with 1 (see docs/training.md).
+ * (so batch 64 uses at most 4), and 1 on tfjs-node's TensorFlow on the CPU (it threads itself).
+ * On tfjs-node-gpu (`gpus` given) one replica a GPU, with the same cap. A number is taken as it
+ * is (at most the batch size), except that tfjs-node on the CPU trains with 1 (see
+ * docs/training.md).
+ * @throws Error when a number asks for more replicas than `gpus` on a GPU run.
  * @example
  * resolveWorkers("auto", { batchSize: 64, backend: "wasm" }) // 2 on a 2-core machine
+ * resolveWorkers("auto", { batchSize: 64, backend: "tensorflow", gpus: 4 }) // 4
  */
 export function resolveWorkers(request: WorkersRequest, context: WorkersContext): number {
+  if (context.gpus !== undefined) return gpuWorkers(request, context.gpus, context.batchSize);
   if (!THREAD_BACKENDS.has(context.backend)) return 1;
   if (request !== "auto") return Math.max(1, Math.min(request, context.batchSize));
   const cores = context.cores ?? coresFromEnv(context.env ?? process.env) ?? availableParallelism();
   return Math.max(1, Math.min(cores, Math.floor(context.batchSize / MIN_AUTO_SHARD)));
+}
+
+/** One replica process per GPU: `"auto"` takes every GPU (capped as on cores); a number must fit. */
+function gpuWorkers(request: WorkersRequest, gpus: number, batchSize: number): number {
+  if (request === "auto") {
+    return Math.max(1, Math.min(gpus, Math.floor(batchSize / MIN_AUTO_SHARD)));
+  }
+  if (request > gpus) {
+    throw new Error(
+      `workers = ${request}, but this run sees ${gpus} GPU${gpus === 1 ? "" : "s"} (one replica process a GPU): set workers to ${gpus} or less, or "auto", or make more GPUs visible (CUDA_VISIBLE_DEVICES)`,
+    );
+  }
+  return Math.max(1, Math.min(request, batchSize));
 }
