@@ -108,30 +108,79 @@ describe("acquirePidLock", () => {
         lock.release();
       }
       console.log(JSON.stringify({ doubles, held }));`;
-    const results = await Promise.all(
-      [0, 1, 2, 3].map(
-        () =>
-          new Promise<{ doubles: number; held: number }>((resolve, reject) => {
-            const child = spawn(
-              process.execPath,
-              ["--import", "tsx", "--input-type=module", "-e", racer],
-              { stdio: ["ignore", "pipe", "inherit"] },
-            );
-            children.push(child);
-            let out = "";
-            child.stdout?.on("data", (chunk) => {
-              out += chunk;
-            });
-            child.once("exit", (code) =>
-              code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`racer exited ${code}`)),
-            );
-          }),
-      ),
-    );
+    const results = (await Promise.all([0, 1, 2, 3].map(() => runRacer(racer)))) as {
+      doubles: number;
+      held: number;
+    }[];
     expect(results.map((r) => r.doubles)).toEqual([0, 0, 0, 0]);
     expect(results.every((r) => r.held > 0)).toBe(true);
   });
+
+  it("takes a stale lock over even when a process died removing it (its guard file is stale too)", async () => {
+    const path = join(tempDir(), "x.lock");
+    const dead = await deadPid();
+    fs.writeFileSync(path, String(dead));
+    fs.writeFileSync(`${path}.stale-${dead}`, String(await deadPid()));
+    const lock = acquirePidLock(path);
+    expect("release" in lock).toBe(true);
+    expect(fs.readFileSync(path, "utf8")).toBe(String(process.pid));
+    expect(fs.readdirSync(join(path, "..")).sort()).toEqual(["x.lock"]);
+    if ("release" in lock) lock.release();
+  });
+
+  it("a stale lock (dead holder) is taken over by one of four processes racing for it, never two", async () => {
+    const dir = tempDir();
+    const rounds = 40;
+    const dead = await deadPid();
+    for (let round = 0; round < rounds; round++)
+      fs.writeFileSync(join(dir, `${round}.lock`), String(dead));
+    const module = fileURLToPath(new URL("../src/lock/pid-lock.ts", import.meta.url));
+    // Every racer tries each round's stale lock at the same moment and keeps what it wins.
+    const start = Date.now() + 1500;
+    const racer = `
+      const { acquirePidLock } = await import(${JSON.stringify(module)});
+      const won = [];
+      for (let round = 0; round < ${rounds}; round++) {
+        while (Date.now() < ${start} + round * 20);
+        const lock = acquirePidLock(${JSON.stringify(dir)} + "/" + round + ".lock");
+        if ("release" in lock) won.push(round);
+      }
+      console.log(JSON.stringify(won));`;
+    const wins = (await Promise.all([0, 1, 2, 3].map(() => runRacer(racer)))) as number[][];
+    const winners = Array.from({ length: rounds }, (_, round) =>
+      wins.filter((won) => won.includes(round)),
+    );
+    expect(winners.map((w) => w.length)).toEqual(Array(rounds).fill(1));
+  });
 });
+
+/** The pid of a process that has exited (a lock naming it is stale). */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
+  await new Promise((resolve) => child.once("exit", resolve));
+  return child.pid as number;
+}
+
+/** Runs `script` (an ES module, with tsx) in its own process; resolves with its JSON output. */
+function runRacer(script: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "--input-type=module", "-e", script],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    children.push(child);
+    let out = "";
+    child.stdout?.on("data", (chunk) => {
+      out += chunk;
+    });
+    child.once("exit", (code) =>
+      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`racer exited ${code}`)),
+    );
+  });
+}
 
 describe("lockSweepDir", () => {
   it("is the same lock: a live holder is refused by pid, and a release in the race window is no ENOENT", async () => {

@@ -14,8 +14,9 @@ export type PidLock = { readonly release: () => void } | { readonly heldBy: numb
 /**
  * Takes the lock file at `path`. The pid is written to a file of our own first and linked into
  * place, so the lock file never exists without its pid (a contender reading a half-written lock
- * would take it for stale). A file naming a dead process (or no pid) is removed and
- * tried again; one that vanished before it could be read (released meanwhile) is tried again.
+ * would take it for stale). A file naming a dead process (or no pid) is removed, by one
+ * contender only (see `removeStale`), and tried again; one that vanished before it could be
+ * read (released meanwhile) is tried again.
  * @throws Error when the file system refuses the lock file (other than "it exists"), or when
  * the second attempt loses to another process too.
  */
@@ -31,7 +32,7 @@ export function acquirePidLock(path: string): PidLock {
 }
 
 function takeOrReport(path: string, ours: string): PidLock {
-  for (let attempt = 0; attempt < 10; attempt++) {
+  for (let attempt = 0; attempt < 200; attempt++) {
     try {
       linkSync(ours, path);
       held.add(path);
@@ -50,10 +51,47 @@ function takeOrReport(path: string, ours: string): PidLock {
       const holder = Number.parseInt(text, 10);
       if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder))
         return { heldBy: holder };
-      rmSync(path, { force: true });
+      if (!removeStale(path, text, ours)) pause();
     }
   }
   throw new Error(`could not take the lock ${path}`);
+}
+
+/**
+ * Removes the lock file at `path` if it still holds `text` (a dead holder's pid), and returns
+ * whether this process did the removing (else another one is, and we wait a moment). Two
+ * processes that both read the same stale text must not both remove: the second would remove
+ * the first one's fresh lock and both would hold it. So the removal is itself locked, by a
+ * file named after the stale text (`<path>.stale-<pid>`), linked exclusively like the lock: its
+ * holder re-reads the lock file and removes it only if it is the stale one still. A remover
+ * that died holding that file left a stale file of its own, removed the same way.
+ */
+function removeStale(path: string, text: string, ours: string): boolean {
+  const guard = `${path}.stale-${/^\d+$/.test(text) ? text : "x"}`;
+  try {
+    linkSync(ours, guard);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    const remover = readHolder(guard);
+    if (remover === undefined) return false;
+    const pid = Number.parseInt(remover, 10);
+    if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) return false;
+    removeStale(guard, remover, ours);
+    return false;
+  }
+  try {
+    const holder = Number.parseInt(text, 10);
+    const stale = !(Number.isInteger(holder) && holder !== process.pid && isAlive(holder));
+    if (stale && readHolder(path) === text) rmSync(path, { force: true });
+    return true;
+  } finally {
+    rmSync(guard, { force: true });
+  }
+}
+
+/** Waits a millisecond (synchronously) while another process removes a stale lock. */
+function pause(): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
 }
 
 /** The lock file's text; undefined when it is gone (released since our link saw it). */
