@@ -16,6 +16,8 @@ export {
   type BackendName,
   type BackendRequest,
   BackendUnavailableError,
+  type GpuReplicaPlan,
+  gpuReplicaPlan,
   isBackendRequest,
   type ResolveBackendOptions,
   resolveBackend,
@@ -80,12 +82,18 @@ export { clipByGlobalNorm } from "./train/gradients.ts";
 export { countCorrect, crossEntropy, type OutputKind, outputKindOf } from "./train/losses.ts";
 export { type LrSchedule, learningRateAt, type SchedulePosition } from "./train/lr-schedule.ts";
 export {
+  ProcessReplicaPool,
+  type ProcessReplicaPoolOptions,
+  type ReplicaProcess,
+} from "./train/replicas/process-replica-pool.ts";
+export {
   ReplicaPool,
   type ReplicaPoolOptions,
   type ReplicaStep,
   type ReplicaTimings,
 } from "./train/replicas/replica-pool.ts";
-export { replicaTrainStep } from "./train/replicas/replica-training.ts";
+export { replicaTrainStep, startReplicas } from "./train/replicas/replica-training.ts";
+export type { Replicas } from "./train/replicas/replicas.ts";
 export { shardBounds } from "./train/replicas/shard-step.ts";
 export {
   resolveWorkers,

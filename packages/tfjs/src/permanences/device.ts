@@ -37,7 +37,7 @@ export const deviceParams = z.object({
     })
     .default("auto")
     .describe(
-      "Data-parallel training replicas (worker threads on `wasm` / `cpu`): `auto` = one a core, at most one per 16 samples of the batch; always 1 on tfjs-node's TensorFlow (it threads itself) and on a GPU.",
+      "Data-parallel training replicas: worker threads on `wasm` / `cpu`, one process per GPU on `tensorflow-gpu`; `auto` = one a core (a GPU), at most one per 16 samples of the batch; always 1 on tfjs-node's TensorFlow on the CPU (it threads itself). More than the GPUs visible is an error.",
     ),
 });
 

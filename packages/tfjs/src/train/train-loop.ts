@@ -59,9 +59,9 @@ export interface TrainOptions {
   /** Called after each checkpoint is written. */
   readonly onCheckpoint?: (info: { readonly step: number; readonly path: string }) => void;
   /**
-   * Data-parallel replicas (worker threads on wasm/cpu): each computes the gradients of its
-   * shard of every batch, summed in a fixed order, one optimizer step. `"auto"`: one a core,
-   * at most one per 16 samples of the batch. Default 1: this thread alone, as before. Results
+   * Data-parallel replicas (worker threads on wasm/cpu, one process per GPU on tfjs-node-gpu):
+   * each computes the gradients of its shard of every batch, summed in a fixed order, one
+   * optimizer step. `"auto"`: one a core (a GPU), at most one per 16 samples of the batch. Default 1: this thread alone, as before. Results
    * are bit-identical for the same count (see docs/training.md, "Training on every core").
    */
   readonly workers?: WorkersRequest;
