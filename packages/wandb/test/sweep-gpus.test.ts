@@ -80,6 +80,11 @@ describe("sweeps on GPUs", () => {
         return { id: t.id, gpu: readFileSync(join(dir, "gpu.txt"), "utf8"), ...timing };
       });
       expect(trials.map((t) => t.gpu).slice(0, 2)).toEqual([A, B]);
+      // sweep.json records each trial's GPU: the one it was started with.
+      const saved = JSON.parse(readFileSync(join(sweepDir, "sweep.json"), "utf8")) as {
+        trials: { id: string; gpu?: string }[];
+      };
+      expect(saved.trials.map((t) => t.gpu)).toEqual(trials.map((t) => t.gpu));
       for (const a of trials) {
         expect([A, B]).toContain(a.gpu);
         for (const b of trials) {
@@ -112,6 +117,7 @@ describe("sweeps on GPUs", () => {
     const id = outcome.state.trials[0]!.id;
     const seen = readFileSync(join(sweepDir, "trials", id, "gpu.txt"), "utf8");
     expect(seen).toBe(process.env.CUDA_VISIBLE_DEVICES ?? "unset");
+    expect(outcome.state.trials[0]!.gpu).toBeUndefined();
   });
 });
 

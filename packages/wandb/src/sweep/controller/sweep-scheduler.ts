@@ -171,6 +171,9 @@ export class SweepScheduler {
     // A trial command that picks its own GPU keeps it.
     const gpu =
       command.env?.CUDA_VISIBLE_DEVICES === undefined ? gpus.acquire(record.id) : undefined;
+    const visible = gpu ?? command.env?.CUDA_VISIBLE_DEVICES;
+    if (visible === undefined) delete record.gpu;
+    else record.gpu = visible;
     const running = startTrial(
       withCoreShare(
         gpu === undefined

@@ -25,6 +25,11 @@ export interface TrialRecord {
   reason?: string;
   /** How many times it was started (an interrupted trial is started again on resume). */
   attempts: number;
+  /**
+   * The `CUDA_VISIBLE_DEVICES` its latest attempt started with: the GPU the sweep gave it, or
+   * the one its trial command set; absent when it got none.
+   */
+  gpu?: string;
 }
 
 export interface SweepState {
