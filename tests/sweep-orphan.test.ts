@@ -1,5 +1,6 @@
-// A trial does not outlive its `tipi sweep`: SIGKILL of the controller alone ends its running
-// trial as Ctrl-C would (parent-watch.ts, loaded with `node --import`), through the built CLI.
+// A trial does not outlive its controller: SIGKILL of `tipi sweep` alone ends its running trial
+// as Ctrl-C would (parent-watch.ts, loaded through NODE_OPTIONS), through the built CLI; and so
+// for `runSweep` with a custom trialCommand, through the built @tipi/wandb.
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -79,3 +80,61 @@ test("SIGKILL of the sweep controller ends its running trial: exit within second
     if (trialPid !== undefined && alive(trialPid)) process.kill(trialPid, "SIGKILL");
   }
 }, 20_000);
+
+// A trial that records its pid, and on SIGTERM that it got it, then exits.
+const TRIAL = `
+  import { mkdirSync, writeFileSync } from "node:fs";
+  import { join } from "node:path";
+  const dir = process.env.TIPI_RUN_DIR;
+  mkdirSync(dir, { recursive: true });
+  process.on("SIGTERM", () => {
+    writeFileSync(join(dir, "sigterm"), "");
+    process.exit(0);
+  });
+  writeFileSync(join(dir, "pid"), String(process.pid));
+  setInterval(() => {}, 1000);
+`;
+
+test.each([
+  ["node started directly", (trial: string) => ({ command: process.execPath, args: [trial] })],
+  [
+    "node behind a shell",
+    (trial: string) => ({ command: "sh", args: ["-c", `"${process.execPath}" "${trial}"; true`] }),
+  ],
+])(
+  "runSweep with a custom trialCommand (%s): SIGKILL of the controller ends the trial with SIGTERM",
+  async (name, command) => {
+    const dir = mkdtempSync(join(scratch, "library-"));
+    const trial = join(dir, "trial.mjs");
+    writeFileSync(trial, TRIAL);
+    const sweepDir = join(dir, "sweep");
+    const runDir = join(sweepDir, "trials", "trial-0001");
+    const script = `
+    import { parseSweepConfig, runSweep } from "@tipi/wandb";
+    await runSweep({
+      pipeline: "custom",
+      config: parseSweepConfig({ method: "grid", parameters: { lr: { value: 0.1 } } }),
+      sweepDir: ${JSON.stringify(sweepDir)},
+      trialCommand: () => (${JSON.stringify(command(trial))}),
+    });`;
+    const controller = spawn(process.execPath, ["--input-type=module", "-e", script], {
+      cwd: REPO,
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    let trialPid: number | undefined;
+    try {
+      await until(`the ${name} trial starts`, () => existsSync(join(runDir, "pid")), 8000);
+      trialPid = Number(readFileSync(join(runDir, "pid"), "utf8"));
+      expect(alive(trialPid)).toBe(true);
+      const exited = new Promise((resolve) => controller.once("exit", resolve));
+      controller.kill("SIGKILL");
+      await exited;
+      await until("the orphaned trial exits", () => !alive(trialPid!), 5000);
+      expect(existsSync(join(runDir, "sigterm"))).toBe(true);
+    } finally {
+      controller.kill("SIGKILL");
+      if (trialPid !== undefined && alive(trialPid)) process.kill(trialPid, "SIGKILL");
+    }
+  },
+  20_000,
+);

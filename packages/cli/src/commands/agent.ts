@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { installSigintHandler } from "@tipi/core";
-import { AgentError, parentWatchArgs, runAgent } from "@tipi/wandb";
+import { AgentError, runAgent } from "@tipi/wandb";
 import { findCommand } from "../cli/definitions.ts";
 import { EXIT, UsageError } from "../cli/errors.ts";
 import type { ParsedArgs } from "../cli/parse-args.ts";
@@ -27,8 +27,6 @@ export async function agentCommand(args: ParsedArgs): Promise<number> {
       process.stderr.write("\nstopping the agent: its trials end… (Ctrl-C again to force)\n"),
   });
   const tipiBin = process.argv[1]!;
-  // Each trial watches its agent and ends itself if the agent is killed.
-  const node = parentWatchArgs();
   const heartbeatMs = envMs("TIPI_AGENT_HEARTBEAT_MS");
   const killGraceMs = envMs("WANDB_AGENT_KILL_DELAY", 1000);
   const maxBackoffMs = envMs("TIPI_AGENT_MAX_BACKOFF_MS");
@@ -41,7 +39,8 @@ export async function agentCommand(args: ParsedArgs): Promise<number> {
       ...(heartbeatMs === undefined ? {} : { heartbeatMs }),
       ...(killGraceMs === undefined ? {} : { killGraceMs }),
       ...(maxBackoffMs === undefined ? {} : { maxBackoffMs }),
-      launch: (argv) => ({ command: process.execPath, args: [...node, tipiBin, ...argv] }),
+      // Each trial watches the agent and ends itself if it is killed (runAgent's parentWatchEnv).
+      launch: (argv) => ({ command: process.execPath, args: [tipiBin, ...argv] }),
       checkArgs: (params) => optionCollision(run, Object.keys(params)),
       signal: controller.signal,
       log: (message) => void process.stdout.write(`tipi agent: ${message}\n`),

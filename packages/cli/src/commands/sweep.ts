@@ -9,7 +9,6 @@ import {
   formatSweepWarnings,
   loadSweepConfig,
   paramValue,
-  parentWatchArgs,
   planTrials,
   runSweep,
   type SweepConfig,
@@ -61,8 +60,6 @@ export async function sweepCommand(args: ParsedArgs): Promise<number> {
   });
   const renderer = new PlainRenderer({ write: (text) => void process.stdout.write(text) });
   const tipiBin = process.argv[1]!;
-  // Each trial watches this controller and ends itself if it is killed (SIGKILL, a crash).
-  const node = parentWatchArgs();
   try {
     const outcome = await runSweep({
       pipeline,
@@ -75,7 +72,7 @@ export async function sweepCommand(args: ParsedArgs): Promise<number> {
       onEvent: (event: TipiEvent) => renderer.onEvent(event),
       trialCommand: (trial) => {
         const command = defaultTrialCommand(trial);
-        return { ...command, command: process.execPath, args: [...node, tipiBin, ...command.args] };
+        return { ...command, command: process.execPath, args: [tipiBin, ...command.args] };
       },
     });
     process.stdout.write(`${outcome.table}\nsweep directory: ${outcome.sweepDir}\n`);

@@ -1,1 +1,1 @@
-export { parentWatchArgs, parentWatchModule } from "./parent-watch-module.ts";
+export { parentWatchEnv, parentWatchModule, WATCH_PID_ENV } from "./parent-watch-module.ts";

@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, createWriteStream, openSync } from "node:fs";
 import { open, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { parentWatchEnv } from "../../process/parent-watch-module.ts";
 import { SecretScrubber } from "../../store/redact.ts";
 import type { TrialParams } from "../search/params.ts";
 
@@ -67,7 +68,7 @@ export function startTrial(
   logFile: string,
   options: { readonly direct?: boolean } = { direct: cmd.direct ?? false },
 ): RunningTrial {
-  const env = {
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     TIPI_SWEEP_DIR: input.sweepDir,
     TIPI_TRIAL_ID: input.trialId,
@@ -75,6 +76,8 @@ export function startTrial(
     TIPI_RUN_DIR: input.runDir,
     ...cmd.env,
   };
+  // The trial ends itself if this process is killed and cannot stop it (SIGKILL, a crash).
+  Object.assign(env, parentWatchEnv(env.NODE_OPTIONS));
   if (options.direct) return startDirect(cmd, env, logFile);
   const log = createWriteStream(logFile, { flags: "a" });
   const child = spawn(cmd.command, [...cmd.args], {
