@@ -13,6 +13,9 @@
  *              default) and without (TF_FORCE_GPU_ALLOW_GROWTH=false)
  *   train      the default CNN trained for --steps steps at --batch on tensorflow-gpu, then on
  *              wasm: samples/s of each (every kernel must run natively, or training throws)
+ *   replicas   with 2 GPUs or more: the same training with workers = "auto" (one replica
+ *              process a GPU; docs/training.md, "Several GPUs"): the replica count, each
+ *              process on a GPU of its own in nvidia-smi, samples/s against the 1-GPU run
  *
  * Usage: pnpm build && node scripts/gpu-check.mjs [--steps 100] [--batch 128] [--only gpu,hidden]
  * tfjs-node-gpu is looked up as tipi does (beside @tipi/tfjs, the working directory, or
@@ -122,6 +125,22 @@ const checks = [
     ],
   ],
   [
+    "replicas",
+    {},
+    (r) => {
+      if (r.skip) return [true, `skipped: ${r.skip}`];
+      const distinct = new Set(r.placed?.map((p) => p.gpuUuid)).size;
+      const ok = r.workers === r.expected && distinct === r.workers && r.samplesPerSecond > 0;
+      const speedUp = speed["train-tensorflow-gpu"]
+        ? `, ${(r.samplesPerSecond / speed["train-tensorflow-gpu"]).toFixed(2)}x the 1-GPU run`
+        : "";
+      return [
+        ok,
+        `${r.workers} replicas (expected ${r.expected}) on ${distinct} distinct GPUs per nvidia-smi (${r.placed?.map((p) => `${p.pid}:${p.gpuUuid}`).join(", ") || "none listed"}); ${r.log ?? "no replica log line"}; ${r.samplesPerSecond?.toFixed(0) ?? "no"} samples/s${speedUp}${r.error ? ` ${r.error}` : ""}`,
+      ];
+    },
+  ],
+  [
     "train-wasm",
     {},
     (r) => [
@@ -177,6 +196,7 @@ function child(name, extraEnv) {
 async function runCase(name) {
   const tipi = await import("@tipi/tfjs");
   const tf = await import("@tensorflow/tfjs-core");
+  if (name === "replicas") return runReplicas(tipi);
   if (name.startsWith("train-")) {
     const backend = name.slice("train-".length);
     const choice = await tipi.resolveBackend({ backend });
@@ -208,6 +228,68 @@ async function runCase(name) {
     out.totalMiB = choice.gpu?.totalMiB;
   }
   return out;
+}
+
+/** Trains with one replica process per GPU and notes where nvidia-smi sees each process. */
+async function runReplicas(tipi) {
+  const choice = await tipi.resolveBackend({ backend: "auto" });
+  const plan = tipi.gpuReplicaPlan();
+  if (choice.name !== "tensorflow-gpu" || !plan || plan.devices.length < 2) {
+    return {
+      skip: `needs tensorflow-gpu and 2 GPUs (${choice.name}, ${plan?.devices.length ?? 0} GPUs)`,
+    };
+  }
+  const expected = Math.min(plan.devices.length, Math.floor(batch / 16));
+  const model = tipi.smallCnn({ inputShape: [28, 28, 1], numClasses: 10, seed: 1 });
+  let log;
+  let placing;
+  const emit = (event) => {
+    if (event.type === "log" && event.message.startsWith("training on")) log = event.message;
+    if (event.type === "progress" && event.current === 2 && !placing)
+      placing = placedProcesses(tipi);
+  };
+  const data = randomImages(steps * batch);
+  try {
+    // one warm-up epoch of 2 batches, then the timed one
+    await tipi.train({
+      model,
+      train: randomImages(2 * batch),
+      epochs: 1,
+      batchSize: batch,
+      workers: "auto",
+    });
+    const result = await tipi.train({
+      model,
+      train: data,
+      epochs: 1,
+      batchSize: batch,
+      workers: "auto",
+      emit,
+    });
+    return {
+      workers: result.workers,
+      expected,
+      samplesPerSecond: result.samplesPerSecond,
+      log,
+      placed: await placing,
+    };
+  } catch (e) {
+    return { workers: 0, expected, log, error: String(e), placed: await placing };
+  }
+}
+
+/** This process and its children as nvidia-smi lists them (a child's parent from /proc). */
+async function placedProcesses(tipi) {
+  const { readFileSync } = await import("node:fs");
+  const parentOf = (pid) => {
+    try {
+      return Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")[1]);
+    } catch {
+      return undefined;
+    }
+  };
+  const apps = (await tipi.queryGpuProcesses()) ?? [];
+  return apps.filter((a) => a.pid === process.pid || parentOf(a.pid) === process.pid);
 }
 
 function randomImages(n) {
