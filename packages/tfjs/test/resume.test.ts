@@ -1,59 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-
-const fixture = fileURLToPath(new URL("./resume-fixture.ts", import.meta.url));
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  lines: string[];
-}
-
-/** Runs the fixture; `killWhen` sees each stdout line and may SIGKILL the child. */
-function runFixture(
-  args: string[],
-  killWhen: (line: string, child: ChildProcess) => void = () => {},
-): Promise<Exit> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", fixture, ...args], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const lines: string[] = [];
-    let pending = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      pending += chunk;
-      const parts = pending.split("\n");
-      pending = parts.pop() ?? "";
-      for (const line of parts) {
-        lines.push(line);
-        killWhen(line, child);
-      }
-    });
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      if (code !== 0 && signal === null) reject(new Error(`fixture exited ${code}: ${stderr}`));
-      else resolve({ code, signal, lines });
-    });
-  });
-}
-
-/** SIGKILLs the child a few milliseconds after its `nth` checkpoint line: mid-step, mid-write. */
-const killAfterCheckpoint = (nth: number, delayMs: number) => {
-  let seen = 0;
-  return (line: string, child: ChildProcess) => {
-    if (line.startsWith("checkpoint ") && ++seen === nth) {
-      setTimeout(() => child.kill("SIGKILL"), delayMs);
-    }
-  };
-};
+import { killAfterCheckpoint, runResumeFixture } from "./resume-fixture-run.ts";
 
 describe.each(["cpu", "wasm"] as const)("SIGKILL and resume on %s", (backend) => {
   it("finishes with the same weights, bit for bit, as an uninterrupted run", async () => {
@@ -63,8 +12,8 @@ describe.each(["cpu", "wasm"] as const)("SIGKILL and resume on %s", (backend) =>
     const dir = join(root, "checkpoints");
 
     const [straight, killed] = await Promise.all([
-      runFixture([backend, join(root, "straight-checkpoints"), straightOut]),
-      runFixture(
+      runResumeFixture([backend, join(root, "straight-checkpoints"), straightOut]),
+      runResumeFixture(
         [backend, dir, resumedOut],
         killAfterCheckpoint(2, Math.floor(Math.random() * 15)),
       ),
@@ -74,9 +23,9 @@ describe.each(["cpu", "wasm"] as const)("SIGKILL and resume on %s", (backend) =>
     expect(existsSync(resumedOut)).toBe(false);
 
     // Kill the resumed run too, then let a third process finish.
-    const again = await runFixture([backend, dir, resumedOut], killAfterCheckpoint(3, 3));
+    const again = await runResumeFixture([backend, dir, resumedOut], killAfterCheckpoint(3, 3));
     expect(again.signal).toBe("SIGKILL");
-    const finished = await runFixture([backend, dir, resumedOut]);
+    const finished = await runResumeFixture([backend, dir, resumedOut]);
     const resumedFrom = Number(finished.lines.at(-1)?.replace("done ", ""));
     expect(resumedFrom).toBeGreaterThan(0);
 
