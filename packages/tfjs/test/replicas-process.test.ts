@@ -136,7 +136,7 @@ describe("ProcessReplicaPool (cpu stand-ins for GPUs)", () => {
     );
   });
 
-  it("starts one replica a GPU for auto, logging which GPUs (cpu stand-ins)", async () => {
+  it("resolveWorkers on a GPU run: auto = one a GPU (capped by the batch), n as asked", async () => {
     expect(resolveWorkers("auto", { batchSize: 64, backend: "tensorflow", gpus: 4 })).toBe(4);
     expect(resolveWorkers("auto", { batchSize: 32, backend: "tensorflow", gpus: 4 })).toBe(2);
     expect(resolveWorkers("auto", { batchSize: 64, backend: "tensorflow", gpus: 1 })).toBe(1);
