@@ -146,14 +146,16 @@ describe("ProcessReplicaPool (cpu stand-ins for GPUs)", () => {
 });
 
 describe("replica processes and signals", () => {
-  it("survive a Ctrl-C to the process group (the parent ends them), and none outlives a SIGKILLed parent", async () => {
+  it("survive a Ctrl-C or SIGTERM to the process group (the parent ends them), and none outlives a SIGKILLed parent", async () => {
     // Ctrl-C: SIGINT to the whole group; the parent takes one more step on every replica.
-    const first = startParent();
-    const pids = await first.pids;
-    process.kill(-first.child.pid!, "SIGINT");
-    expect(await first.exit).toBe(0);
-    expect(first.stdout()).toMatch(/^STEP AFTER SIGINT \d/m);
-    await expectGone(pids);
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      const run = startParent();
+      const pids = await run.pids;
+      process.kill(-run.child.pid!, signal);
+      expect(await run.exit).toBe(0);
+      expect(run.stdout()).toMatch(new RegExp(`^STEP AFTER ${signal} \\d`, "m"));
+      await expectGone(pids);
+    }
 
     // SIGKILL: the parent cannot end them; they see the channel close and exit.
     const second = startParent();
