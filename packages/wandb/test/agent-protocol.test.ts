@@ -1,10 +1,9 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: W&B command macros are literal ${name} strings
 // The agent's pieces against the fake W&B server: the sweep file as the server receives it, sweep
 // paths, retries with backoff, and runAgent with a stand-in trial (no tipi run, no build needed).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   AgentApi,
   parseSweepConfigText,
@@ -16,17 +15,11 @@ import {
   withRetry,
 } from "../src/index.ts";
 import { startFakeWandbServer } from "../src/testing/index.ts";
+import { STAND_IN_TRIAL } from "./fixtures/sweep/stand-in-trial.ts";
+import { useTempDirs } from "./temp-dirs.ts";
 
 const KEY = "protocolkey".repeat(4);
-const dirs: string[] = [];
-const tempDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), "tipi-agent-protocol-"));
-  dirs.push(dir);
-  return dir;
-};
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = useTempDirs("tipi-agent-protocol-");
 
 describe("the sweep file as the server receives it", () => {
   it("keeps floats floats (YAML 1.1-safe), fills in program and tipi's command", async () => {
@@ -119,8 +112,6 @@ describe("withRetry", () => {
 });
 
 describe("runAgent", () => {
-  const TRIAL = join(import.meta.dirname, "fixtures/sweep/trial.mjs");
-
   it("runs what the controller suggests, honours count, and reports a refused run as failed", async () => {
     const server = await startFakeWandbServer({ apiKey: KEY });
     try {
@@ -134,7 +125,7 @@ describe("runAgent", () => {
       const launch = (argv: readonly string[]) => ({
         command: process.execPath,
         args: [
-          TRIAL,
+          STAND_IN_TRIAL,
           ...argv
             .slice(2)
             .flatMap((a) => (a.startsWith("--") && a.includes("=") ? ["--set", a.slice(2)] : [a])),
@@ -196,7 +187,7 @@ describe("runAgent", () => {
       );
       const launch = (argv: readonly string[]) => ({
         command: process.execPath,
-        args: [TRIAL, "--run-dir", argv[argv.indexOf("--run-dir") + 1]!],
+        args: [STAND_IN_TRIAL, "--run-dir", argv[argv.indexOf("--run-dir") + 1]!],
       });
       const common = {
         apiKey: KEY,

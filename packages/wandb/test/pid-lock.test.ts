@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { acquirePidLock } from "../src/lock/pid-lock.ts";
 import { lockSweepDir } from "../src/sweep/controller/sweep-lock.ts";
+import { useTempDirs } from "./temp-dirs.ts";
 
 // The lock's reads of the lock file go through this hook, so a test can make its holder
 // release it at the worst moment: after `openSync(…, "wx")` failed with EEXIST, before the read.
@@ -19,18 +19,12 @@ vi.mock("node:fs", async (importOriginal) => {
   return { ...real, readFileSync, default: { ...real, readFileSync } };
 });
 
-const dirs: string[] = [];
 const children: ChildProcess[] = [];
 afterEach(() => {
   hooks.beforeRead = undefined;
   for (const child of children.splice(0)) child.kill("SIGKILL");
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
-const tempDir = () => {
-  const dir = fs.mkdtempSync(join(tmpdir(), "tipi-pid-lock-"));
-  dirs.push(dir);
-  return dir;
-};
+const tempDir = useTempDirs("tipi-pid-lock-");
 
 /** A live process that is not this one: it holds whatever lock file names its pid. */
 async function liveProcess(): Promise<ChildProcess & { pid: number }> {

@@ -1,32 +1,14 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TipiEvent } from "@tipi/core";
-import { afterEach, describe, expect, it } from "vitest";
-import {
-  parseSweepConfig,
-  readSweepState,
-  runSweep,
-  type TrialCommandFactory,
-} from "../src/index.ts";
+import { describe, expect, it } from "vitest";
+import { parseSweepConfig, readSweepState, runSweep } from "../src/index.ts";
+import { STAND_IN_TRIAL, standInTrial } from "./fixtures/sweep/stand-in-trial.ts";
+import { useTempDirs } from "./temp-dirs.ts";
 
 const FIXTURES = join(import.meta.dirname, "fixtures/sweep");
-const TRIAL = join(FIXTURES, "trial.mjs");
-const trialCommand: TrialCommandFactory = (t) => ({
-  command: process.execPath,
-  args: [TRIAL, ...t.setFlags, "--run-dir", t.runDir],
-});
-
-const dirs: string[] = [];
-const tempDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), "tipi-sweep-"));
-  dirs.push(dir);
-  return dir;
-};
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = useTempDirs("tipi-sweep-");
 
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, "utf8")) as T;
 const timing = (sweepDir: string, id: string) =>
@@ -48,7 +30,7 @@ describe("runSweep (local controller)", () => {
         parameters: { quality: { values: [3, 1, 2] }, steps: { value: 3 } },
       }),
       sweepDir,
-      trialCommand,
+      trialCommand: standInTrial,
       pollMs: 20,
       onEvent: (e) => events.push(e),
     });
@@ -97,7 +79,7 @@ describe("runSweep (local controller)", () => {
       }),
       sweepDir,
       parallel: 2,
-      trialCommand,
+      trialCommand: standInTrial,
       pollMs: 20,
     });
     const spans = ["trial-0001", "trial-0002", "trial-0003", "trial-0004"].map((id) =>
@@ -121,7 +103,7 @@ describe("runSweep (local controller)", () => {
         parameters: { crash: { values: [false, true] }, quality: { values: [1, 2] } },
       }),
       sweepDir,
-      trialCommand,
+      trialCommand: standInTrial,
       pollMs: 20,
       parallel: 2,
     });
@@ -164,7 +146,7 @@ describe("runSweep (local controller)", () => {
         },
       }),
       sweepDir,
-      trialCommand,
+      trialCommand: standInTrial,
       pollMs: 15,
     });
     const [best, middle, worst] = outcome.state.trials;
@@ -189,7 +171,7 @@ describe("runSweep (local controller)", () => {
           pipeline: "fake",
           config,
           sweepDir: tempDir(),
-          trialCommand,
+          trialCommand: standInTrial,
           seed: 11,
           pollMs: 20,
         })
@@ -206,13 +188,13 @@ describe("runSweep (local controller)", () => {
       parameters: { a: { min: 0.0, max: 1.0 } },
     });
     await expect(
-      runSweep({ pipeline: "fake", config: unbounded, sweepDir, trialCommand }),
+      runSweep({ pipeline: "fake", config: unbounded, sweepDir, trialCommand: standInTrial }),
     ).rejects.toThrow(/run_cap/);
     const grid = parseSweepConfig({ method: "grid", parameters: { steps: { values: [1] } } });
-    await runSweep({ pipeline: "fake", config: grid, sweepDir, trialCommand });
+    await runSweep({ pipeline: "fake", config: grid, sweepDir, trialCommand: standInTrial });
     const other = parseSweepConfig({ method: "grid", parameters: { steps: { values: [2] } } });
     await expect(
-      runSweep({ pipeline: "fake", config: other, sweepDir, trialCommand }),
+      runSweep({ pipeline: "fake", config: other, sweepDir, trialCommand: standInTrial }),
     ).rejects.toThrow(/different sweep/);
   });
 
@@ -220,21 +202,25 @@ describe("runSweep (local controller)", () => {
     const sweepDir = tempDir();
     const config = parseSweepConfig({ method: "grid", parameters: { steps: { values: [1] } } });
     writeFileSync(join(sweepDir, "sweep.lock"), String(process.ppid));
-    await expect(runSweep({ pipeline: "fake", config, sweepDir, trialCommand })).rejects.toThrow(
-      /in use by another sweep controller/,
-    );
+    await expect(
+      runSweep({ pipeline: "fake", config, sweepDir, trialCommand: standInTrial }),
+    ).rejects.toThrow(/in use by another sweep controller/);
     const dead = spawn(process.execPath, ["-e", ""]);
     await new Promise((r) => dead.once("exit", r));
     writeFileSync(join(sweepDir, "sweep.lock"), String(dead.pid));
-    const outcome = await runSweep({ pipeline: "fake", config, sweepDir, trialCommand });
+    const outcome = await runSweep({
+      pipeline: "fake",
+      config,
+      sweepDir,
+      trialCommand: standInTrial,
+    });
     expect(outcome.state.status).toBe("finished");
     expect(existsSync(join(sweepDir, "sweep.lock"))).toBe(false);
   });
 
   it("resumes after SIGKILL without re-running finished trials", async () => {
     const sweepDir = tempDir();
-    const sweepFile = join(sweepDir, "..", `${sweepDir.split("/").at(-1)}.yaml`);
-    dirs.push(sweepFile);
+    const sweepFile = join(tempDir(), "sweep.yaml");
     writeFileSync(
       sweepFile,
       [
@@ -248,7 +234,7 @@ describe("runSweep (local controller)", () => {
     );
     const controller = spawn(
       process.execPath,
-      ["--import", "tsx", join(FIXTURES, "run-sweep.ts"), sweepDir, sweepFile, TRIAL],
+      ["--import", "tsx", join(FIXTURES, "run-sweep.ts"), sweepDir, sweepFile, STAND_IN_TRIAL],
       { detached: true, stdio: "ignore" },
     );
     // Wait until two trials finished and the third has logged at least one step, then kill
@@ -277,7 +263,7 @@ describe("runSweep (local controller)", () => {
       pipeline: "fake",
       config: sweepFile,
       sweepDir,
-      trialCommand,
+      trialCommand: standInTrial,
       seed: 5,
       pollMs: 20,
     });
@@ -313,7 +299,7 @@ describe("runSweep (local controller)", () => {
       pipeline: "fake",
       config,
       sweepDir,
-      trialCommand,
+      trialCommand: standInTrial,
       signal: controller.signal,
       pollMs: 20,
     });

@@ -1,34 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { parseSweepConfig, runSweep, type TrialCommandFactory } from "../src/index.ts";
+import { describe, expect, it } from "vitest";
+import { parseSweepConfig, runSweep } from "../src/index.ts";
+import { standInTrialRecording } from "./fixtures/sweep/stand-in-trial.ts";
+import { useTempDirs } from "./temp-dirs.ts";
 
-const TRIAL = join(import.meta.dirname, "fixtures/sweep/trial.mjs");
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
+const tempDir = useTempDirs("tipi-sweep-cores-");
 // Each trial writes the TIPI_CORES it was started with, then runs the stand-in trial.
-const trialCommand: TrialCommandFactory = (t) => ({
-  command: "/bin/sh",
-  args: [
-    "-c",
-    `printf '%s' "\${TIPI_CORES-unset}" > "$1/cores.txt"; shift; exec "$@"`,
-    "sh",
-    t.runDir,
-    process.execPath,
-    TRIAL,
-    ...t.setFlags,
-    "--run-dir",
-    t.runDir,
-  ],
-});
+const trialCommand = standInTrialRecording("TIPI_CORES", "cores.txt");
 
 async function coresSeen(parallel: number): Promise<string[]> {
-  const sweepDir = mkdtempSync(join(tmpdir(), "tipi-sweep-cores-"));
-  dirs.push(sweepDir);
+  const sweepDir = tempDir();
   const outcome = await runSweep({
     pipeline: "fake",
     config: parseSweepConfig({ method: "grid", parameters: { quality: { values: [1, 2] } } }),

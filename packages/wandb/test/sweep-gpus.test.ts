@@ -1,23 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TipiEvent } from "@tipi/core";
-import { afterEach, describe, expect, it } from "vitest";
-import { parseSweepConfig, runSweep, type TrialCommandFactory } from "../src/index.ts";
+import { describe, expect, it } from "vitest";
+import { parseSweepConfig, runSweep } from "../src/index.ts";
 import { detectGpus, GpuSlots } from "../src/sweep/controller/gpu-slots.ts";
+import { standInTrialRecording } from "./fixtures/sweep/stand-in-trial.ts";
+import { useTempDirs } from "./temp-dirs.ts";
 
-const TRIAL = join(import.meta.dirname, "fixtures/sweep/trial.mjs");
 const A = "GPU-aaaaaaaa-0000";
 const B = "GPU-bbbbbbbb-1111";
-const dirs: string[] = [];
-const tempDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), "tipi-sweep-gpus-"));
-  dirs.push(dir);
-  return dir;
-};
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = useTempDirs("tipi-sweep-gpus-");
 
 /** A fake nvidia-smi listing two GPUs by UUID. */
 function fakeNvidiaSmi(dir: string): string {
@@ -31,20 +23,7 @@ function fakeNvidiaSmi(dir: string): string {
 }
 
 // Each trial writes the CUDA_VISIBLE_DEVICES it was started with, then runs the stand-in trial.
-const trialCommand: TrialCommandFactory = (t) => ({
-  command: "/bin/sh",
-  args: [
-    "-c",
-    `printf '%s' "\${CUDA_VISIBLE_DEVICES-unset}" > "$1/gpu.txt"; shift; exec "$@"`,
-    "sh",
-    t.runDir,
-    process.execPath,
-    TRIAL,
-    ...t.setFlags,
-    "--run-dir",
-    t.runDir,
-  ],
-});
+const trialCommand = standInTrialRecording("CUDA_VISIBLE_DEVICES", "gpu.txt");
 
 describe("sweeps on GPUs", () => {
   it("gives parallel trials different GPUs (least busy first) and says so", async () => {
