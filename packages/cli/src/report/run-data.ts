@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import { isTable } from "@tipi/core";
+import { isProcessAlive } from "@tipi/wandb";
 import { findCommand } from "../cli/definitions.ts";
 import { parseArgs } from "../cli/parse-args.ts";
 import { resolveOverrideKey } from "../config/overrides.ts";
@@ -184,9 +185,10 @@ export function readRunData(dir: string): RunData {
   const updatedAt = asString(statusRecord?.updatedAt);
   const durationMs =
     createdAt && updatedAt ? Date.parse(updatedAt) - Date.parse(createdAt) : undefined;
-  if (status === "running" && statusRecord && !processAlive(asNumber(statusRecord.pid)))
+  const pid = asNumber(statusRecord?.pid);
+  if (status === "running" && pid !== undefined && !isProcessAlive(pid))
     notes.push(
-      `status.json says running, but its process (pid ${String(statusRecord.pid)}) is gone: the run crashed or was killed`,
+      `status.json says running, but its process (pid ${pid}) is gone: the run crashed or was killed`,
     );
 
   const summary = numericValues(summaryRecord ?? {});
@@ -236,16 +238,6 @@ function numericValues(record: Record<string, unknown>): Record<string, number> 
     if (typeof value === "number" && Number.isFinite(value) && !key.startsWith("_"))
       out[key] = value;
   return out;
-}
-
-function processAlive(pid: number | undefined): boolean {
-  if (pid === undefined) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /**

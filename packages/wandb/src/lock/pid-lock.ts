@@ -4,6 +4,7 @@
  * sweep directory's controller (`sweep.lock`).
  */
 import { linkSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { isProcessAlive } from "../process/process-alive.ts";
 
 /** Locks this process holds (its own pid in a lock file says nothing about which call). */
 const held = new Set<string>();
@@ -49,7 +50,7 @@ function takeOrReport(path: string, ours: string): PidLock {
       // not ours to remove; just try again.
       if (text === undefined) continue;
       const holder = Number.parseInt(text, 10);
-      if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder))
+      if (Number.isInteger(holder) && holder !== process.pid && isProcessAlive(holder))
         return { heldBy: holder };
       if (!removeStale(path, text, ours)) pause();
     }
@@ -75,13 +76,13 @@ function removeStale(path: string, text: string, ours: string): boolean {
     const remover = readHolder(guard);
     if (remover === undefined) return false;
     const pid = Number.parseInt(remover, 10);
-    if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) return false;
+    if (Number.isInteger(pid) && pid !== process.pid && isProcessAlive(pid)) return false;
     removeStale(guard, remover, ours);
     return false;
   }
   try {
     const holder = Number.parseInt(text, 10);
-    const stale = !(Number.isInteger(holder) && holder !== process.pid && isAlive(holder));
+    const stale = !(Number.isInteger(holder) && holder !== process.pid && isProcessAlive(holder));
     if (stale && readHolder(path) === text) rmSync(path, { force: true });
     return true;
   } finally {
@@ -101,14 +102,5 @@ function readHolder(path: string): string | undefined {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }

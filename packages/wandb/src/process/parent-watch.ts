@@ -9,6 +9,8 @@
  * (a shell) checks that the pid is alive. The variable and the `--import` are taken out of
  * this process's environment, so the trial's own child processes do not watch its parent.
  */
+import { isProcessAlive } from "./process-alive.ts";
+
 const self = `--import ${import.meta.url}`;
 const options = process.env.NODE_OPTIONS;
 if (options?.includes(self)) {
@@ -21,15 +23,8 @@ delete process.env.TIPI_WATCH_PID;
 const parent = process.ppid;
 const behindWrapper = Number.isInteger(watched) && watched > 0 && watched !== parent;
 
-const parentGone = (): boolean => {
-  if (!behindWrapper) return process.ppid !== parent;
-  try {
-    process.kill(watched, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "ESRCH";
-  }
-};
+const parentGone = (): boolean =>
+  behindWrapper ? !isProcessAlive(watched) : process.ppid !== parent;
 
 const timer = setInterval(() => {
   if (parentGone()) {
