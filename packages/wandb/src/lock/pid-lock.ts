@@ -49,9 +49,8 @@ function takeOrReport(path: string, ours: string): PidLock {
       // Released since our link failed: the path may be someone else's again by now, so it is
       // not ours to remove; just try again.
       if (text === undefined) continue;
-      const holder = Number.parseInt(text, 10);
-      if (Number.isInteger(holder) && holder !== process.pid && isProcessAlive(holder))
-        return { heldBy: holder };
+      const holder = liveOtherHolder(text);
+      if (holder !== undefined) return { heldBy: holder };
       if (!removeStale(path, text, ours)) pause();
     }
   }
@@ -75,19 +74,22 @@ function removeStale(path: string, text: string, ours: string): boolean {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     const remover = readHolder(guard);
     if (remover === undefined) return false;
-    const pid = Number.parseInt(remover, 10);
-    if (Number.isInteger(pid) && pid !== process.pid && isProcessAlive(pid)) return false;
-    removeStale(guard, remover, ours);
+    if (liveOtherHolder(remover) === undefined) removeStale(guard, remover, ours);
     return false;
   }
   try {
-    const holder = Number.parseInt(text, 10);
-    const stale = !(Number.isInteger(holder) && holder !== process.pid && isProcessAlive(holder));
+    const stale = liveOtherHolder(text) === undefined;
     if (stale && readHolder(path) === text) rmSync(path, { force: true });
     return true;
   } finally {
     rmSync(guard, { force: true });
   }
+}
+
+/** The pid a lock file's `text` names, when that is a live process other than this one. */
+function liveOtherHolder(text: string): number | undefined {
+  const pid = Number.parseInt(text, 10);
+  return Number.isInteger(pid) && pid !== process.pid && isProcessAlive(pid) ? pid : undefined;
 }
 
 /** Waits a millisecond (synchronously) while another process removes a stale lock. */
