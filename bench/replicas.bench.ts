@@ -2,10 +2,12 @@
  * Data-parallel training: the default small CNN on Fashion-MNIST, batch 64, `train()` with
  * `workers: 1` (this thread alone) against `workers: N` (N replicas: this thread + N-1 worker
  * threads), in one run with tinybench. Reports wall-clock samples/s of one epoch each (the
- * replicas are other threads, so CPU time of this one would flatter them), the ratio against
- * N = 1, and where an N-replica step spends its time: publishing weights to the replicas,
- * the own shard, waiting for the slowest replica, and the all-reduce (summing the gradients).
- *
+ * replicas are other threads, so CPU time of this one would flatter them) and the ratio
+ * against N = 1. Each `train()` starts its own worker, cold; warm loops follow, alternating
+ * epochs: one thread against an N-replica pool with tfjs's Adam applied to `pool.step`'s
+ * gradients and one running `pool.trainStep` (Adam on the shared memory), with where a step
+ * goes: publishing weights, the own shard, waiting for the slowest replica, the all-reduce,
+ * the optimizer. *
  *   pnpm tsx bench/replicas.bench.ts [--workers 2] [--samples 3072] [--rounds 5]
  */
 import { parseArgs } from "node:util";
@@ -19,6 +21,7 @@ import {
   subset,
   train,
 } from "../packages/tfjs/src/index.ts";
+import { crossEntropy } from "../packages/tfjs/src/train/losses.ts";
 import { ReplicaPool } from "../packages/tfjs/src/train/replicas/replica-pool.ts";
 import { printTable } from "./timing.ts";
 
@@ -88,50 +91,81 @@ const stepRate = (w: number) => median(stepRates.get(w)!);
 const cpuMs = (w: number) => median(cpu.get(w)!.map((c) => c.ms));
 const cpuPerWall = (w: number) => median(cpu.get(w)!.map((c) => c.perWall));
 
-// Where an N-replica step goes: epochs through two pools, the training thread's shard even
-// (weight 1, the default) and larger (1.2), alternating; their timings summed per step.
-const weights = [1, 1.2] as const;
+// Warm loops, alternating epochs: one thread (variableGrads + tfjs's Adam, as train() does with
+// 1 replica) against two N-replica pools, one applying tfjs's Adam to `pool.step`'s summed
+// gradients, one running `pool.trainStep` (Adam on the shared memory); where a step goes.
+const warmModels = [build(), build(), build()];
+const warmOptimizers = warmModels.map(() => tf.train.adam(1e-3));
 const pools = await Promise.all(
-  weights.map((ownShardWeight) =>
-    ReplicaPool.start({ model: build(), count: N, outputKind: "probabilities", ownShardWeight }),
-  ),
+  warmModels
+    .slice(1)
+    .map((model) => ReplicaPool.start({ model, count: N, outputKind: "probabilities" })),
 );
-const optimizers = pools.map(() => tf.train.adam(1e-3));
-const poolWall = [0, 0];
-const poolSteps = [0, 0];
-const runPoolEpoch = async (k: number) => {
-  const pool = pools[k]!;
+const oneVars = warmModels[0]!.trainableWeights.map((w) => w.read() as tf.Variable);
+const loops: ((xs: Float32Array, ys: Int32Array) => Promise<void>)[] = [
+  async (xs, ys) => {
+    const x = tf.tensor4d(xs, [ys.length, 28, 28, 1]);
+    const y = tf.tensor1d(ys, "int32");
+    tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(
+        () =>
+          crossEntropy(
+            warmModels[0]!.apply(x, { training: true }) as tf.Tensor,
+            y,
+            "probabilities",
+          ),
+        oneVars,
+      );
+      warmOptimizers[0]!.applyGradients(
+        oneVars.map((v) => ({ name: v.name, tensor: grads[v.name]! })),
+      );
+      value.dataSync();
+    });
+    tf.dispose([x, y]);
+  },
+  async (xs, ys) => {
+    const { grads } = await pools[0]!.step(xs, ys, [28, 28, 1]);
+    tf.tidy(() => warmOptimizers[1]!.applyGradients(pools[0]!.gradientMap(grads)));
+  },
+  async (xs, ys) => {
+    await pools[1]!.trainStep(xs, ys, [28, 28, 1], warmOptimizers[2] as tf.AdamOptimizer);
+  },
+];
+const loopWall = [0, 0, 0];
+const loopSteps = [0, 0, 0];
+const runLoopEpoch = async (k: number) => {
   const started = performance.now();
   for (let start = 0; start < data.length; start += BATCH) {
     const n = Math.min(BATCH, data.length - start);
-    const xs = data.images.slice(start * 784, (start + n) * 784);
-    const ys = data.labels.slice(start, start + n);
-    const { grads } = await pool.step(xs, ys, [28, 28, 1]);
-    tf.tidy(() => optimizers[k]!.applyGradients(pool.gradientMap(grads)));
-    poolSteps[k]!++;
+    await loops[k]!(
+      data.images.slice(start * 784, (start + n) * 784),
+      data.labels.slice(start, start + n),
+    );
+    loopSteps[k]!++;
   }
-  poolWall[k]! += performance.now() - started;
+  loopWall[k]! += performance.now() - started;
 };
-await runPoolEpoch(0);
-await runPoolEpoch(1);
+for (const k of [0, 1, 2]) await runLoopEpoch(k);
 const warm = pools.map((pool) => pool.timings);
-poolWall.fill(0);
-poolSteps.fill(0);
+loopWall.fill(0);
+loopSteps.fill(0);
 for (let round = 0; round < Number(values.rounds); round++) {
-  for (const k of round % 2 === 0 ? [0, 1] : [1, 0]) await runPoolEpoch(k);
+  for (const k of round % 2 === 0 ? [0, 1, 2] : [2, 1, 0]) await runLoopEpoch(k);
 }
-const timings = pools.map((pool, k) => {
+const loopStep = (k: number) => loopWall[k]! / loopSteps[k]!;
+const timings = pools.map((pool, p) => {
   const t = pool.timings;
-  const w = warm[k]!;
+  const w = warm[p]!;
   const steps = t.steps - w.steps;
-  const per = (key: Exclude<keyof typeof t, "steps">) => (t[key] - w[key]) / steps;
+  const per = (key: Exclude<keyof typeof t, "steps">) => ((t[key] ?? 0) - (w[key] ?? 0)) / steps;
   return {
     publish: per("publishMs"),
     own: per("ownShardMs"),
     wait: per("waitMs"),
     replica: per("replicaMs"),
     reduce: per("reduceMs"),
-    step: poolWall[k]! / poolSteps[k]!,
+    optimizer: per("optimizerMs"),
+    step: loopStep(p + 1),
   };
 });
 await Promise.all(pools.map((pool) => pool.close()));
@@ -154,17 +188,24 @@ printTable([
   ["workers = 1", cpuMs(1), 1, cpuPerWall(1)],
   [`workers = ${N}`, cpuMs(N), cpuMs(N) / cpuMs(1), cpuPerWall(N)],
 ]);
+printTable([
+  ["warm loops", "ms/step", "samples/s", "× one thread"],
+  ...["one thread, tfjs Adam", `${N} replicas, step + tfjs Adam`, `${N} replicas, trainStep`].map(
+    (label, k) => [label, loopStep(k), (BATCH / loopStep(k)) * 1000, loopStep(0) / loopStep(k)],
+  ),
+]);
 const row = (label: string, pick: (t: (typeof timings)[number]) => number) => [
   label,
   ...timings.flatMap((t) => [pick(t), pick(t) / t.step]),
 ];
 printTable([
-  [`one step of ${N} replicas`, "even: ms/step", "share", "own ×1.2: ms/step", "share"],
+  [`one step of ${N} replicas`, "step + tfjs Adam: ms", "share", "trainStep: ms", "share"],
   row("publish weights", (t) => t.publish),
   row("own shard (forward + backward)", (t) => t.own),
   row("wait for the other replicas", (t) => t.wait),
   row("(slowest worker replica's own time)", (t) => t.replica),
   row("all-reduce (sum gradients)", (t) => t.reduce),
+  row("Adam on the shared memory + load", (t) => t.optimizer),
   row("whole step incl. optimizer", (t) => t.step),
 ]);
 console.log(

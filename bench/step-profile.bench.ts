@@ -17,9 +17,11 @@ import {
 import { crossEntropy } from "../packages/tfjs/src/train/losses.ts";
 import { printTable } from "./timing.ts";
 
-const { values } = parseArgs({ options: { steps: { type: "string", default: "20" } } });
+const { values } = parseArgs({
+  options: { steps: { type: "string", default: "20" }, batch: { type: "string", default: "64" } },
+});
 const STEPS = Number(values.steps);
-const BATCH = 64;
+const BATCH = Number(values.batch);
 await resolveBackend({ backend: "wasm" });
 const data = await loadFashionMnist("train");
 const model = smallCnn({ inputShape: [28, 28, 1], numClasses: 10, seed: 1 });

@@ -1,6 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs-core";
 import type { TipiEvent } from "@tipi/core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { resolveBackend } from "../src/backend/resolve-backend.ts";
@@ -85,6 +86,47 @@ describe("ReplicaPool", () => {
   });
 });
 
+describe("ReplicaPool.trainStep", () => {
+  it("updates the weights to the bits of pool.step + tfjs's Adam, and keeps the optimizer's state", async () => {
+    const n = 10;
+    const batch = (t: number) => ({
+      xs: new Float32Array(n * 144).map((_, i) => Math.sin(i + t * 7) * 0.5),
+      ys: new Int32Array(n).map((_, i) => (i + t) % 4),
+    });
+    const run = async (fused: boolean) => {
+      const model = smallCnn({ inputShape: [12, 12, 1], numClasses: 4, seed: 3 });
+      const optimizer = tf.train.adam(0.01);
+      const pool = await ReplicaPool.start({ model, count: 2, outputKind: "probabilities" });
+      const losses: number[] = [];
+      try {
+        for (let t = 0; t < 12; t++) {
+          if (t === 6) (optimizer as unknown as { learningRate: number }).learningRate = 0.002;
+          const { xs, ys } = batch(t);
+          if (fused) {
+            losses.push((await pool.trainStep(xs, ys, [12, 12, 1], optimizer)).loss);
+          } else {
+            const { loss, grads } = await pool.step(xs, ys, [12, 12, 1]);
+            tf.tidy(() => optimizer.applyGradients(pool.gradientMap(grads)));
+            losses.push(loss);
+          }
+        }
+        pool.syncOptimizer();
+        const state = await optimizer.getWeights();
+        const moments = state.slice(1).map((w) => Float32Array.from(w.tensor.dataSync()));
+        return { weights: flatWeights(model), losses, moments, iterations: optimizer.iterations };
+      } finally {
+        await pool.close();
+        model.dispose();
+      }
+    };
+    const [tfjs, fused] = [await run(false), await run(true)];
+    expect(fused.losses).toEqual(tfjs.losses);
+    expect(Buffer.from(fused.weights.buffer).equals(Buffer.from(tfjs.weights.buffer))).toBe(true);
+    expect(fused.iterations).toBe(12);
+    expect(fused.moments.map((m) => [...m])).toEqual(tfjs.moments.map((m) => [...m]));
+  });
+});
+
 describe("train() with workers", () => {
   const data = blobs(96, 12, 3);
   const run = async (workers?: number, extra: Partial<TrainOptions> = {}) => {
@@ -130,6 +172,30 @@ describe("train() with workers", () => {
     ).toBe(true);
     const valAccuracy = (r: typeof a) => r.result.history.at(-1)!.values["val/accuracy"]!;
     expect(Math.abs(valAccuracy(a) - valAccuracy(one))).toBeLessThan(0.05);
+  });
+
+  it("trains with tfjs's Adam on the shared memory (no clipping): the same bits run after run and after a resume", async () => {
+    const noClip = { clipNorm: undefined } as Partial<TrainOptions>;
+    const [a, b] = [await run(2, noClip), await run(2, noClip)];
+    expect(Buffer.from(a.weights.buffer).equals(Buffer.from(b.weights.buffer))).toBe(true);
+    expect(a.result.history).toEqual(b.result.history);
+    const dir = mkdtempSync(join(tmpdir(), "tipi-replicas-fused-"));
+    const controller = new AbortController();
+    let seen = 0;
+    await expect(
+      run(2, {
+        ...noClip,
+        checkpoint: { dir },
+        signal: controller.signal,
+        emit: (e) => {
+          if (e.type === "metric" && ++seen === 3) controller.abort(new Error("stop"));
+        },
+      }),
+    ).rejects.toThrow("stop");
+    const resumed = await run(2, { ...noClip, checkpoint: { dir }, resume: true });
+    expect(resumed.result.resumedFromStep).toBe(6);
+    expect(Buffer.from(resumed.weights.buffer).equals(Buffer.from(a.weights.buffer))).toBe(true);
+    expect(resumed.result.history).toEqual(a.result.history);
   });
 
   it("stops at a batch boundary with a checkpoint and resumes bit-identically", async () => {

@@ -27,7 +27,7 @@ import {
 import { clipByGlobalNorm } from "./gradients.ts";
 import { countCorrectOnHost, crossEntropy, type OutputKind, outputKindOf } from "./losses.ts";
 import { type LrSchedule, learningRateAt } from "./lr-schedule.ts";
-import { replicaTrainStep } from "./replicas/replica-training.ts";
+import { replicaTrainStep, syncReplicaOptimizer } from "./replicas/replica-training.ts";
 import type { Replicas } from "./replicas/replicas.ts";
 import type { EpochRecord, TrainOptions, TrainResult } from "./train-loop.ts";
 
@@ -441,6 +441,7 @@ class TrainingRun {
     const store = this.#store;
     if (!store) return undefined;
     const step = this.#step;
+    if (this.#pool) syncReplicaOptimizer(this.#pool);
     const tensors = [
       ...captureWeights(this.#model),
       ...(await captureOptimizer(this.#optimizer)),

@@ -18,23 +18,26 @@ try {
   const model = await tfLayers().models.modelFromJSON({
     modelTopology: init.topology as never,
   });
-  const weights = model.weights;
+  const weights = model.weights.map((w) => w.read() as tf.Variable);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const all = new Float32Array(init.weights);
-  const grads = new Float32Array(init.grads);
-  const shapes = weights.map((w) => w.shape as number[]);
+  const floats = new Float32Array(init.memory);
+  const paramCount = vars.reduce((n, v) => n + v.size, 0);
+  const grads = floats.subarray(init.grads, init.grads + paramCount);
+  // The cpu backend keeps the array a tensor is made from: give it a copy of the shared view.
+  const copy = init.backend !== "wasm";
 
-  const loadWeights = () =>
-    tf.tidy(() => {
-      let offset = 0;
-      const values = shapes.map((shape) => {
-        const size = shape.reduce((a, b) => a * b, 1);
-        const t = tf.tensor(all.subarray(offset, offset + size), shape, "float32");
-        offset += size;
-        return t;
-      });
-      model.setWeights(values);
-    });
+  // Every weight from the shared memory into this replica's variables (a new tensor each, as
+  // tfjs's own assign does: a kernel's cached operator stays tied to the weights it packed).
+  const loadWeights = () => {
+    let offset = init.weights;
+    for (const variable of weights) {
+      const view = floats.subarray(offset, offset + variable.size);
+      const tensor = tf.tensor(copy ? view.slice() : view, variable.shape, "float32");
+      variable.assign(tensor);
+      tensor.dispose();
+      offset += variable.size;
+    }
+  };
 
   port.on("message", (request: ShardRequest) => {
     const started = performance.now();

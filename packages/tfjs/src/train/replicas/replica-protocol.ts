@@ -7,10 +7,12 @@ export interface ReplicaInit {
   /** `model.toJSON(null, false)`: the replica builds its own copy of the model. */
   readonly topology: object;
   readonly kind: OutputKind;
-  /** Every weight of the model (`model.weights` order), float32, written by the training thread. */
-  readonly weights: SharedArrayBuffer;
-  /** This replica's gradients (`model.trainableWeights` order), written by the replica. */
-  readonly grads: SharedArrayBuffer;
+  /** The pool's shared memory (float32 arrays at the offsets below). */
+  readonly memory: SharedArrayBuffer;
+  /** Float offset of every weight of the model (`model.weights` order), written by the training thread. */
+  readonly weights: number;
+  /** Float offset of this replica's gradients (`model.trainableWeights` order), written by the replica. */
+  readonly grads: number;
 }
 
 /** Training thread → replica: compute the gradients of this shard with the current weights. */

@@ -3,6 +3,7 @@ import type { LayersModel } from "@tensorflow/tfjs-layers";
 import type { TipiEvent } from "@tipi/core";
 import { type GpuReplicaPlan, gpuReplicaPlan } from "../../backend/resolve-backend.ts";
 import { tfCore } from "../../lazy/modules.ts";
+import { isPlainAdam } from "../fused-adam.ts";
 import { clipByGlobalNorm } from "../gradients.ts";
 import type { OutputKind } from "../losses.ts";
 import { ProcessReplicaPool } from "./process-replica-pool.ts";
@@ -70,7 +71,10 @@ export async function startReplicas(options: {
 
 /**
  * One optimizer step from the replicas' summed gradients of a batch (clipped to `clipNorm`
- * when given). Returns the batch's mean loss and correct count.
+ * when given). Returns the batch's mean loss and correct count. With worker replicas, tfjs's
+ * Adam and no clipping, the update runs on the pool's shared memory (`ReplicaPool.trainStep`:
+ * the same bits, a fraction of the time); the optimizer's state is then current after
+ * `pool.syncOptimizer()` or `pool.close()`.
  * @example
  * const [loss, correct] = await replicaTrainStep(pool, optimizer, batch, [28, 28, 1]);
  */
@@ -81,6 +85,10 @@ export async function replicaTrainStep(
   shape: readonly number[],
   clipNorm?: number,
 ): Promise<[number, number]> {
+  if (pool instanceof ReplicaPool && clipNorm === undefined && isPlainAdam(optimizer)) {
+    const { loss, correct } = await pool.trainStep(batch.xs, batch.ys, shape, optimizer);
+    return [loss, correct];
+  }
   const { loss, correct, grads } = await pool.step(batch.xs, batch.ys, shape);
   tfCore().tidy(() => {
     const named = pool.gradientMap(grads);
@@ -95,4 +103,15 @@ export async function replicaTrainStep(
     }
   });
   return [loss, correct];
+}
+
+/**
+ * Writes the optimizer state {@link replicaTrainStep} keeps in a worker pool back into the
+ * optimizer, so `optimizer.getWeights()` (a checkpoint) reads it; nothing for other replicas.
+ * @example
+ * syncReplicaOptimizer(pool);
+ * const state = await optimizer.getWeights();
+ */
+export function syncReplicaOptimizer(pool: object): void {
+  if (pool instanceof ReplicaPool) pool.syncOptimizer();
 }
