@@ -68,6 +68,11 @@ describe("the dashboard in Chromium", () => {
     expect(await countColoredPixels(page, chart, "#2563eb")).toBeGreaterThan(100);
     expect(await countColoredPixels(page, chart, "#dc2626")).toBeGreaterThan(100);
     await saveScreenshot(page, "ui-compare");
+    // The x axis switches to epochs here too (the same switch as a run's page); both runs redrawn.
+    await page.click('.xmode button[data-x="epoch"]');
+    expect(await page.getAttribute('.xmode button[data-x="epoch"]', "class")).toBe("on");
+    expect(await page.getAttribute('.xmode button[data-x="step"]', "class")).toBe("");
+    expect(await countColoredPixels(page, chart, "#dc2626")).toBeGreaterThan(100);
     expect(log.errors).toEqual([]);
     expect(log.offMachine).toEqual([]);
     await page.close();

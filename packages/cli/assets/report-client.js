@@ -219,13 +219,14 @@
     );
   }
 
-  function setupXToggle() {
+  /** The step / epoch switch above the charts: sets `view.x` and calls `redraw`. */
+  function setupXToggle(redraw) {
     for (const button of document.querySelectorAll(".xmode button")) {
       button.addEventListener("click", () => {
         view.x = button.dataset.x;
         for (const b of document.querySelectorAll(".xmode button"))
           b.classList.toggle("on", b === button);
-        drawRunCharts();
+        redraw();
       });
     }
   }
@@ -524,7 +525,7 @@
 
   if (data.kind === "run") {
     drawRunCharts();
-    setupXToggle();
+    setupXToggle(drawRunCharts);
     follow();
   } else if (data.kind === "sweep") {
     drawParallel();
@@ -532,14 +533,7 @@
     drawCurves();
   } else if (data.kind === "compare") {
     drawCompare();
-    for (const button of document.querySelectorAll(".xmode button")) {
-      button.addEventListener("click", () => {
-        view.x = button.dataset.x;
-        for (const b of document.querySelectorAll(".xmode button"))
-          b.classList.toggle("on", b === button);
-        drawCompare();
-      });
-    }
+    setupXToggle(drawCompare);
   }
   watchChanges();
   document.documentElement.dataset.ready = "true";
