@@ -5,21 +5,13 @@ import { dirname, join } from "node:path";
 import { VERSION } from "../version.ts";
 
 function gitCommit(cwd: string): string | undefined {
+  const git = (args: string[]) =>
+    execFileSync("git", args, { cwd, stdio: ["ignore", "pipe", "ignore"], timeout: 2000 })
+      .toString()
+      .trim();
   try {
-    const commit = execFileSync("git", ["rev-parse", "HEAD"], {
-      cwd,
-      stdio: ["ignore", "pipe", "ignore"],
-      timeout: 2000,
-    })
-      .toString()
-      .trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], {
-      cwd,
-      stdio: ["ignore", "pipe", "ignore"],
-      timeout: 2000,
-    })
-      .toString()
-      .trim();
+    const commit = git(["rev-parse", "HEAD"]);
+    const dirty = git(["status", "--porcelain", "--untracked-files=no"]);
     return dirty === "" ? commit : `${commit}-dirty`;
   } catch {
     return undefined;
