@@ -5,20 +5,12 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isProcessAlive } from "@tipi/wandb";
 import { afterAll, expect, test } from "vitest";
 import { BIN, REPO } from "./fixtures/cli/run-tipi.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "tipi-sweep-orphan-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 async function until(what: string, check: () => boolean, timeoutMs: number): Promise<number> {
   const start = Date.now();
@@ -66,10 +58,10 @@ test("SIGKILL of the sweep controller ends its running trial: exit within second
     const running = status();
     expect(running.status).toBe("running");
     trialPid = running.pid;
-    expect(alive(trialPid)).toBe(true);
+    expect(isProcessAlive(trialPid)).toBe(true);
 
     controller.kill("SIGKILL");
-    const ms = await until("the orphaned trial exits", () => !alive(trialPid!), 5000);
+    const ms = await until("the orphaned trial exits", () => !isProcessAlive(trialPid!), 5000);
     expect(ms).toBeLessThan(5000);
     expect(status().status).toBe("interrupted");
     expect(readFileSync(join(sweepDir, "trials", "trial-0001.log"), "utf8")).toMatch(
@@ -77,7 +69,7 @@ test("SIGKILL of the sweep controller ends its running trial: exit within second
     );
   } finally {
     controller.kill("SIGKILL");
-    if (trialPid !== undefined && alive(trialPid)) process.kill(trialPid, "SIGKILL");
+    if (trialPid !== undefined && isProcessAlive(trialPid)) process.kill(trialPid, "SIGKILL");
   }
 }, 20_000);
 
@@ -125,15 +117,15 @@ test.each([
     try {
       await until(`the ${name} trial starts`, () => existsSync(join(runDir, "pid")), 8000);
       trialPid = Number(readFileSync(join(runDir, "pid"), "utf8"));
-      expect(alive(trialPid)).toBe(true);
+      expect(isProcessAlive(trialPid)).toBe(true);
       const exited = new Promise((resolve) => controller.once("exit", resolve));
       controller.kill("SIGKILL");
       await exited;
-      await until("the orphaned trial exits", () => !alive(trialPid!), 5000);
+      await until("the orphaned trial exits", () => !isProcessAlive(trialPid!), 5000);
       expect(existsSync(join(runDir, "sigterm"))).toBe(true);
     } finally {
       controller.kill("SIGKILL");
-      if (trialPid !== undefined && alive(trialPid)) process.kill(trialPid, "SIGKILL");
+      if (trialPid !== undefined && isProcessAlive(trialPid)) process.kill(trialPid, "SIGKILL");
     }
   },
   20_000,

@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { readHistory, readSyncState, syncRun } from "../src/index.ts";
+import { isProcessAlive, readHistory, readSyncState, syncRun } from "../src/index.ts";
 import { startFakeWandbServer } from "../src/testing/index.ts";
 import {
   API_KEY,
@@ -134,17 +134,8 @@ describe("isolation from the training process", () => {
     child.kill("SIGKILL");
     await new Promise((resolve) => child.once("exit", resolve));
     const deadline = Date.now() + 10_000;
-    const alive = () => sdkPids.filter((pid) => isAlive(pid));
+    const alive = () => sdkPids.filter((pid) => isProcessAlive(pid));
     while (alive().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(alive()).toEqual([]);
   });
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
