@@ -93,6 +93,33 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     res.end(body);
   };
 
+  /**
+   * Answers with a server-sent event stream opened by the comment `hello`, then calls `start`,
+   * which writes the events and returns what stops it: run when the page goes away or the
+   * dashboard closes.
+   */
+  const eventStream = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    hello: string,
+    start: () => () => void,
+  ) => {
+    res.writeHead(200, {
+      "content-type": "text/event-stream",
+      "cache-control": "no-store",
+      connection: "keep-alive",
+    });
+    res.write(`: ${hello}\n\n`);
+    const stop = start();
+    const close = () => {
+      stop();
+      closers.delete(close);
+      res.end();
+    };
+    closers.add(close);
+    req.on("close", close);
+  };
+
   const routes: Record<string, (url: URL, req: IncomingMessage, res: ServerResponse) => void> = {
     "/": (_url, _req, res) => send(res, 200, "text/html; charset=utf-8", indexPage(root)),
     "/run": (url, _req, res) => {
@@ -157,27 +184,17 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
         : undefined;
       const signature = () => (sweepDir ? sweepSignature(sweepDir) : indexSignature(root));
       let last = signature();
-      res.writeHead(200, {
-        "content-type": "text/event-stream",
-        "cache-control": "no-store",
-        connection: "keep-alive",
+      eventStream(req, res, "watching", () => {
+        let ticks = 0;
+        const poll = setInterval(() => {
+          const now = signature();
+          if (now !== last) {
+            last = now;
+            res.write("event: changed\ndata: {}\n\n");
+          } else if (++ticks % 15 === 0) res.write(": keep-alive\n\n");
+        }, 1000);
+        return () => clearInterval(poll);
       });
-      res.write(": watching\n\n");
-      let ticks = 0;
-      const poll = setInterval(() => {
-        const now = signature();
-        if (now !== last) {
-          last = now;
-          res.write("event: changed\ndata: {}\n\n");
-        } else if (++ticks % 15 === 0) res.write(": keep-alive\n\n");
-      }, 1000);
-      const close = () => {
-        clearInterval(poll);
-        closers.delete(close);
-        res.end();
-      };
-      closers.add(close);
-      req.on("close", close);
     },
     "/events": (url, req, res) => {
       const dir = inRoot(url.searchParams.get("dir"));
@@ -186,26 +203,18 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
         const value = Number(url.searchParams.get(name) ?? 0);
         return Number.isInteger(value) && value >= 0 ? value : 0;
       };
-      res.writeHead(200, {
-        "content-type": "text/event-stream",
-        "cache-control": "no-store",
-        connection: "keep-alive",
+      eventStream(req, res, "following", () => {
+        const stop = followRun(dir, { from: number("from"), index: number("index") }, (update) => {
+          if (update.history)
+            res.write(`event: history\ndata: ${JSON.stringify(update.history)}\n\n`);
+          if (update.status) res.write(`event: status\ndata: ${JSON.stringify(update.status)}\n\n`);
+        });
+        const keepAlive = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
+        return () => {
+          clearInterval(keepAlive);
+          stop();
+        };
       });
-      res.write(": following\n\n");
-      const stop = followRun(dir, { from: number("from"), index: number("index") }, (update) => {
-        if (update.history)
-          res.write(`event: history\ndata: ${JSON.stringify(update.history)}\n\n`);
-        if (update.status) res.write(`event: status\ndata: ${JSON.stringify(update.status)}\n\n`);
-      });
-      const keepAlive = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
-      const close = () => {
-        clearInterval(keepAlive);
-        stop();
-        closers.delete(close);
-        res.end();
-      };
-      closers.add(close);
-      req.on("close", close);
     },
   };
 
