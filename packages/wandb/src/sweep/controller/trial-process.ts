@@ -96,27 +96,12 @@ export function startTrial(
     log.write(text);
     stderrTail = (stderrTail + text).slice(-2000);
   });
-  const flush = () => {
+  const closeLog = () => {
     const rest = scrubbers.stdout.end() + scrubbers.stderr.end();
     if (rest !== "") log.write(rest);
+    return new Promise<string>((resolve) => log.end(() => resolve(stderrTail)));
   };
-  const exited = new Promise<TrialExit>((resolve) => {
-    let spawnError: string | undefined;
-    child.once("error", (error) => {
-      spawnError = error.message;
-      if (child.pid === undefined) {
-        flush();
-        log.end(() => resolve({ code: null, signal: null, spawnError, stderrTail }));
-      }
-    });
-    child.once("close", (code, signal) => {
-      flush();
-      log.end(() =>
-        resolve({ code, signal, stderrTail, ...(spawnError === undefined ? {} : { spawnError }) }),
-      );
-    });
-  });
-  return { child, exited };
+  return { child, exited: exitOf(child, closeLog) };
 }
 
 function startDirect(cmd: TrialCommand, env: NodeJS.ProcessEnv, logFile: string): RunningTrial {
@@ -127,27 +112,39 @@ function startDirect(cmd: TrialCommand, env: NodeJS.ProcessEnv, logFile: string)
   } finally {
     closeSync(fd);
   }
-  const tail = () =>
+  const logTail = () =>
     readFile(logFile, "utf8").then(
       (text) => text.slice(-2000),
       () => "",
     );
-  const exited = new Promise<TrialExit>((resolve) => {
+  return { child, exited: exitOf(child, logTail) };
+}
+
+/**
+ * How `child` ended: once it closed, or at once when it could not start (no `close` follows
+ * then); `stderrTail` finishes its log first and gives the tail to report.
+ */
+function exitOf(child: ChildProcess, stderrTail: () => Promise<string>): Promise<TrialExit> {
+  return new Promise((resolve) => {
     let spawnError: string | undefined;
     child.once("error", (error) => {
       spawnError = error.message;
       if (child.pid === undefined)
-        void tail().then((stderrTail) =>
-          resolve({ code: null, signal: null, spawnError: error.message, stderrTail }),
+        void stderrTail().then((tail) =>
+          resolve({ code: null, signal: null, spawnError: error.message, stderrTail: tail }),
         );
     });
     child.once("close", (code, signal) => {
-      void tail().then((stderrTail) =>
-        resolve({ code, signal, stderrTail, ...(spawnError === undefined ? {} : { spawnError }) }),
+      void stderrTail().then((tail) =>
+        resolve({
+          code,
+          signal,
+          stderrTail: tail,
+          ...(spawnError === undefined ? {} : { spawnError }),
+        }),
       );
     });
   });
-  return { child, exited };
 }
 
 /** Reads a run directory's `history.jsonl` as it grows, keeping one metric's values. */
