@@ -8,6 +8,7 @@ import {
   viewerEntity,
   type WandbEndpoint,
   WandbRequestError,
+  wandbEndpoint,
 } from "../api/wandb-request.ts";
 
 export interface AgentApiOptions {
@@ -88,11 +89,7 @@ export class AgentApi {
   readonly #request: { readonly timeoutMs: number; readonly signal?: AbortSignal };
 
   constructor(options: AgentApiOptions) {
-    this.#endpoint = {
-      baseUrl: options.baseUrl.replace(/\/+$/, ""),
-      apiKey: options.apiKey,
-      userAgent: "tipi-agent",
-    };
+    this.#endpoint = wandbEndpoint(options.baseUrl, options.apiKey, "tipi-agent");
     this.#request = {
       timeoutMs: options.timeoutMs ?? 20_000,
       ...(options.signal === undefined ? {} : { signal: options.signal }),

@@ -24,11 +24,16 @@ export class WandbRequestError extends Error {
 
 /** Where the requests go and as whom. */
 export interface WandbEndpoint {
-  /** `https://api.wandb.ai`, without a trailing slash. */
+  /** `https://api.wandb.ai`, without a trailing slash (see {@link wandbEndpoint}). */
   readonly baseUrl: string;
   readonly apiKey: string;
   /** The `user-agent` header: which part of tipi asks. */
   readonly userAgent: string;
+}
+
+/** An endpoint for `baseUrl` (a trailing slash dropped), as `userAgent`. */
+export function wandbEndpoint(baseUrl: string, apiKey: string, userAgent: string): WandbEndpoint {
+  return { baseUrl: baseUrl.replace(/\/+$/, ""), apiKey, userAgent };
 }
 
 export interface WandbPostOptions {

@@ -1,4 +1,10 @@
-import { postToWandb, queryWandb, viewerEntity, type WandbEndpoint } from "../api/wandb-request.ts";
+import {
+  postToWandb,
+  queryWandb,
+  viewerEntity,
+  type WandbEndpoint,
+  wandbEndpoint,
+} from "../api/wandb-request.ts";
 
 export interface WandbClientOptions {
   readonly baseUrl: string;
@@ -43,11 +49,7 @@ export class WandbClient {
   readonly #deadline: number | undefined;
 
   constructor(options: WandbClientOptions) {
-    this.#endpoint = {
-      baseUrl: options.baseUrl.replace(/\/+$/, ""),
-      apiKey: options.apiKey,
-      userAgent: "tipi-sync",
-    };
+    this.#endpoint = wandbEndpoint(options.baseUrl, options.apiKey, "tipi-sync");
     this.#timeoutMs = options.timeoutMs;
     this.#deadline = options.deadline;
   }
