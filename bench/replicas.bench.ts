@@ -22,7 +22,7 @@ import {
   train,
 } from "../packages/tfjs/src/index.ts";
 import { crossEntropy } from "../packages/tfjs/src/train/losses.ts";
-import { ReplicaPool } from "../packages/tfjs/src/train/replicas/replica-pool.ts";
+import { DEFAULT_SPIN_MS, ReplicaPool } from "../packages/tfjs/src/train/replicas/replica-pool.ts";
 import { printTable } from "./timing.ts";
 
 const { values } = parseArgs({
@@ -92,14 +92,25 @@ const cpuMs = (w: number) => median(cpu.get(w)!.map((c) => c.ms));
 const cpuPerWall = (w: number) => median(cpu.get(w)!.map((c) => c.perWall));
 
 // Warm loops, alternating epochs: one thread (variableGrads + tfjs's Adam, as train() does with
-// 1 replica) against two N-replica pools, one applying tfjs's Adam to `pool.step`'s summed
-// gradients, one running `pool.trainStep` (Adam on the shared memory); where a step goes.
-const warmModels = [build(), build(), build()];
+// 1 replica) against N-replica pools: tfjs's Adam applied to `pool.step`'s gradients with
+// threads that sleep at once (`spinMs: 0`, close to the pool before trainStep), and
+// `pool.trainStep` (Adam on the shared memory) sleeping at once and polling first (default).
+const variants = [
+  { label: `${N} replicas, step + tfjs Adam, spinMs 0`, fused: false, spinMs: 0 },
+  { label: `${N} replicas, trainStep, spinMs 0`, fused: true, spinMs: 0 },
+  { label: `${N} replicas, trainStep, spinMs ${DEFAULT_SPIN_MS}`, fused: true, spinMs: undefined },
+] as const;
+const warmModels = [build(), ...variants.map(() => build())];
 const warmOptimizers = warmModels.map(() => tf.train.adam(1e-3));
 const pools = await Promise.all(
-  warmModels
-    .slice(1)
-    .map((model) => ReplicaPool.start({ model, count: N, outputKind: "probabilities" })),
+  variants.map((variant, k) =>
+    ReplicaPool.start({
+      model: warmModels[k + 1]!,
+      count: N,
+      outputKind: "probabilities",
+      ...(variant.spinMs !== undefined ? { spinMs: variant.spinMs } : {}),
+    }),
+  ),
 );
 const oneVars = warmModels[0]!.trainableWeights.map((w) => w.read() as tf.Variable);
 const loops: ((xs: Float32Array, ys: Int32Array) => Promise<void>)[] = [
@@ -123,16 +134,19 @@ const loops: ((xs: Float32Array, ys: Int32Array) => Promise<void>)[] = [
     });
     tf.dispose([x, y]);
   },
-  async (xs, ys) => {
-    const { grads } = await pools[0]!.step(xs, ys, [28, 28, 1]);
-    tf.tidy(() => warmOptimizers[1]!.applyGradients(pools[0]!.gradientMap(grads)));
-  },
-  async (xs, ys) => {
-    await pools[1]!.trainStep(xs, ys, [28, 28, 1], warmOptimizers[2] as tf.AdamOptimizer);
-  },
+  ...variants.map((variant, k) => async (xs: Float32Array, ys: Int32Array) => {
+    const pool = pools[k]!;
+    const optimizer = warmOptimizers[k + 1]!;
+    if (variant.fused) {
+      await pool.trainStep(xs, ys, [28, 28, 1], optimizer as tf.AdamOptimizer);
+    } else {
+      const { grads } = await pool.step(xs, ys, [28, 28, 1]);
+      tf.tidy(() => optimizer.applyGradients(pool.gradientMap(grads)));
+    }
+  }),
 ];
-const loopWall = [0, 0, 0];
-const loopSteps = [0, 0, 0];
+const loopWall = loops.map(() => 0);
+const loopSteps = loops.map(() => 0);
 const runLoopEpoch = async (k: number) => {
   const started = performance.now();
   for (let start = 0; start < data.length; start += BATCH) {
@@ -145,12 +159,13 @@ const runLoopEpoch = async (k: number) => {
   }
   loopWall[k]! += performance.now() - started;
 };
-for (const k of [0, 1, 2]) await runLoopEpoch(k);
+const ks = loops.map((_, k) => k);
+for (const k of ks) await runLoopEpoch(k);
 const warm = pools.map((pool) => pool.timings);
 loopWall.fill(0);
 loopSteps.fill(0);
 for (let round = 0; round < Number(values.rounds); round++) {
-  for (const k of round % 2 === 0 ? [0, 1, 2] : [2, 1, 0]) await runLoopEpoch(k);
+  for (const k of round % 2 === 0 ? ks : [...ks].reverse()) await runLoopEpoch(k);
 }
 const loopStep = (k: number) => loopWall[k]! / loopSteps[k]!;
 const timings = pools.map((pool, p) => {
@@ -190,16 +205,22 @@ printTable([
 ]);
 printTable([
   ["warm loops", "ms/step", "samples/s", "× one thread"],
-  ...["one thread, tfjs Adam", `${N} replicas, step + tfjs Adam`, `${N} replicas, trainStep`].map(
-    (label, k) => [label, loopStep(k), (BATCH / loopStep(k)) * 1000, loopStep(0) / loopStep(k)],
-  ),
+  ...["one thread, tfjs Adam", ...variants.map((v) => v.label)].map((label, k) => [
+    label,
+    loopStep(k),
+    (BATCH / loopStep(k)) * 1000,
+    loopStep(0) / loopStep(k),
+  ]),
 ]);
 const row = (label: string, pick: (t: (typeof timings)[number]) => number) => [
   label,
   ...timings.flatMap((t) => [pick(t), pick(t) / t.step]),
 ];
 printTable([
-  [`one step of ${N} replicas`, "step + tfjs Adam: ms", "share", "trainStep: ms", "share"],
+  [
+    `one step of ${N} replicas`,
+    ...variants.flatMap((v) => [v.label.replace(/^\d+ replicas, /, ""), "share"]),
+  ],
   row("publish weights", (t) => t.publish),
   row("own shard (forward + backward)", (t) => t.own),
   row("wait for the other replicas", (t) => t.wait),

@@ -108,24 +108,45 @@ export interface TrainResult {
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const emit = options.emit ?? (() => {});
-  const pool =
-    options.workers === undefined || options.workers === 1
-      ? undefined
-      : await startReplicas({
-          workers: options.workers,
+  const replicasAsked = options.workers !== undefined && options.workers !== 1;
+  const wantLoader = (withReplicas: boolean) =>
+    BatchLoader.canLoad(options.augment) &&
+    (options.batchThread ?? (withReplicas || options.augment !== undefined));
+  // The batch thread starts while the replicas do (each is a worker to build); it stays only
+  // if still wanted once it is known whether the replicas started.
+  const [pool, started] = await startBoth(
+    replicasAsked
+      ? startReplicas({
+          workers: options.workers!,
           model: options.model,
           batchSize: options.batchSize,
           outputKind: options.outputKind ?? outputKindOf(options.model),
           emit,
-        });
-  const wantLoader = options.batchThread ?? (pool !== undefined || options.augment !== undefined);
-  const loader =
-    wantLoader && BatchLoader.canLoad(options.augment)
-      ? await BatchLoader.start(batchSource(options))
-      : undefined;
+        })
+      : undefined,
+    wantLoader(replicasAsked) ? BatchLoader.start(batchSource(options)) : undefined,
+  );
+  const loader = wantLoader(pool !== undefined) ? started : undefined;
+  if (started && !loader) await started.close();
   try {
     return await trainOn(options, pool, loader);
   } finally {
     await Promise.all([pool?.close(), loader?.close()]);
   }
+}
+
+/** Awaits both starts; when one fails, closes what the other started and throws. */
+async function startBoth<P extends { close(): Promise<void> } | undefined>(
+  pool: Promise<P> | undefined,
+  loader: Promise<BatchLoader> | undefined,
+): Promise<[P | undefined, BatchLoader | undefined]> {
+  const [p, l] = await Promise.allSettled([pool, loader]);
+  if (p.status === "rejected" || l.status === "rejected") {
+    await Promise.all([
+      p.status === "fulfilled" ? p.value?.close() : undefined,
+      l.status === "fulfilled" ? l.value?.close() : undefined,
+    ]);
+    throw p.status === "rejected" ? p.reason : (l as PromiseRejectedResult).reason;
+  }
+  return [p.value, l.value];
 }

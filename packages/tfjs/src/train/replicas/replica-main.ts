@@ -1,13 +1,21 @@
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import type * as tf from "@tensorflow/tfjs-core";
 import { resolveBackend } from "../../backend/resolve-backend.ts";
 import { tfCore, tfLayers } from "../../lazy/modules.ts";
-import type { ReplicaInit, ReplicaMessage, ShardRequest } from "./replica-protocol.ts";
+import {
+  type ReplicaInit,
+  type ReplicaMessage,
+  type ShardRequest,
+  Signals,
+  Waiter,
+} from "./replica-protocol.ts";
 import { shardGradients } from "./shard-step.ts";
 
-// One replica: the model rebuilt from its topology on the training thread's backend. Each
-// request loads the shared weights, computes its shard's gradients into the shared gradient
-// buffer, and answers with the shard's loss and correct count.
+// One replica: the model rebuilt from its topology on the training thread's backend. Once
+// ready it serves requests in a loop that never returns to the event loop: it waits for the
+// training thread's signal (polling a little, then sleeping), takes the request message,
+// loads the shared weights, computes its shard's gradients into its gradient slot, writes
+// the shard's loss, correct count and time, and signals that it is done.
 const init = workerData as ReplicaInit;
 const port = parentPort!;
 const send = (message: ReplicaMessage) => port.postMessage(message);
@@ -39,29 +47,59 @@ try {
     }
   };
 
-  port.on("message", (request: ShardRequest) => {
-    const started = performance.now();
-    try {
-      loadWeights();
-      const n = request.ys.length;
-      const xs = tf.tensor(request.xs, [n, ...request.shape]);
-      const ys = tf.tensor1d(request.ys, "int32");
-      const result = shardGradients(
-        model,
-        vars,
-        xs,
-        ys,
-        request.ys,
-        request.batchSize,
-        init.kind,
-        grads,
-      );
-      tf.dispose([xs, ys]);
-      send({ type: "done", id: request.id, ...result, ms: performance.now() - started });
-    } catch (error) {
-      send(errorMessage(error));
+  const signals = new Signals(init.signals);
+  const { words, results } = signals;
+  const requestAt = Signals.requestIndex(init.replica);
+  const doneAt = Signals.doneIndex(init.replica);
+
+  /** The next request message, there once the request word changed (posted just before). */
+  const nextRequest = (): ShardRequest => {
+    for (;;) {
+      const received = receiveMessageOnPort(port);
+      if (received) return received.message as ShardRequest;
+      Atomics.wait(words, requestAt, Atomics.load(words, requestAt), 1);
     }
-  });
+  };
+
+  const serve = () => {
+    const waiter = new Waiter(init.spinMs);
+    let seen = 0;
+    for (;;) {
+      let seq = seen;
+      while (seq === seen) seq = waiter.wait(words, requestAt, seen, 1000);
+      seen = seq;
+      const request = nextRequest();
+      if (request.type === "close") return;
+      const started = performance.now();
+      try {
+        loadWeights();
+        const n = request.ys.length;
+        const xs = tf.tensor(request.xs, [n, ...request.shape]);
+        const ys = tf.tensor1d(request.ys, "int32");
+        const result = shardGradients(
+          model,
+          vars,
+          xs,
+          ys,
+          request.ys,
+          request.batchSize,
+          init.kind,
+          grads,
+        );
+        tf.dispose([xs, ys]);
+        results[3 * init.replica] = result.loss;
+        results[3 * init.replica + 1] = result.correct;
+        results[3 * init.replica + 2] = performance.now() - started;
+        Atomics.store(words, doneAt, seq);
+      } catch (error) {
+        send(errorMessage(error));
+        Atomics.store(words, doneAt, -seq);
+      }
+      Atomics.notify(words, doneAt);
+    }
+  };
+  // After this module's evaluation has finished: serve() returns only on "close".
+  setImmediate(serve);
   send({ type: "ready" });
 } catch (error) {
   send(errorMessage(error));

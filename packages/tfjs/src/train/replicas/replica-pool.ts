@@ -12,7 +12,13 @@ import {
 } from "../adam-kernel.ts";
 import { AdamState } from "../fused-adam.ts";
 import type { OutputKind } from "../losses.ts";
-import type { ReplicaInit, ReplicaMessage, ShardRequest } from "./replica-protocol.ts";
+import {
+  type ReplicaInit,
+  type ReplicaMessage,
+  type ShardRequest,
+  Signals,
+  Waiter,
+} from "./replica-protocol.ts";
 import { shardBounds, shardGradients } from "./shard-step.ts";
 
 /** What {@link ReplicaPool.start} needs. */
@@ -23,7 +29,17 @@ export interface ReplicaPoolOptions {
   readonly outputKind: OutputKind;
   /** Replica 0's share relative to a worker's (see `shardBounds`). Default 1: even. */
   readonly ownShardWeight?: number;
+  /**
+   * How long a thread polls for the other side (the training thread for the workers' results,
+   * a worker for its next request) before it sleeps. A sleeping thread of a virtual machine
+   * takes ~0.1–1 ms to wake, a poll microseconds; polling only spends a core that would idle.
+   * Default {@link DEFAULT_SPIN_MS}; 0 sleeps at once.
+   */
+  readonly spinMs?: number;
 }
+
+/** {@link ReplicaPoolOptions.spinMs}'s default: longer than a step's serial part, short next to validation. */
+export const DEFAULT_SPIN_MS = 2;
 
 /** One batch's result over all replicas. */
 export interface ReplicaStep {
@@ -82,7 +98,8 @@ interface Layout {
 
 interface Replica {
   readonly worker: Worker;
-  pending?: { resolve: (m: ReplicaMessage & { type: "done" }) => void; reject: (e: Error) => void };
+  /** Requests posted to it so far (its request word). */
+  requests: number;
   failure?: Error;
 }
 
@@ -121,7 +138,8 @@ export class ReplicaPool {
   #adam: AdamState | undefined;
   /** Which worker replicas had a shard in the last step (their gradients count). */
   #answered: boolean[] = [];
-  #nextId = 0;
+  readonly #signals: Signals;
+  readonly #waiter: Waiter;
   #closed = false;
   #timings = {
     steps: 0,
@@ -137,6 +155,7 @@ export class ReplicaPool {
     options: ReplicaPoolOptions,
     layout: Layout,
     memory: SharedMemory,
+    signals: Signals,
     replicas: Replica[],
   ) {
     this.count = options.count;
@@ -149,6 +168,8 @@ export class ReplicaPool {
     this.#weights = this.#floats.subarray(layout.weights, layout.weights + layout.weightCount);
     this.#kernel = adamKernel(memory) ?? jsKernel(this.#floats);
     this.#replicas = replicas;
+    this.#signals = signals;
+    this.#waiter = new Waiter(options.spinMs ?? DEFAULT_SPIN_MS);
     this.#published = options.model.weights.map(() => undefined);
   }
 
@@ -173,6 +194,7 @@ export class ReplicaPool {
     }
     const layout = layoutOf(model, options.count);
     const memory = sharedMemory(layout.floats);
+    const signals = Signals.create(options.count);
     const topology = model.toJSON(null, false) as object;
     const replicas: Replica[] = [];
     const ready: Promise<void>[] = [];
@@ -184,20 +206,21 @@ export class ReplicaPool {
         memory: memory.buffer,
         weights: layout.weights,
         grads: layout.grads + r * layout.slot,
+        signals: signals.buffer,
+        replica: r,
+        spinMs: options.spinMs ?? DEFAULT_SPIN_MS,
       };
       const worker = startThread("train/replicas/replica-main", init);
-      const replica: Replica = { worker };
+      const replica: Replica = { worker, requests: 0 };
       replicas.push(replica);
       ready.push(
         new Promise<void>((resolve, reject) => {
           const fail = (error: Error) => {
-            replica.failure = error;
+            replica.failure ??= error;
             reject(error);
-            replica.pending?.reject(error);
           };
           worker.on("message", (message: ReplicaMessage) => {
             if (message.type === "ready") resolve();
-            else if (message.type === "done") replica.pending?.resolve(message);
             else fail(replicaError(r, message));
           });
           worker.on("error", (error) => fail(replicaError(r, { message: error.message })));
@@ -211,7 +234,7 @@ export class ReplicaPool {
       await Promise.all(replicas.map((replica) => replica.worker.terminate()));
       throw error;
     }
-    return new ReplicaPool(options, layout, memory, replicas);
+    return new ReplicaPool(options, layout, memory, signals, replicas);
   }
 
   /** Per-step time spent on each part, summed since the start. */
@@ -295,7 +318,10 @@ export class ReplicaPool {
     if (this.#closed) return;
     this.#closed = true;
     this.syncOptimizer();
-    for (const replica of this.#replicas) replica.worker.removeAllListeners("exit");
+    for (const [i, replica] of this.#replicas.entries()) {
+      replica.worker.removeAllListeners("exit");
+      this.#post(i + 1, replica, { type: "close" });
+    }
     await Promise.all(this.#replicas.map((replica) => replica.worker.terminate()));
   }
 
@@ -312,22 +338,18 @@ export class ReplicaPool {
     const t1 = performance.now();
     const size = ys.length;
     const per = size === 0 ? 0 : xs.length / size;
-    const answers = this.#replicas.map((replica, i) => {
+    const asked = this.#replicas.map((replica, i) => {
       const [start, end] = shardBounds(size, this.count, i + 1, this.#ownWeight);
-      if (start === end) return undefined;
+      if (start === end) return false;
       if (replica.failure) throw replica.failure;
-      const request: ShardRequest = {
+      this.#post(i + 1, replica, {
         type: "shard",
-        id: this.#nextId++,
         xs: xs.slice(start * per, end * per),
         ys: ys.slice(start, end),
         batchSize: size,
         shape,
-      };
-      return new Promise<ReplicaMessage & { type: "done" }>((resolve, reject) => {
-        replica.pending = { resolve, reject };
-        replica.worker.postMessage(request);
       });
+      return true;
     });
     const [start, end] = shardBounds(size, this.count, 0, this.#ownWeight);
     const labels = ys.subarray(start, end);
@@ -340,16 +362,20 @@ export class ReplicaPool {
       tf.dispose([x, y]);
     }
     const t2 = performance.now();
-    const done = await Promise.all(answers);
+    for (const [i, replica] of this.#replicas.entries()) {
+      if (asked[i]) await this.#done(i + 1, replica);
+    }
     const t3 = performance.now();
+    const { results } = this.#signals;
     let loss = own.loss;
     let correct = own.correct;
     let slowest = 0;
-    for (const answer of done) {
-      if (answer === undefined) continue;
-      loss = Math.fround(loss + answer.loss);
-      slowest = Math.max(slowest, answer.ms);
-      correct += answer.correct;
+    for (const [i, answered] of asked.entries()) {
+      if (!answered) continue;
+      const r = i + 1;
+      loss = Math.fround(loss + results[3 * r]!);
+      correct += results[3 * r + 1]!;
+      slowest = Math.max(slowest, results[3 * r + 2]!);
     }
     const timings = this.#timings;
     timings.steps++;
@@ -357,8 +383,37 @@ export class ReplicaPool {
     timings.ownShardMs += t2 - t1;
     timings.waitMs += t3 - t2;
     timings.replicaMs += slowest;
-    this.#answered = done.map((answer) => answer !== undefined);
+    this.#answered = asked;
     return { loss, correct };
+  }
+
+  /** Posts `request` to replica `r` and raises its request word (the message is queued first). */
+  #post(r: number, replica: Replica, request: ShardRequest): void {
+    const { words } = this.#signals;
+    replica.worker.postMessage(request);
+    replica.requests++;
+    Atomics.store(words, Signals.requestIndex(r), replica.requests);
+    Atomics.notify(words, Signals.requestIndex(r));
+  }
+
+  /**
+   * Waits for replica `r`'s answer to its last request: polls, then sleeps in slices, letting
+   * the event loop run between them so that a worker that died is noticed.
+   */
+  async #done(r: number, replica: Replica): Promise<void> {
+    const { words } = this.#signals;
+    const at = Signals.doneIndex(r);
+    const seq = replica.requests;
+    for (;;) {
+      const now = Atomics.load(words, at);
+      if (now === seq) return;
+      if (now === -seq || replica.failure) {
+        // Its error message follows the signal: give the event loop a moment to deliver it.
+        for (let i = 0; i < 100 && !replica.failure; i++) await yieldToEventLoop();
+        throw replica.failure ?? new Error(`replica ${r} failed`);
+      }
+      if (this.#waiter.wait(words, at, now, 20) === now) await yieldToEventLoop();
+    }
   }
 
   /**
@@ -469,6 +524,8 @@ function jsKernel(floats: Float32Array): AdamKernel {
     },
   };
 }
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function replicaError(r: number, message: { message: string; stack?: string }): Error {
   const error = new Error(`replica ${r}: ${message.message}`);

@@ -13,28 +13,105 @@ export interface ReplicaInit {
   readonly weights: number;
   /** Float offset of this replica's gradients (`model.trainableWeights` order), written by the replica. */
   readonly grads: number;
+  /** The pool's {@link Signals} buffer. */
+  readonly signals: SharedArrayBuffer;
+  /** This replica's index (1 … count − 1). */
+  readonly replica: number;
+  /** How long to poll for the next request before sleeping (see `ReplicaPoolOptions.spinMs`). */
+  readonly spinMs: number;
 }
 
-/** Training thread → replica: compute the gradients of this shard with the current weights. */
-export interface ShardRequest {
-  readonly type: "shard";
-  readonly id: number;
-  readonly xs: Float32Array;
-  readonly ys: Int32Array;
-  /** Samples in the whole batch (the loss is the batch mean). */
-  readonly batchSize: number;
-  readonly shape: readonly number[];
-}
+/**
+ * Training thread → replica, read with `receiveMessageOnPort` once {@link Signals.request}
+ * says one is there: compute the gradients of this shard with the current weights, or stop.
+ */
+export type ShardRequest =
+  | {
+      readonly type: "shard";
+      readonly xs: Float32Array;
+      readonly ys: Int32Array;
+      /** Samples in the whole batch (the loss is the batch mean). */
+      readonly batchSize: number;
+      readonly shape: readonly number[];
+    }
+  | { readonly type: "close" };
 
-/** Replica → training thread. */
+/** Replica → training thread, as messages: readiness and errors (results go through {@link Signals}). */
 export type ReplicaMessage =
   | { readonly type: "ready" }
-  | {
-      readonly type: "done";
-      readonly id: number;
-      readonly loss: number;
-      readonly correct: number;
-      /** Time the replica spent on the request: loading the weights and its shard. */
-      readonly ms: number;
-    }
   | { readonly type: "error"; readonly message: string; readonly stack?: string };
+
+/**
+ * The shared words a step synchronises on, one pair a replica (index 0 unused): the training
+ * thread bumps `request` after posting a request; the replica stores the same number in
+ * `done` when its gradients and results are written (its negation when it failed), then its
+ * loss, correct count and time in `results`. Polling these words costs microseconds where
+ * message events wake a sleeping thread in ~0.1–1 ms.
+ */
+export class Signals {
+  readonly words: Int32Array;
+  readonly results: Float64Array;
+
+  constructor(readonly buffer: SharedArrayBuffer) {
+    const count = buffer.byteLength / 32;
+    this.words = new Int32Array(buffer, 0, 2 * count);
+    this.results = new Float64Array(buffer, 8 * count, 3 * count);
+  }
+
+  /** A buffer for `count` replicas. */
+  static create(count: number): Signals {
+    return new Signals(new SharedArrayBuffer(32 * count));
+  }
+
+  static requestIndex(r: number): number {
+    return 2 * r;
+  }
+
+  static doneIndex(r: number): number {
+    return 2 * r + 1;
+  }
+}
+
+/**
+ * Waits for a shared word to change: polls first, then sleeps. The polling budget adapts: a
+ * poll that sees the change keeps it (up to `maxSpinMs`), one that runs out halves it, so on
+ * a machine where the other thread is often descheduled (other work keeps the cores busy)
+ * polling stops wasting this process's share of the CPU.
+ */
+export class Waiter {
+  #spinMs: number;
+
+  constructor(readonly maxSpinMs: number) {
+    this.#spinMs = maxSpinMs;
+  }
+
+  /** The current polling budget in ms. */
+  get spinMs(): number {
+    return this.#spinMs;
+  }
+
+  /**
+   * Waits until `words[index]` differs from `value`, sleeping at most `sliceMs` after the
+   * polling budget ran out. Returns the new value, or `value` when the time ran out.
+   */
+  wait(words: Int32Array, index: number, value: number, sliceMs: number): number {
+    let now = Atomics.load(words, index);
+    if (now !== value) return now;
+    if (this.#spinMs > 0.01) {
+      const until = performance.now() + this.#spinMs;
+      do {
+        now = Atomics.load(words, index);
+        if (now !== value) {
+          this.#spinMs = Math.min(this.maxSpinMs, this.#spinMs * 1.25);
+          return now;
+        }
+      } while (performance.now() < until);
+      this.#spinMs /= 2;
+    } else if (this.maxSpinMs > 0) {
+      // Try polling again now and then.
+      this.#spinMs = Math.min(this.maxSpinMs, this.#spinMs + 0.002);
+    }
+    Atomics.wait(words, index, value, sliceMs);
+    return Atomics.load(words, index);
+  }
+}
