@@ -136,6 +136,38 @@ describe.skipIf(!hasScript).concurrent("in a pseudo-terminal", () => {
     expect(output).toContain('step "stuck" stalled: it awaits a promise that can never settle');
   });
 
+  test("Ctrl-C while the bars are up and cleanup is slow: exit 130, no listr2 crash", async () => {
+    // The interrupted step's bars stay in the model and their rate changes while cleanup
+    // runs; setting a failed listr2 task's output threw (exit 1, a TypeError on the screen).
+    const runs = join(scratch, "ctrl-c-slow-cleanup");
+    const command = `stty cols 120 rows 40; exec ${process.execPath} ${BIN} run ${BASIC} --runs ${runs} --set train.delay_ms=100 --set train.batches=50 --set journal.cleanup_ms=1500`;
+    const child = spawn("script", ["-qfec", command, "/dev/null"], {
+      cwd: REPO,
+      env: { ...process.env, CI: "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    let signalled = false;
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      if (!signalled && /Batch .*\(3\/50\)/.test(output)) {
+        signalled = true;
+        // A terminal's Ctrl-C: SIGINT to the foreground process group (node, after exec).
+        const ps = spawn("ps", ["-o", "pid=", "--ppid", String(child.pid)]);
+        let pid = "";
+        ps.stdout.on("data", (c: Buffer) => {
+          pid += c.toString();
+        });
+        ps.on("close", () => process.kill(-Number(pid.trim()), "SIGINT"));
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(signalled).toBe(true);
+    expect(output).not.toContain("Cannot read properties");
+    expect(output).toContain("basic interrupted; cleanup done");
+    expect(code).toBe(130);
+  });
+
   test("CI=true draws plain lines even in a terminal", async () => {
     const { code, output } = await inTerminal(["run", BASIC, "--runs", join(scratch, "ci")], {
       CI: "true",

@@ -190,7 +190,9 @@ export class TtyRenderer implements RunRenderer {
     }
     const running = this.#model.running;
     const step = running === undefined ? undefined : this.#steps.get(running);
-    if (step?.task) {
+    // A step that failed (Ctrl-C, an error) has no output buffer left in listr2: setting its
+    // output then throws, and the bars' ETA keeps changing while cleanup runs.
+    if (step?.task && !step.done.settled) {
       const output = this.#barLines();
       if (output !== (step.lastOutput ?? "") && output !== "") {
         step.lastOutput = output;
