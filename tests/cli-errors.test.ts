@@ -1,5 +1,8 @@
 // Bad configs and bad arguments: each must exit with the right code and a located message
 // (file:line:column and the key path), with no stack trace unless --debug.
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { tipi } from "./fixtures/cli/run-tipi.ts";
 
@@ -264,6 +267,16 @@ const CASES: readonly Case[] = [
     expect: ["the module's default export is not a pipeline"],
   },
   {
+    name: "a module pipeline with an open join: exit 2 before any run, with the call to add",
+    args: ["run", `${BAD}/open-join.ts`, "--runs", "tests/fixtures/cli/no-runs-here"],
+    code: 2,
+    expect: [
+      `open-join.ts: join "train" has no implementation: the exported pipeline must call provideJoin("train", …)`,
+      'hint: export default pipeline.provideJoin("train", trainJoin())',
+      "1 problem found; nothing ran.",
+    ],
+  },
+  {
     name: "overrides on a module pipeline",
     args: ["run", "tests/fixtures/cli/module", "--set", "n=3"],
     code: 2,
@@ -316,4 +329,15 @@ describe.concurrent("a failing run", () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^\s+at .*Explode\.execute/m);
   });
+});
+
+test("an open join in a module pipeline makes no run directory", async () => {
+  const runs = mkdtempSync(join(tmpdir(), "tipi-open-join-"));
+  try {
+    const result = await tipi(["run", `${BAD}/open-join.ts`, "--runs", runs]);
+    expect(result.code).toBe(2);
+    expect(readdirSync(runs)).toEqual([]);
+  } finally {
+    rmSync(runs, { recursive: true, force: true });
+  }
 });

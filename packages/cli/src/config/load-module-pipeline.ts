@@ -42,6 +42,18 @@ export async function loadModulePipeline(
     ]);
   }
   const described = pipeline.describe();
+  // tsx does not type-check: an open join (a compile error in `run()`) would otherwise start a
+  // run, make its directory and fail at the join.
+  const open = described.steps.filter((step) => step.kind === "join" && step.impl === undefined);
+  if (open.length > 0) {
+    throw new ConfigProblems(
+      open.map((step) => ({
+        file: target.file,
+        message: `join "${step.name}" has no implementation: the exported pipeline must call provideJoin("${step.name}", …)`,
+        hint: `export default pipeline.provideJoin("${step.name}", ${step.name === "train" ? "trainJoin()" : "yourImplementation"}) (${step.name === "train" ? 'trainJoin from "tipi" is the default training loop; ' : ""}see docs/custom-training.md)`,
+      })),
+    );
+  }
   return {
     name: described.name === "pipeline" ? target.defaultName : described.name,
     target,
