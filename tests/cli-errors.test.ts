@@ -1,9 +1,10 @@
 // Bad configs and bad arguments: each must exit with the right code and a located message
 // (file:line:column and the key path), with no stack trace unless --debug.
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test } from "vitest";
 import { tipi } from "./fixtures/cli/run-tipi.ts";
 
 const BAD = "tests/fixtures/cli/bad";
@@ -277,6 +278,15 @@ const CASES: readonly Case[] = [
     ],
   },
   {
+    name: "a module importing a package that is not installed says how to install it",
+    args: ["validate", `${BAD}/missing-package.ts`],
+    code: 2,
+    expect: [
+      "cannot load the module: Cannot find package 'tipi-no-such-package'",
+      'hint: "tipi-no-such-package" is not installed in this project: npm install tipi-no-such-package',
+    ],
+  },
+  {
     name: "overrides on a module pipeline",
     args: ["run", "tests/fixtures/cli/module", "--set", "n=3"],
     code: 2,
@@ -329,6 +339,63 @@ describe.concurrent("a failing run", () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^\s+at .*Explode\.execute/m);
   });
+});
+
+describe.concurrent("a TypeScript file with a syntax error", () => {
+  // Written at test time: a file that does not parse cannot live in the type-checked tree.
+  const dir = mkdtempSync(join(tmpdir(), "tipi-syntax-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, "package.json"), '{ "type": "module" }\n');
+  writeFileSync(
+    join(dir, "broken.ts"),
+    "export const x = 1;\nexport default [1, 2].map((n) => n;\n",
+  );
+  writeFileSync(join(dir, "pipeline.toml"), '[pipeline]\nmodules = ["./broken.ts"]\n');
+
+  test("tipi run names its line and column, with the line (not just 'Transform failed')", async () => {
+    const result = await tipi(["run", "broken.ts", "--runs", "runs"], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      `${join(dir, "broken.ts")}:2:35: cannot load the module: Expected ")" but found ";"`,
+    );
+    expect(result.stderr).toContain("  2 | export default [1, 2].map((n) => n;");
+    expect(result.stderr).toMatch(/\n {4}\| {35}\^\n/);
+    expect(result.stderr).not.toContain("Transform failed");
+    expect(existsSync(join(dir, "runs"))).toBe(false);
+  });
+
+  test("a [pipeline] module with a syntax error: the module's line in the TOML, and where", async () => {
+    const result = await tipi(["validate", "pipeline.toml"], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      `pipeline.toml:2:12: pipeline.modules[0]: cannot load module "./broken.ts": Expected ")" but found ";" (${join(dir, "broken.ts")}:2:35)`,
+    );
+  });
+});
+
+test("a .ts pipeline in a CommonJS package: says so, and its hint followed literally works", async () => {
+  // `npm init -y` writes no "type": Node then loads pipeline.ts as CommonJS, and the error
+  // was "Cannot require() ES Module … in a cycle".
+  const dir = mkdtempSync(join(tmpdir(), "tipi-cjs-"));
+  try {
+    writeFileSync(join(dir, "package.json"), '{ "name": "app", "version": "1.0.0" }\n');
+    writeFileSync(join(dir, "pipeline.ts"), "export default { not: 'a pipeline' };\n");
+    const before = await tipi(["validate", "pipeline.ts"], { cwd: dir });
+    expect(before.code).toBe(2);
+    expect(before.stderr).toContain(
+      `cannot load the module: Node loads pipeline.ts as CommonJS (no "type": "module" in ${join(dir, "package.json")}), and tipi pipelines are ES modules`,
+    );
+    expect(before.stderr).toContain(
+      `hint: npm pkg set type=module (in ${dir}), or rename the file to pipeline.mts`,
+    );
+    expect(before.stderr).not.toContain("in a cycle");
+    execFileSync("npm", ["pkg", "set", "type=module"], { cwd: dir });
+    const after = await tipi(["validate", "pipeline.ts"], { cwd: dir });
+    expect(after.code).toBe(2);
+    expect(after.stderr).toContain("the module's default export is not a pipeline");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("an open join in a module pipeline makes no run directory", async () => {

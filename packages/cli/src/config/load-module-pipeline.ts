@@ -1,6 +1,6 @@
 import type { AnyPipeline } from "@tipi/core";
 import { UsageError } from "../cli/errors.ts";
-import { importUserModule } from "./import-user-module.ts";
+import { describeImportFailure, importUserModule } from "./import-user-module.ts";
 import type { LoadedPipeline, LoadOptions } from "./load-pipeline.ts";
 import { ConfigProblems } from "./problems.ts";
 import type { Target } from "./resolve-target.ts";
@@ -24,10 +24,16 @@ export async function loadModulePipeline(
   try {
     mod = await importUserModule(target.file);
   } catch (error) {
+    const failure = describeImportFailure(error, target.file);
     throw new ConfigProblems([
       {
-        file: target.file,
-        message: `cannot load the module: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`,
+        file: failure.at?.file ?? target.file,
+        ...(failure.at === undefined
+          ? {}
+          : { position: { line: failure.at.line, column: failure.at.column } }),
+        ...(failure.sourceLine === undefined ? {} : { sourceLine: failure.sourceLine }),
+        message: `cannot load the module: ${failure.message}`,
+        ...(failure.hint === undefined ? {} : { hint: failure.hint }),
       },
     ]);
   }

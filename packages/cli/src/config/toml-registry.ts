@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { isTable, messageOf, PipelineProcess, Registry } from "@tipi/core";
-import { importUserModule } from "./import-user-module.ts";
+import { describeImportFailure, importUserModule } from "./import-user-module.ts";
 import { type ConfigProblem, ConfigProblems } from "./problems.ts";
 import type { TomlDocument, TomlTable } from "./toml-document.ts";
 
@@ -25,10 +25,15 @@ export async function createRegistry(
     try {
       registrations.push(await loadRegistration(doc.file, spec));
     } catch (error) {
+      const failure = describeImportFailure(error);
+      const where = failure.at
+        ? ` (${failure.at.file}:${failure.at.line}:${failure.at.column})`
+        : "";
       problems.push(
         doc.problem(
           ["pipeline", "modules", index],
-          `cannot load module "${spec}": ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`,
+          `cannot load module "${spec}": ${failure.message}${where}`,
+          failure.hint,
         ),
       );
     }
