@@ -26,6 +26,17 @@ describe("Device params", () => {
     ]);
   });
 
+  it.each([0, -1, 2.5, "max", "4"])(
+    "workers = %j: one message naming what it takes",
+    async (workers) => {
+      // 0 got zod's "Too small: expected number to be >0", which does not say "auto" is allowed
+      const bad = await Device.params["~standard"].validate({ workers });
+      expect("issues" in bad && bad.issues?.map((i) => i.message)).toEqual([
+        'expected "auto" or a positive integer (1: no worker threads)',
+      ]);
+    },
+  );
+
   it("rejects bad options in the constructor too", () => {
     expect(() => new Device({ memoryLimit: 0 })).toThrow();
     expect(() => new Device({ workers: 1.5 })).toThrow();

@@ -12,6 +12,9 @@ import type { WorkersRequest } from "../train/replicas/workers.ts";
 const WASM_HEAP_LIMIT_BYTES = 4 * 1024 ** 3;
 const MIB = 1024 ** 2;
 
+/** Every way `workers` can be wrong (0, 2.5, "max") gets the same message. */
+const WORKERS = 'expected "auto" or a positive integer (1: no worker threads)';
+
 /**
  * Config schema of {@link Device} (a Standard Schema, so TOML `[permanences.device]` validates).
  * Each key's description is what docs/config.md's `Device` table shows.
@@ -32,8 +35,8 @@ export const deviceParams = z.object({
       "Fraction of a memory pool (the GPU's VRAM; else system RAM and, on `wasm`, its 4 GiB heap) above which the run stops before its first step.",
     ),
   workers: z
-    .union([z.literal("auto"), z.number().int().positive()], {
-      error: 'expected "auto" or a positive integer (1: no worker threads)',
+    .union([z.literal("auto"), z.number().int({ error: WORKERS }).positive({ error: WORKERS })], {
+      error: WORKERS,
     })
     .default("auto")
     .describe(
