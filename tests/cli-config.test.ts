@@ -115,9 +115,22 @@ describe("overrides", () => {
     expect((c.permanences.hyperparameters as Record<string, unknown>).momentum).toBe(0.9);
   });
 
-  test("a value that cannot take the type is a problem", () => {
-    const { problems } = applyOverrides(config(), [
+  test("a value that cannot take the type is left to the schema, with the message to report", () => {
+    // (the schema may accept the other type: Device.workers is "auto" | a count)
+    const c = config();
+    const { applied, problems } = applyOverrides(c, [
       { key: "train.epochs", value: "x", source: "--set train.epochs=x" },
+    ]);
+    expect(problems).toEqual([]);
+    expect(c.processes.train.params.epochs).toBe("x");
+    expect(applied[0]?.mismatch).toContain("expected a number");
+  });
+
+  test("a [pipeline] value that cannot take the type is a problem at once (no schema there)", () => {
+    const c = config() as Record<string, unknown>;
+    c.pipeline = { seed: 1 };
+    const { problems } = applyOverrides(c as ReturnType<typeof config>, [
+      { key: "pipeline.seed", value: "x", source: "--set pipeline.seed=x" },
     ]);
     expect(problems[0]?.message).toContain("expected a number");
   });

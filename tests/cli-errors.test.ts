@@ -408,3 +408,40 @@ test("an open join in a module pipeline makes no run directory", async () => {
     rmSync(runs, { recursive: true, force: true });
   }
 });
+
+describe.concurrent('--set across a union: Device.workers is "auto" or a count', () => {
+  // The value is typed like the one it replaces; the schema may take the other type.
+  const dir = mkdtempSync(join(tmpdir(), "tipi-union-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const device = (workers: string) =>
+    `[pipeline]\nname = "union"\n\n[permanences.device]\ntype = "Device"\nworkers = ${workers}\n`;
+  writeFileSync(join(dir, "auto.toml"), device('"auto"'));
+  writeFileSync(join(dir, "two.toml"), device("2"));
+
+  test('workers = "auto" in the file, --set device.workers=1 (as docs/training.md says)', async () => {
+    const result = await tipi(["run", "auto.toml", "--set", "device.workers=1", "--dry-run"], {
+      cwd: dir,
+    });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('"device":{"type":"Device","workers":1}');
+  });
+
+  test("workers = 2 in the file, --set device.workers=auto", async () => {
+    const result = await tipi(["run", "two.toml", "--set", "device.workers=auto", "--dry-run"], {
+      cwd: dir,
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('"device":{"type":"Device","workers":"auto"}');
+  });
+
+  test("a value neither reading takes is still one located problem", async () => {
+    const result = await tipi(["validate", "two.toml", "--set", "device.workers=max"], {
+      cwd: dir,
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      'command line: permanences.device.workers: --set device.workers=max: expected a number (it is 2), got "max"\n1 problem found; nothing ran.\n',
+    );
+  });
+});

@@ -47,7 +47,7 @@ function locate(
     return {
       file: "command line",
       path: issue.path,
-      message: `${override.override.source}: ${issue.message}`,
+      message: `${override.override.source}: ${override.mismatch ?? issue.message}`,
       ...(issue.hint === undefined ? {} : { hint: issue.hint }),
     };
   }
@@ -63,7 +63,11 @@ function withoutCliKeys(config: TomlTable): TomlTable {
   return { ...config, pipeline: typeof table.name === "string" ? { name: table.name } : {} };
 }
 
-/** Gives each guessed override the schema rejected its text back; true when one changed. */
+/**
+ * Gives each override the schema rejected its other reading: a guessed literal its text back,
+ * a text typed as a string its TOML literal (`workers=1` over `workers = "auto"`). True when
+ * one changed.
+ */
 function retypeGuessed(
   config: TomlTable,
   applied: readonly AppliedOverride[],
@@ -71,10 +75,16 @@ function retypeGuessed(
 ): boolean {
   let changed = false;
   for (const a of applied) {
-    if (!a.guessed || typeof valueAt(config, a.path) === "string") continue;
+    const other =
+      a.alternative !== undefined
+        ? a.alternative
+        : a.guessed && typeof valueAt(config, a.path) !== "string"
+          ? a.override.value
+          : undefined;
+    if (other === undefined) continue;
     const hit = issues.some((i) => JSON.stringify(i.path) === JSON.stringify(a.path));
     if (hit) {
-      setAt(config, a.path, a.override.value);
+      setAt(config, a.path, other);
       changed = true;
     }
   }

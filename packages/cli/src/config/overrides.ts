@@ -17,6 +17,17 @@ export interface AppliedOverride {
   readonly path: string[];
   /** True when the value was typed as a TOML literal (no value to replace was there). */
   readonly guessed: boolean;
+  /**
+   * Set when the text could not take the type of the value it replaces (`workers=auto` where
+   * the file has `workers = 2`): the value is the text read as a TOML literal, and this is the
+   * message to report if the schema rejects it too (a union such as `"auto" | number` accepts it).
+   */
+  readonly mismatch?: string;
+  /**
+   * Another reading of the text, tried when the schema rejects the first: the TOML literal of
+   * a text typed as a string (`workers=1` where the file has `workers = "auto"`).
+   */
+  readonly alternative?: unknown;
 }
 
 /** Why an override key lands nowhere, with what to write instead when tipi can tell. */
@@ -209,18 +220,32 @@ export function applyOverrides(
       continue;
     }
     const path = resolved.value;
-    const typed = typeOverride(override.value, valueAt(config, path));
+    const current = valueAt(config, path);
+    const typed = typeOverride(override.value, current);
     if (typed.isErr()) {
-      problems.push({
-        file: "command line",
-        path,
-        message: `${override.source}: ${typed.error}`,
-      });
+      // An entry's schema decides (a union may take the other type); [pipeline] has none.
+      const literal = parseLiteral(override.value) ?? unquote(override.value);
+      if (path[0] === "pipeline" || typeof current === "object") {
+        problems.push({
+          file: "command line",
+          path,
+          message: `${override.source}: ${typed.error}`,
+        });
+        continue;
+      }
+      setAt(config, path, literal);
+      applied.push({ override, path, guessed: false, mismatch: typed.error });
       continue;
     }
     const { value, guessed } = typed.value;
     setAt(config, path, value);
-    applied.push({ override, path, guessed });
+    const literal = typeof current === "string" ? parseLiteral(override.value) : undefined;
+    applied.push({
+      override,
+      path,
+      guessed,
+      ...(literal === undefined || typeof literal === "string" ? {} : { alternative: literal }),
+    });
   }
   return { applied, problems };
 }
