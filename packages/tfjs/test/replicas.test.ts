@@ -6,6 +6,7 @@ import type { TipiEvent } from "@tipi/core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { resolveBackend } from "../src/backend/resolve-backend.ts";
 import { composeAugmentations, flipHorizontal, randomCrop } from "../src/data/augment.ts";
+import { evaluateModel } from "../src/evaluate/evaluate.ts";
 import { smallCnn } from "../src/train/architectures.ts";
 import { ReplicaPool } from "../src/train/replicas/replica-pool.ts";
 import { shardBounds } from "../src/train/replicas/shard-step.ts";
@@ -83,6 +84,30 @@ describe("ReplicaPool", () => {
     expect(diff).toBeLessThan(1e-5);
     expect(Math.abs(whole.loss - a.loss)).toBeLessThan(1e-5);
     expect(whole.correct).toBe(a.correct);
+  });
+});
+
+describe("ReplicaPool.evaluate", () => {
+  it("shards an evaluation over the replicas: evaluateModel's accuracy and loss, the same bits twice", async () => {
+    const model = smallCnn({ inputShape: [12, 12, 1], numClasses: 4, seed: 5 });
+    const n = 203;
+    const data = {
+      images: new Float32Array(n * 144).map((_, i) => Math.sin(i * 0.37) * 0.5),
+      labels: new Int32Array(n).map((_, i) => (i * 7) % 4),
+      length: n,
+      numClasses: 4,
+    };
+    const pool = await ReplicaPool.start({ model, count: 2, outputKind: "probabilities" });
+    try {
+      const [a, b] = [await pool.evaluate(data, 64), await pool.evaluate(data, 64)];
+      expect(a).toEqual(b);
+      const whole = evaluateModel(model, data, { batchSize: 64, outputKind: "probabilities" });
+      expect(a.accuracy).toBe(whole.accuracy);
+      expect(Math.abs(a.loss - whole.loss)).toBeLessThan(1e-5);
+    } finally {
+      await pool.close();
+      model.dispose();
+    }
   });
 });
 

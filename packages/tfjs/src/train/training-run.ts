@@ -16,7 +16,6 @@ import {
 } from "../checkpoint/model-state.ts";
 import type { BatchLoader } from "../data/batch-loader.ts";
 import { type BatchSource, batches } from "../data/batches.ts";
-import { evaluateModel } from "../evaluate/evaluate.ts";
 import { Rng, type RngState } from "../rng.ts";
 import { type Batch, batchTensors, sampleShape } from "./batch.ts";
 import {
@@ -27,7 +26,11 @@ import {
 import { clipByGlobalNorm } from "./gradients.ts";
 import { countCorrectOnHost, crossEntropy, type OutputKind, outputKindOf } from "./losses.ts";
 import { type LrSchedule, learningRateAt } from "./lr-schedule.ts";
-import { replicaTrainStep, syncReplicaOptimizer } from "./replicas/replica-training.ts";
+import {
+  replicaEvaluate,
+  replicaTrainStep,
+  syncReplicaOptimizer,
+} from "./replicas/replica-training.ts";
 import type { Replicas } from "./replicas/replicas.ts";
 import type { EpochRecord, TrainOptions, TrainResult } from "./train-loop.ts";
 
@@ -381,10 +384,13 @@ class TrainingRun {
       lr: this.#currentLr,
     };
     if (validation && validation.length > 0) {
-      const v = evaluateModel(this.#model, validation, {
-        batchSize: Math.max(batchSize, 256),
-        outputKind: this.#kind,
-      });
+      const v = await replicaEvaluate(
+        this.#pool,
+        this.#model,
+        validation,
+        Math.max(batchSize, 256),
+        this.#kind,
+      );
       values["val/loss"] = v.loss;
       values["val/accuracy"] = v.accuracy;
     }

@@ -1,6 +1,7 @@
 import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import type * as tf from "@tensorflow/tfjs-core";
 import { resolveBackend } from "../../backend/resolve-backend.ts";
+import { evaluateModel } from "../../evaluate/evaluate.ts";
 import { tfCore, tfLayers } from "../../lazy/modules.ts";
 import {
   type ReplicaInit,
@@ -73,6 +74,24 @@ try {
       const started = performance.now();
       try {
         loadWeights();
+        if (request.type === "evaluate") {
+          const ev = evaluateModel(
+            model,
+            {
+              images: request.xs,
+              labels: request.ys,
+              length: request.ys.length,
+              numClasses: request.numClasses,
+            },
+            { batchSize: request.batchSize, outputKind: init.kind },
+          );
+          results[3 * init.replica] = ev.loss * ev.samples;
+          results[3 * init.replica + 1] = Math.round(ev.accuracy * ev.samples);
+          results[3 * init.replica + 2] = performance.now() - started;
+          Atomics.store(words, doneAt, seq);
+          Atomics.notify(words, doneAt);
+          continue;
+        }
         const n = request.ys.length;
         const xs = tf.tensor(request.xs, [n, ...request.shape]);
         const ys = tf.tensor1d(request.ys, "int32");

@@ -1,6 +1,7 @@
 import type { Worker } from "node:worker_threads";
 import type * as tf from "@tensorflow/tfjs-core";
 import type { LayersModel } from "@tensorflow/tfjs-layers";
+import { evaluateModel } from "../../evaluate/evaluate.ts";
 import { tfCore } from "../../lazy/modules.ts";
 import { startThread } from "../../threads/start-thread.ts";
 import {
@@ -10,6 +11,7 @@ import {
   type SharedMemory,
   sharedMemory,
 } from "../adam-kernel.ts";
+import type { LabelledArrays } from "../batch.ts";
 import { AdamState } from "../fused-adam.ts";
 import type { OutputKind } from "../losses.ts";
 import {
@@ -294,6 +296,60 @@ export class ReplicaPool {
     this.#timings.reduceMs += t1 - t0;
     this.#timings.optimizerMs += performance.now() - t1;
     return result;
+  }
+
+  /**
+   * The mean loss and accuracy of the model's current weights on `data`, its samples split
+   * into contiguous shards evaluated by every replica at once (in batches of `batchSize`).
+   * The loss is summed over the shards in replica order: the same bits for the same `count`,
+   * not quite those of one `evaluateModel` pass (other batch boundaries).
+   * @example
+   * const { loss, accuracy } = await pool.evaluate(validation, 256);
+   */
+  async evaluate(
+    data: LabelledArrays,
+    batchSize: number,
+  ): Promise<{ readonly loss: number; readonly accuracy: number }> {
+    if (this.#closed) throw new Error("the replica pool is closed");
+    this.#publishWeights();
+    const n = data.length;
+    const per = n === 0 ? 0 : data.images.length / n;
+    const part = (r: number) => {
+      const [start, end] = shardBounds(n, this.count, r);
+      return {
+        images: data.images.subarray(start * per, end * per),
+        labels: data.labels.subarray(start, end),
+        length: end - start,
+      };
+    };
+    const asked = this.#replicas.map((replica, i) => {
+      const { images, labels, length } = part(i + 1);
+      if (length === 0) return false;
+      if (replica.failure) throw replica.failure;
+      this.#post(i + 1, replica, {
+        type: "evaluate",
+        xs: images.slice(),
+        ys: labels.slice(),
+        numClasses: data.numClasses,
+        batchSize,
+      });
+      return true;
+    });
+    const own = evaluateModel(
+      this.#model,
+      { ...part(0), numClasses: data.numClasses },
+      { batchSize, outputKind: this.#kind },
+    );
+    let lossSum = own.loss * own.samples;
+    let correct = Math.round(own.accuracy * own.samples);
+    const { results } = this.#signals;
+    for (const [i, replica] of this.#replicas.entries()) {
+      if (!asked[i]) continue;
+      await this.#done(i + 1, replica);
+      lossSum += results[3 * (i + 1)]!;
+      correct += results[3 * (i + 1) + 1]!;
+    }
+    return { loss: lossSum / n, accuracy: correct / n };
   }
 
   /** Writes the Adam state {@link trainStep} keeps into its optimizer (cheap when current). */

@@ -22,8 +22,9 @@ export interface ReplicaInit {
 }
 
 /**
- * Training thread → replica, read with `receiveMessageOnPort` once {@link Signals.request}
- * says one is there: compute the gradients of this shard with the current weights, or stop.
+ * Training thread → replica, read with `receiveMessageOnPort` once its request word says one
+ * is there: compute the gradients of this shard with the current weights, evaluate samples,
+ * or stop.
  */
 export type ShardRequest =
   | {
@@ -33,6 +34,14 @@ export type ShardRequest =
       /** Samples in the whole batch (the loss is the batch mean). */
       readonly batchSize: number;
       readonly shape: readonly number[];
+    }
+  | {
+      /** Evaluate these samples: report the loss summed over them and the correct count. */
+      readonly type: "evaluate";
+      readonly xs: Float32Array;
+      readonly ys: Int32Array;
+      readonly numClasses: number;
+      readonly batchSize: number;
     }
   | { readonly type: "close" };
 

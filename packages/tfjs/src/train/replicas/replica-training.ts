@@ -2,7 +2,9 @@ import type * as tf from "@tensorflow/tfjs-core";
 import type { LayersModel } from "@tensorflow/tfjs-layers";
 import type { TipiEvent } from "@tipi/core";
 import { type GpuReplicaPlan, gpuReplicaPlan } from "../../backend/resolve-backend.ts";
+import { evaluateModel } from "../../evaluate/evaluate.ts";
 import { tfCore } from "../../lazy/modules.ts";
+import type { LabelledArrays } from "../batch.ts";
 import { isPlainAdam } from "../fused-adam.ts";
 import { clipByGlobalNorm } from "../gradients.ts";
 import type { OutputKind } from "../losses.ts";
@@ -114,4 +116,21 @@ export async function replicaTrainStep(
  */
 export function syncReplicaOptimizer(pool: object): void {
   if (pool instanceof ReplicaPool) pool.syncOptimizer();
+}
+
+/**
+ * The validation loss and accuracy of `model` on `data`: sharded over a worker pool's
+ * replicas when there is one (`ReplicaPool.evaluate`), else one `evaluateModel` pass here.
+ * @example
+ * const { loss, accuracy } = await replicaEvaluate(pool, model, validation, 256, "probabilities");
+ */
+export async function replicaEvaluate(
+  pool: object | undefined,
+  model: LayersModel,
+  data: LabelledArrays,
+  batchSize: number,
+  outputKind: OutputKind,
+): Promise<{ readonly loss: number; readonly accuracy: number }> {
+  if (pool instanceof ReplicaPool && pool.count > 1) return pool.evaluate(data, batchSize);
+  return evaluateModel(model, data, { batchSize, outputKind });
 }
