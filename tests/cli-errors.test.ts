@@ -445,3 +445,18 @@ describe.concurrent('--set across a union: Device.workers is "auto" or a count',
     );
   });
 });
+
+describe.concurrent("a config value written like an option, with a space", () => {
+  test.each([
+    [["--lr", "0.01"], "--lr=0.01"],
+    [["--set", "lr", "0.01"], "--set lr=0.01"],
+  ])("%j: the hint's spelling, run literally, works", async (written, suggested) => {
+    const wrong = await tipi(["validate", BASIC, ...written]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain(`hint: `);
+    expect(wrong.stderr).toContain(suggested);
+    const right = await tipi(["validate", BASIC, ...suggested.split(" ")]);
+    expect(right.stderr).toBe("");
+    expect(right.code).toBe(0);
+  });
+});

@@ -23,6 +23,21 @@ export interface ParsedArgs {
 const OVERRIDE = /^([A-Za-z_][\w-]*(?:\.[\w-]+)*)=(.*)$/s;
 
 /**
+ * `--epochs 2` on a command that takes config overrides: the user meant the config key, which
+ * is written `--epochs=2` (or `--set epochs=2`).
+ */
+function configValueHint(
+  command: CommandDef,
+  name: string | undefined,
+  next: string | undefined,
+): string | undefined {
+  if (!command.acceptsOverrides || name === undefined || !/^[A-Za-z_][\w.-]*$/.test(name))
+    return undefined;
+  const value = next !== undefined && !next.startsWith("-") ? next : "<value>";
+  return `a config value is written with "=": --${name}=${value} (or --set ${name}=${value})`;
+}
+
+/**
  * Parses `argv` (after the command name) against a command's definition. Throws
  * {@link UsageError} for unknown options, missing values and bad numbers.
  */
@@ -83,7 +98,9 @@ export function parseArgs(command: CommandDef, rawArgv: readonly string[]): Pars
       const known = definitions.map((d) => `--${d.name}`);
       throw new UsageError(
         `unknown option ${long ? `--${name}` : `-${name}`} for "tipi ${command.name}"`,
-        didYouMean(`--${name}`, known) ?? `see "tipi ${command.name} --help"`,
+        didYouMean(`--${name}`, known) ??
+          configValueHint(command, long && inline === undefined ? name : undefined, argv[i + 1]) ??
+          `see "tipi ${command.name} --help"`,
       );
     }
     if (definition.type === "boolean") {
@@ -109,11 +126,17 @@ export function parseArgs(command: CommandDef, rawArgv: readonly string[]): Pars
     }
     if (definition.name === "set") {
       const override = OVERRIDE.exec(value);
-      if (!override)
+      if (!override) {
+        // `--set epochs 2`: the value went to the next argument
+        const next = argv[i + 1];
+        const example = /^[A-Za-z_][\w.-]*$/.test(value)
+          ? `--set ${value}=${next !== undefined && !next.startsWith("-") ? next : "<value>"}`
+          : "--set hyperparameters.epochs=3";
         throw new UsageError(
           `--set expects key=value, got "${value}"`,
-          "for example --set training.epochs=3",
+          `write it as one argument: ${example}`,
         );
+      }
       overrides.push({ key: override[1]!, value: override[2]!, source: `--set ${value}` });
       continue;
     }
