@@ -1,7 +1,7 @@
 // Bad configs and bad arguments: each must exit with the right code and a located message
 // (file:line:column and the key path), with no stack trace unless --debug.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
@@ -457,6 +457,25 @@ describe.concurrent("a config value written like an option, with a space", () =>
     expect(wrong.stderr).toContain(suggested);
     const right = await tipi(["validate", BASIC, ...suggested.split(" ")]);
     expect(right.stderr).toBe("");
+    expect(right.code).toBe(0);
+  });
+});
+
+describe.concurrent("a pipeline path with a typo, or from a subfolder", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tipi-paths-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, "mine.toml"), '[pipeline]\nname = "mine"\n');
+  mkdirSync(join(dir, "test"));
+
+  test.each([
+    ["min.toml", dir, "mine.toml"],
+    ["mine", dir, "mine.toml"],
+    ["mine.toml", join(dir, "test"), "../mine.toml"],
+  ])("%s (in %s): the hint names a file that runs", async (spec, cwd, suggested) => {
+    const wrong = await tipi(["validate", spec], { cwd });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain(`hint: did you mean "${suggested}"?`);
+    const right = await tipi(["validate", suggested], { cwd });
     expect(right.code).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { basename, dirname, extname, join, resolve } from "node:path";
-import { didYouMean } from "@tipi/core/did-you-mean";
+import { basename, dirname, extname, isAbsolute, join, relative, resolve } from "node:path";
+import { didYouMean, nearest } from "@tipi/core/did-you-mean";
 import { UsageError } from "../cli/errors.ts";
 
 /** What `tipi run <pipeline>` points at. */
@@ -89,8 +89,38 @@ export function resolveTarget(spec: string, cwd = process.cwd()): Target {
   const known = listPipelines(cwd).map((p) => p.name);
   throw new UsageError(
     `no pipeline "${spec}": not a file or directory, and not in ${PIPELINE_DIRS.map((d) => `${d}/`).join(" or ")}`,
-    didYouMean(spec, known) ?? (known.length ? `known pipelines: ${known.join(", ")}` : undefined),
+    nearbyFileHint(spec, cwd) ??
+      didYouMean(spec, known) ??
+      (known.length ? `known pipelines: ${known.join(", ")}` : undefined),
   );
+}
+
+/**
+ * A pipeline file near where `spec` points, spelt as the user would write it: `mine.toml` for
+ * `mine` or `min.toml`, `../mine.toml` for `mine.toml` run from a subfolder of the project.
+ */
+function nearbyFileHint(spec: string, cwd: string): string | undefined {
+  const path = resolve(cwd, spec);
+  const runnable = [".toml", ...MODULE_EXTENSIONS];
+  const withExtension = runnable.find((extension) => existsSync(`${path}${extension}`));
+  if (withExtension !== undefined && extname(spec) === "")
+    return `did you mean "${spec}${withExtension}"?`;
+  let files: string[] = [];
+  try {
+    files = readdirSync(dirname(path)).filter((f) => runnable.includes(extname(f)));
+  } catch {
+    // the folder does not exist either
+  }
+  const near = nearest(basename(spec), files);
+  if (near !== undefined) return `did you mean "${spec.slice(0, -basename(spec).length)}${near}"?`;
+  if (isAbsolute(spec)) return undefined;
+  // Run from a subfolder of the project: the file is further up.
+  const above = ancestors(cwd)
+    .slice(1)
+    .find((dir) => existsSync(join(dir, spec)));
+  return above === undefined
+    ? undefined
+    : `did you mean "${relative(cwd, join(above, spec))}"? (a path is read from the working directory)`;
 }
 
 /** A pipeline found by {@link listPipelines}. */
