@@ -479,3 +479,35 @@ describe.concurrent("a pipeline path with a typo, or from a subfolder", () => {
     expect(right.code).toBe(0);
   });
 });
+
+describe("runs made in the project folder, looked at from a subfolder", () => {
+  // --runs defaults to runs/ of the working directory: `tipi runs` in test/ found nothing and
+  // said only "no runs under runs".
+  const dir = mkdtempSync(join(tmpdir(), "tipi-runs-above-"));
+  const sub = join(dir, "test");
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("tipi runs, report, runs --compare and --resume point at ../runs; adding it works", async () => {
+    writeFileSync(join(dir, "mine.toml"), '[pipeline]\nname = "mine"\n');
+    mkdirSync(sub);
+    expect((await tipi(["run", "mine.toml", "--no-progress"], { cwd: dir })).code).toBe(0);
+    const hint =
+      "the runs are in ../runs (--runs is read from the working directory): add --runs ../runs";
+    const runs = await tipi(["runs"], { cwd: sub });
+    expect(runs.stdout).toBe(`no runs under runs\n  hint: ${hint}\n`);
+    for (const args of [
+      ["report"],
+      ["runs", "--compare", "last", "last"],
+      ["run", "../mine.toml", "--resume", "last"],
+    ]) {
+      const result = await tipi(args, { cwd: sub });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`hint: ${hint}`);
+      const followed = await tipi([...args, "--runs", "../runs"], { cwd: sub });
+      expect(followed.stderr).not.toContain("hint:");
+    }
+    const listed = await tipi(["runs", "--runs", "../runs"], { cwd: sub });
+    expect(listed.stdout).toMatch(/mine\s+\d{8}-\d{6}-\w{4}\s+finished/);
+    expect(existsSync(join(sub, "runs"))).toBe(false);
+  });
+});

@@ -8,6 +8,7 @@ import { resolveRunRef } from "../report/resolve-report-target.ts";
 import { readRunData } from "../report/run-data.ts";
 import { formatDuration, formatMetric } from "../ui/format.ts";
 import { toJsonLine } from "../ui/json-renderer.ts";
+import { runsElsewhereHint } from "./runs-elsewhere.ts";
 
 function readJson(file: string): Record<string, unknown> | undefined {
   try {
@@ -59,6 +60,8 @@ export async function runsCommand(args: ParsedArgs): Promise<number> {
   }
   if (runs.length === 0) {
     process.stdout.write(`no runs under ${relative(process.cwd(), root) || root}\n`);
+    const elsewhere = filter === undefined ? runsElsewhereHint(root) : undefined;
+    if (elsewhere !== undefined) process.stdout.write(`  hint: ${elsewhere}\n`);
     return EXIT.ok;
   }
   const rows = [
@@ -90,7 +93,8 @@ function compareCommand(args: ParsedArgs, root: string): number {
     if (dir === undefined)
       throw new UsageError(
         `no run "${spec}" under ${relative(process.cwd(), root) || root}`,
-        "a run id, a unique prefix of one, `last`, `last~1` (the one before), or a run directory",
+        runsElsewhereHint(root) ??
+          "a run id, a unique prefix of one, `last`, `last~1` (the one before), or a run directory",
       );
     return dir;
   });

@@ -7,6 +7,7 @@ import { join, relative, resolve } from "node:path";
 import { listRuns, resolveRunDir } from "@tipi/wandb";
 import { parse } from "smol-toml";
 import { UsageError } from "../cli/errors.ts";
+import { runsElsewhereHint } from "../commands/runs-elsewhere.ts";
 import { resolveTarget } from "../config/resolve-target.ts";
 import { looksLikeRun, RUN_MARKERS } from "./run-data.ts";
 import { looksLikeSweep } from "./sweep-data.ts";
@@ -126,10 +127,10 @@ export function resolveReportTarget(spec: string | undefined, root: string): Rep
   if (spec === undefined)
     throw new UsageError(
       `no runs under ${shown(root)}`,
-      "run a pipeline first, or pass --runs <dir>",
+      runsElsewhereHint(root) ?? "run a pipeline first, or pass --runs <dir>",
     );
   throw new UsageError(
     `no run, sweep or pipeline "${wanted}" (looked under ${shown(root)})`,
-    `"tipi runs --runs ${shown(root)}" lists the runs`,
+    runsElsewhereHint(root) ?? `"tipi runs --runs ${shown(root)}" lists the runs`,
   );
 }

@@ -4,6 +4,7 @@ import { isTable } from "@tipi/core";
 import { readJson, redactSecrets, resolveRunDir, SECRET_KEY_PATTERN } from "@tipi/wandb";
 import { UsageError } from "../cli/errors.ts";
 import type { Override, ParsedArgs } from "../cli/parse-args.ts";
+import { runsElsewhereHint } from "../commands/runs-elsewhere.ts";
 import type { LoadedPipeline, LoadOptions } from "../config/load-pipeline.ts";
 
 /**
@@ -74,7 +75,7 @@ function resumeDirectory(args: ParsedArgs, pipeline: string): string {
   if (dir === undefined || !existsSync(join(dir, "meta.json"))) {
     throw new UsageError(
       `no run "${resume}" of pipeline "${pipeline}" under ${runDir ? resolve(runDir) : root}`,
-      'see "tipi runs" for the run ids',
+      (runDir ? undefined : runsElsewhereHint(root)) ?? 'see "tipi runs" for the run ids',
     );
   }
   return dir;
