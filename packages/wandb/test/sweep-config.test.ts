@@ -94,6 +94,19 @@ describe("validation errors name the file, key path and line", () => {
     expect(error.message).toBe("bad.yaml:4: parameters.lr.min: min 0.1 is not less than max 0.01");
   });
 
+  it("a misspelt spec key is named, with the key meant", () => {
+    // was only "is not a parameter: needs value, values, min/max, …" at the parameter's line
+    const error = errorOf(() =>
+      parseSweepConfigText(
+        "method: grid\nparameters:\n  lr:\n    valus: [0.1, 0.01]\n",
+        "bad.yaml",
+      ),
+    );
+    expect(error.message).toBe(
+      'bad.yaml:4: parameters.lr.valus: is not a parameter key (did you mean "values"?)',
+    );
+  });
+
   it("reports a nested parameter, an unknown distribution and a missing method together", () => {
     const error = errorOf(() =>
       parseSweepConfigText(

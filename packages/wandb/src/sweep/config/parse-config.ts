@@ -3,6 +3,7 @@
  * distribution the way W&B's schema does (the first of its parameter schemas that matches).
  */
 import { isTable } from "@tipi/core";
+import { nearest } from "@tipi/core/did-you-mean";
 import { match } from "ts-pattern";
 import { hyperbandBands } from "../search/hyperband.ts";
 import { pathKey, type SourcePath } from "../source/parsed-source.ts";
@@ -163,6 +164,13 @@ function inferDistribution(
       "needs a `distribution` for these keys",
       "W&B infers only categorical, constant, int_uniform and uniform",
     );
+  }
+  // `valus: [...]`, `distrbution: …`: name the key that was meant
+  const known = ["values", "value", "min", "max", "distribution", "parameters", "probabilities"];
+  for (const key of Object.keys(raw)) {
+    const meant = nearest(key, known);
+    if (meant !== undefined && meant !== key)
+      return c.add([...path, key], `is not a parameter key`, `did you mean "${meant}"?`);
   }
   return c.add(
     path,
