@@ -134,6 +134,7 @@ describe("tipi init", () => {
       "model.ts",
       "train.ts",
       "custom-train.ts",
+      "sweep.yaml",
     ]) {
       expect(readFileSync(join(dir, file), "utf8")).toBe(
         readFileSync(join(REPO, "examples/fashion-mnist", file), "utf8"),
@@ -149,6 +150,9 @@ describe("tipi init", () => {
     expect(tsc.code).toBe(0);
     const validate = await tipi(["validate", "pipeline.toml"], { cwd: dir });
     expect(validate.code, validate.stderr).toBe(0);
+    // docs/sweeps.md's quick start, as the project's README spells it
+    const sweep = await tipi(["sweep", "pipeline.toml", "sweep.yaml", "--dry-run"], { cwd: dir });
+    expect(sweep.code, sweep.stderr).toBe(0);
   }, 120_000);
 
   test("inside this workspace, dependencies are workspace:*", async () => {

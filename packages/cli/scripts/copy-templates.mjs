@@ -3,7 +3,14 @@
 // one source; templates/ is generated and not in git.
 import { copyFileSync, mkdirSync, rmSync } from "node:fs";
 
-const FILES = ["pipeline.toml", "pipeline.ts", "model.ts", "train.ts", "custom-train.ts"];
+const FILES = [
+  "pipeline.toml",
+  "pipeline.ts",
+  "model.ts",
+  "train.ts",
+  "custom-train.ts",
+  "sweep.yaml",
+];
 const from = new URL("../../../examples/fashion-mnist/", import.meta.url);
 const to = new URL("../templates/fashion-mnist/", import.meta.url);
 

@@ -228,9 +228,11 @@ npx tipi runs     # past runs and their metrics
 | \`model.ts\` | the network (tipi's \`smallCnn\`): write your own \`ModelBuilder\` here |
 | \`train.ts\` | runs \`pipeline.ts\` from a script, no CLI: \`npx tsx train.ts --epochs 1\` |
 | \`custom-train.ts\` | the same pipeline with a hand-written training loop in the join |
+| \`sweep.yaml\` | a learning-rate and batch-size search: \`npx tipi sweep pipeline.toml sweep.yaml --parallel 2\` |
 
 Ctrl-C stops at a batch boundary with a checkpoint; \`npx tipi run pipeline.toml --resume last\`
-continues where it stopped.
+continues where it stopped. \`npx tipi report\` writes an HTML report of the newest run,
+\`npx tipi runs --compare last~1 last\` compares the last two.
 `,
   };
 }
