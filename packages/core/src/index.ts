@@ -48,6 +48,7 @@ export type {
   AnyDef,
   CreateDef,
   Def,
+  DefFixed,
   PipelineDef,
   Simplify,
   Slot,

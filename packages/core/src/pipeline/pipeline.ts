@@ -18,12 +18,15 @@ import type {
   AddSlot,
   AnyDef,
   CreateDef,
+  Def,
+  DefFixed,
   IsUntyped,
   inferSlotInput,
   inferSlotOutput,
   inferStepSlot,
   PipelineDef,
   Simplify,
+  Slot,
   SlotField,
   StepSlot,
   WithOpenJoins,
@@ -45,25 +48,19 @@ import type {
 } from "../types/step.ts";
 import type { PipelineTypeError } from "../types/type-error.ts";
 
-type AddStep<TDef extends PipelineDef, TName extends string, TAfter> = AddSlot<
-  TDef,
-  TName,
-  "step",
-  never,
-  TAfter,
-  never
->;
-
 /**
  * A name for a new step: itself, or an error when a step or join already has it. The check
  * type is `TName & string` rather than `[TName]` (both non-distributive): a tuple makes
  * TypeScript build an `Array` of the name per step.
  */
-type UniqueName<TNames extends string, TName extends string> = TName & string extends TNames
-  ? // Tested second: a literal against a union of literals is a lookup, this is a scan.
-    IsUntyped<TNames> extends true
-    ? TName
-    : PipelineTypeError<`a step or join named "${TName}" already exists: names must be unique`>
+type UniqueName<TNames, TName extends string> = TName & string extends TNames
+  ? // `NoInfer`: TypeScript infers the name from the argument without walking this branch.
+    // Tested second: a literal against a union of literals is a lookup, this is a scan.
+    NoInfer<
+      IsUntyped<TNames> extends true
+        ? TName
+        : PipelineTypeError<`a step or join named "${TName}" already exists: names must be unique`>
+    >
   : TName;
 
 /** What `through` names a step without `options.name`: `through`, then `through#2`, … */
@@ -275,12 +272,19 @@ interface PipelineMethods {
    * @example
    * Pipeline.create<{ n: number }>().stage("double", (s) => ({ n: s.n * 2 }))
    */
-  stage<const $Name extends string, $Return, $Def extends PipelineDef>(
-    this: Pipeline<$Def>,
-    name: UniqueName<$Def["names"], $Name>,
-    fn: StepFn<$Def["state"], $Return, $Def["perms"]>,
+  stage<const $Name extends string, $Return, $State, $Fixed extends DefFixed, $Names, $Steps>(
+    this: Pipeline<Def<$State, $Fixed, $Names, $Steps>>,
+    name: UniqueName<$Names, $Name>,
+    fn: StepFn<$State, $Return, $Fixed["perms"]>,
     options?: StepOptions,
-  ): Pipeline<AddStep<$Def, $Name, inferStepOutput<$Return>>>;
+  ): Pipeline<
+    Def<
+      inferStepOutput<$Return>,
+      $Fixed,
+      $Names | $Name,
+      Slot<$Name, "step", never, inferStepOutput<$Return>, $Steps>
+    >
+  >;
 
   /**
    * Adds a side-effecting step; `timeout` aborts `ctx.signal` and abandons the attempt,
@@ -291,14 +295,24 @@ interface PipelineMethods {
   io<
     const $Name extends string,
     $Return,
-    $Def extends PipelineDef,
+    $State,
+    $Fixed extends DefFixed,
+    $Names,
+    $Steps,
     const $Options extends IoOptions = IoOptions,
   >(
-    this: Pipeline<$Def>,
-    name: UniqueName<$Def["names"], $Name>,
-    fn: StepFn<$Def["state"], $Return, $Def["perms"]>,
+    this: Pipeline<Def<$State, $Fixed, $Names, $Steps>>,
+    name: UniqueName<$Names, $Name>,
+    fn: StepFn<$State, $Return, $Fixed["perms"]>,
     options?: $Options & CheckIoOptions<$Options>,
-  ): Pipeline<AddStep<$Def, $Name, inferStepOutput<$Return>>>;
+  ): Pipeline<
+    Def<
+      inferStepOutput<$Return>,
+      $Fixed,
+      $Names | $Name,
+      Slot<$Name, "step", never, inferStepOutput<$Return>, $Steps>
+    >
+  >;
 }
 
 /**

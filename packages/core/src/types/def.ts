@@ -23,7 +23,7 @@ export interface PipelineDef {
    * none). A list rather than a union: appending to it does not copy the earlier entries,
    * so type-checking cost stays linear in the number of steps.
    */
-  steps: StepSlot;
+  steps: unknown;
 }
 
 /**
@@ -54,24 +54,38 @@ export interface Slot<TName extends string, TKind extends StepSlot["kind"], TOut
 }
 
 /**
- * A typed pipeline's def, as the DSL builds it: the slots of {@link PipelineDef} as type
- * arguments, in the same order.
+ * The slots of a def that `stage` and `io` leave as they are: the input, the permanences,
+ * the needs and the open joins. Each step's {@link Def} shares the record of the step
+ * before it, so a step makes and infers four type arguments, not seven.
  */
-export interface Def<
-  TInput,
-  TState,
-  TPerms extends object,
-  TNeeds extends object,
-  TOpenJoins extends string,
-  TNames extends string,
-  TSteps,
+export interface DefFixed<
+  TInput = unknown,
+  TPerms extends object = object,
+  TNeeds extends object = object,
+  TOpenJoins extends string = string,
 > {
   input: TInput;
-  state: TState;
   perms: TPerms;
   needs: TNeeds;
   openJoins: TOpenJoins;
-  names: TNames;
+}
+
+/**
+ * A typed pipeline's def, as the DSL builds it: the state first (what a hover shows first),
+ * the unchanged slots in one {@link DefFixed}, the names and the steps. `TNames` has no
+ * constraint (read as `names`, it is `TNames & string`): `stage` and `io` infer it from the
+ * pipeline, and a `string` constraint would make TypeScript relate every name in the union
+ * to `string` again at each step.
+ */
+export interface Def<TState, TFixed extends DefFixed, TNames, TSteps> {
+  state: TState;
+  /** The slots that `stage` and `io` leave as they are, by reference. */
+  fixed: TFixed;
+  input: TFixed["input"];
+  perms: TFixed["perms"];
+  needs: TFixed["needs"];
+  openJoins: TFixed["openJoins"];
+  names: TNames & string;
   steps: TSteps;
 }
 
@@ -87,7 +101,9 @@ export interface Def<
  * because TypeScript re-instantiates a type reached through the interface's mapper and
  * that walks every earlier step. The check is `TName & string`, not `[TName]`: an
  * intersection keeps it non-distributive like a tuple does, and a tuple costs a new
- * `Array<TName>` (with its members) per step.
+ * `Array<TName>` (with its members) per step. (`stage` and `io`, called for every step,
+ * build their def in their return type instead, from the parts they infer: see
+ * `PipelineMethods` in `pipeline/pipeline.ts`.)
  */
 export type AddSlot<
   TDef extends PipelineDef,
@@ -98,11 +114,8 @@ export type AddSlot<
   TOpen extends string,
 > = TName & string extends string
   ? Def<
-      TDef["input"],
       TAfter,
-      TDef["perms"],
-      TDef["needs"],
-      TDef["openJoins"] | TOpen,
+      DefFixed<TDef["input"], TDef["perms"], TDef["needs"], TDef["openJoins"] | TOpen>,
       TDef["names"] | TName,
       Slot<TName, TKind, TOut, TAfter, TDef["steps"]>
     >
@@ -111,11 +124,8 @@ export type AddSlot<
 /** The def with other permanences. */
 export type WithPerms<TDef extends PipelineDef, TPerms extends object> = [TPerms] extends [object]
   ? Def<
-      TDef["input"],
       TDef["state"],
-      TPerms,
-      TDef["needs"],
-      TDef["openJoins"],
+      DefFixed<TDef["input"], TPerms, TDef["needs"], TDef["openJoins"]>,
       TDef["names"],
       TDef["steps"]
     >
@@ -124,11 +134,8 @@ export type WithPerms<TDef extends PipelineDef, TPerms extends object> = [TPerms
 /** The def with other open joins. */
 export type WithOpenJoins<TDef extends PipelineDef, TOpen extends string> = [TOpen] extends [string]
   ? Def<
-      TDef["input"],
       TDef["state"],
-      TDef["perms"],
-      TDef["needs"],
-      TOpen,
+      DefFixed<TDef["input"], TDef["perms"], TDef["needs"], TOpen>,
       TDef["names"],
       TDef["steps"]
     >
@@ -138,23 +145,20 @@ export type WithOpenJoins<TDef extends PipelineDef, TOpen extends string> = [TOp
 export type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
 /** The def of a pipeline just created with `Pipeline.create<TInput>()`. */
-export interface CreateDef<TInput, TPerms extends object> {
-  input: TInput;
-  state: TInput;
-  perms: TPerms;
-  needs: TPerms;
-  openJoins: never;
+export interface CreateDef<TInput, TPerms extends object>
+  extends Def<TInput, DefFixed<TInput, TPerms, TPerms, never>, never, never> {
   names: never;
   steps: never;
 }
 
 /** The def of a pipeline whose types are unknown (built from a config file). */
-export interface AnyDef {
-  input: unknown;
-  state: unknown;
-  perms: Record<string, unknown>;
-  needs: Record<never, never>;
-  openJoins: string;
+export interface AnyDef
+  extends Def<
+    unknown,
+    DefFixed<unknown, Record<string, unknown>, Record<never, never>, string>,
+    string,
+    StepSlot
+  > {
   names: string;
   steps: StepSlot;
 }
