@@ -12,6 +12,7 @@ import { loadIdx } from "../data/idx.ts";
 import { loadImageFolder } from "../data/image-folder.ts";
 import { z } from "../lazy/zod.ts";
 import { Rng } from "../rng.ts";
+import { parseOptions } from "./parse-options.ts";
 
 /**
  * Config schema of {@link Data}. Paths are relative to the TOML file that sets them (`tipi`
@@ -143,7 +144,7 @@ export class Data implements Permanence {
   #sets: { train: ImageDataset; val: ImageDataset; test?: ImageDataset } | undefined;
 
   constructor(params: DataOptions = {}) {
-    this.options = dataParams.parse(params);
+    this.options = parseOptions("Data", dataParams, params);
   }
 
   async initialize(): Promise<void> {

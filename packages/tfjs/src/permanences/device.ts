@@ -7,6 +7,7 @@ import { disposeVariablesOf, trackVariableOwners } from "../backend/variable-own
 import { tfCore } from "../lazy/modules.ts";
 import { z } from "../lazy/zod.ts";
 import type { WorkersRequest } from "../train/replicas/workers.ts";
+import { parseOptions } from "./parse-options.ts";
 
 /** The wasm32 heap tfjs-backend-wasm is built with can grow to 4 GiB, no further. */
 const WASM_HEAP_LIMIT_BYTES = 4 * 1024 ** 3;
@@ -78,7 +79,7 @@ export class Device implements Permanence {
 
   constructor(options: DeviceOptions = {}) {
     const { resolvePaths, nvidiaSmi, env, ...params } = options;
-    const parsed = deviceParams.parse(params);
+    const parsed = parseOptions("Device", deviceParams, params);
     this.backend = parsed.backend;
     this.memoryLimit = parsed.memoryLimit;
     this.workers = parsed.workers;

@@ -4,6 +4,7 @@ import { tfCore } from "../lazy/modules.ts";
 import { z } from "../lazy/zod.ts";
 import type { EarlyStoppingOptions } from "../train/early-stopping.ts";
 import type { LrSchedule } from "../train/lr-schedule.ts";
+import { parseOptions } from "./parse-options.ts";
 
 /**
  * Config schema of {@link Hyperparameters}: flat keys, so `--set hyperparameters.epochs=3`
@@ -122,7 +123,7 @@ export class Hyperparameters implements Permanence {
   readonly values: HyperparameterValues;
 
   constructor(params: z.input<typeof hyperparametersParams> = {}) {
-    this.values = hyperparametersParams.parse(params);
+    this.values = parseOptions("Hyperparameters", hyperparametersParams, params);
   }
 
   /** The learning-rate schedule the values describe. */

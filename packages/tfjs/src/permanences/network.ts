@@ -7,6 +7,7 @@ import { z } from "../lazy/zod.ts";
 import { ARCHITECTURES, type ModelBuilder } from "../train/architectures.ts";
 import type { Data } from "./data.ts";
 import type { Hyperparameters } from "./hyperparameters.ts";
+import { parseOptions } from "./parse-options.ts";
 
 /**
  * The model does not fit its input: a feature map shrinks to nothing. A config problem:
@@ -116,7 +117,7 @@ export class Network implements Permanence {
   #training: Promise<unknown> | undefined;
 
   constructor(options: NetworkOptions, deps?: PermanenceDeps) {
-    networkParams.parse(options);
+    parseOptions("Network", networkParams, options);
     this.options = options;
     this.#deps = deps;
   }
