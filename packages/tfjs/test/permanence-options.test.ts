@@ -23,3 +23,18 @@ describe("constructor options", () => {
     }
   });
 });
+
+describe("Network's architecture is checked with the config", () => {
+  it("an unknown name is a config problem (tipi validate, its line), with the name meant", async () => {
+    // it passed validation and failed the run later: 'permanence "network" failed to validate'
+    const result = await Network.params["~standard"].validate({ architecture: "mlpp" });
+    expect("issues" in result && result.issues?.map((i) => [i.path, i.message])).toEqual([
+      [
+        ["architecture"],
+        'unknown architecture "mlpp": did you mean "mlp"? (built in: small-cnn, mlp)',
+      ],
+    ]);
+    const ok = await Network.params["~standard"].validate({ architecture: "small-cnn" });
+    expect("issues" in ok ? ok.issues : undefined).toBeUndefined();
+  });
+});

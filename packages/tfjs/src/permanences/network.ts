@@ -2,6 +2,7 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { LayersModel } from "@tensorflow/tfjs-layers";
 import { type LifecycleContext, messageOf, type Permanence, type PermanenceDeps } from "@tipi/core";
+import { nearest } from "@tipi/core/did-you-mean";
 import { CheckpointStore } from "../checkpoint/checkpoint-store.ts";
 import { z } from "../lazy/zod.ts";
 import { ARCHITECTURES, type ModelBuilder } from "../train/architectures.ts";
@@ -47,6 +48,13 @@ export const networkParams = z
   .object({
     architecture: z
       .string()
+      .refine((name) => name in ARCHITECTURES, {
+        // checked with the config (tipi validate, its line), not when the model is built
+        error: (issue) => {
+          const near = nearest(String(issue.input), Object.keys(ARCHITECTURES));
+          return `unknown architecture ${JSON.stringify(issue.input)}${near ? `: did you mean "${near}"?` : ""} (built in: ${Object.keys(ARCHITECTURES).join(", ")})`;
+        },
+      })
       .optional()
       .describe(
         "A built-in architecture: `small-cnn` (conv 3×3×16, max-pool 2, conv 3×3×32, max-pool 2, dense 64, dense per class) or `mlp` (flatten, dense 256, dense 128, dense per class). Set one of `architecture`, `module`, `load`.",
