@@ -1,7 +1,15 @@
 // Bad configs and bad arguments: each must exit with the right code and a located message
 // (file:line:column and the key path), with no stack trace unless --debug.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
@@ -509,5 +517,35 @@ describe("runs made in the project folder, looked at from a subfolder", () => {
     const listed = await tipi(["runs", "--runs", "../runs"], { cwd: sub });
     expect(listed.stdout).toMatch(/mine\s+\d{8}-\d{6}-\w{4}\s+finished/);
     expect(existsSync(join(sub, "runs"))).toBe(false);
+  });
+});
+
+describe.concurrent("a module without a default export", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tipi-no-default-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, "package.json"), '{ "type": "module" }\n');
+  // quacks like a pipeline (run, describe), so that the folder needs no installed tipi
+  const pipelineLike =
+    "{ run: async () => ({}), describe: () => ({ name: 'p', permanences: [], steps: [] }) }";
+
+  test("a named export that is a pipeline: the hint is the line to add, and adding it works", async () => {
+    writeFileSync(join(dir, "named.ts"), `export const mine = ${pipelineLike};\n`);
+    const before = await tipi(["validate", "named.ts"], { cwd: dir });
+    expect(before.code).toBe(2);
+    expect(before.stderr).toContain("the module has no default export");
+    expect(before.stderr).toContain("hint: add: export default mine;");
+    appendFileSync(join(dir, "named.ts"), "export default mine;\n");
+    const after = await tipi(["validate", "named.ts"], { cwd: dir });
+    expect(after.stderr).toBe("");
+    expect(after.code).toBe(0);
+  });
+
+  test("a script that runs its pipeline itself: says to export it, or to run the script", async () => {
+    writeFileSync(join(dir, "script.ts"), 'console.log("a script");\n');
+    const result = await tipi(["validate", "script.ts"], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      "hint: export default the pipeline, without calling run() in the module; or run the file as a script: npx tsx script.ts",
+    );
   });
 });

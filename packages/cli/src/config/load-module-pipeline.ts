@@ -1,8 +1,9 @@
+import { basename } from "node:path";
 import type { AnyPipeline } from "@tipi/core";
 import { UsageError } from "../cli/errors.ts";
 import { describeImportFailure, importUserModule } from "./import-user-module.ts";
 import type { LoadedPipeline, LoadOptions } from "./load-pipeline.ts";
-import { ConfigProblems } from "./problems.ts";
+import { type ConfigProblem, ConfigProblems } from "./problems.ts";
 import type { Target } from "./resolve-target.ts";
 
 /**
@@ -39,13 +40,7 @@ export async function loadModulePipeline(
   }
   const pipeline = mod.default ?? mod.pipeline;
   if (!isPipeline(pipeline)) {
-    throw new ConfigProblems([
-      {
-        file: target.file,
-        message: "the module's default export is not a pipeline",
-        hint: "export default Pipeline.create(…)…",
-      },
-    ]);
+    throw new ConfigProblems([notAPipelineProblem(target.file, mod)]);
   }
   const described = pipeline.describe();
   // tsx does not type-check: an open join (a compile error in `run()`) would otherwise start a
@@ -68,6 +63,33 @@ export async function loadModulePipeline(
     seed: options.seed,
     logger: undefined,
     input: mod.input ?? {},
+  };
+}
+
+/**
+ * What to say when the module exports no pipeline by default: a named export that is one is
+ * the line to add; a module without a default export is likely a script (it may have run its
+ * pipeline itself while it was imported).
+ */
+function notAPipelineProblem(file: string, mod: Record<string, unknown>): ConfigProblem {
+  const named = Object.keys(mod).filter((key) => key !== "default" && isPipeline(mod[key]));
+  if (mod.default === undefined) {
+    return {
+      file,
+      message: "the module has no default export: tipi run runs the pipeline a module exports",
+      hint:
+        named.length > 0
+          ? `add: export default ${named.at(-1)};`
+          : `export default the pipeline, without calling run() in the module; or run the file as a script: npx tsx ${basename(file)}`,
+    };
+  }
+  return {
+    file,
+    message: "the module's default export is not a pipeline",
+    hint:
+      named.length > 0
+        ? `export default ${named.at(-1)} instead`
+        : "export default Pipeline.create(…)…",
   };
 }
 
