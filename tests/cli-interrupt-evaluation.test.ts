@@ -48,7 +48,8 @@ it("SIGINT during evaluation ends the run interrupted (exit 130), cleanup done, 
   });
   expect(sentAt, stderr).toBeDefined();
   expect(code, stderr).toBe(130);
-  expect(stderr).toMatch(/interrupted; cleanup done · resume: tipi run /);
+  // npx: after `npm start`, tipi is not on the shell's PATH
+  expect(stderr).toMatch(/interrupted; cleanup done · resume: npx tipi run /);
   expect(JSON.parse(readFileSync(join(dir, "status.json"), "utf8")).status).toBe("interrupted");
   const summary = JSON.parse(readFileSync(join(dir, "summary.json"), "utf8")) as Record<
     string,

@@ -121,13 +121,13 @@ const loggedSteps = (dir: string, prefix: string) =>
       return m ? [Number(m[1])] : [];
     });
 
-/** The printed resume hint, run as printed (`tipi` is the built CLI). */
+/** The printed resume hint, run as printed (`npx tipi` is the built CLI). */
 function resumeHint(stderr: string): string[] {
-  const hint = /resume: (tipi run .+)$/m.exec(stderr)?.[1];
+  const hint = /resume: (npx tipi run .+)$/m.exec(stderr)?.[1];
   expect(hint, stderr).toBeDefined();
   const words = hint!.split(" ");
-  expect(words[0]).toBe("tipi");
-  return words.slice(1);
+  expect(words.slice(0, 2)).toEqual(["npx", "tipi"]);
+  return words.slice(2);
 }
 
 describe("tipi run, SIGINT (and SIGTERM) at five points, then the printed resume command", () => {

@@ -182,7 +182,7 @@ export function changesRefused(changes: readonly ConfigChange[], dir: string): U
 }
 
 /**
- * A command that resumes the run in `dir`: `tipi run <pipeline> --resume <id>` when the id
+ * A command that resumes the run in `dir`: `npx tipi run <pipeline> --resume <id>` when the id
  * finds it under the default runs root, else `--resume <path>` (a path always does).
  */
 export function resumeCommand(args: ParsedArgs, dir: string, runId: string, name: string): string {
@@ -198,7 +198,9 @@ export function resumeCommand(args: ParsedArgs, dir: string, runId: string, name
       : runs === "runs"
         ? ["--resume", byId]
         : ["--runs", runs, "--resume", byId];
-  return ["tipi", "run", args.positionals[0] ?? "", ...where].map(shellQuote).join(" ");
+  // npx: a local install's tipi is not on the shell's PATH (npm start found it in
+  // node_modules/.bin), and npx also runs a global one
+  return ["npx", "tipi", "run", args.positionals[0] ?? "", ...where].map(shellQuote).join(" ");
 }
 
 /** A path `--resume` reads as a path: it has a `/` (`./x` for a bare name). */
