@@ -52,7 +52,10 @@ export async function agentCommand(args: ParsedArgs): Promise<number> {
     process.stdout.write(
       `${outcome.trials.length} trial(s) of ${outcome.sweep} (${outcome.reason}):\n${rows.join("\n")}${rows.length ? "\n" : ""}`,
     );
-    return outcome.reason === "interrupted" ? EXIT.interrupted : EXIT.ok;
+    if (outcome.message) process.stderr.write(`tipi agent: ${outcome.message}\n`);
+    if (outcome.reason === "interrupted") return EXIT.interrupted;
+    // The wandb agent's rules for trials that keep failing stopped it.
+    return outcome.reason === "flapping" || outcome.reason === "failing" ? EXIT.failed : EXIT.ok;
   } catch (error) {
     // Ctrl-C before the agent had registered (W&B slow or down): nothing ran.
     if (controller.signal.aborted) return EXIT.interrupted;

@@ -20,6 +20,14 @@ export {
   WANDB_DEFAULT_COMMAND,
 } from "./command-line.ts";
 export {
+  DISABLE_FLAPPING_ENV,
+  type EarlyFailureRule,
+  type EarlyFailureRules,
+  EarlyFailureWatch,
+  earlyFailureRules,
+  MAX_INITIAL_FAILURES_ENV,
+} from "./early-failures.ts";
+export {
   AgentError,
   type AgentLaunch,
   type AgentLauncher,

@@ -16,6 +16,7 @@ import { readSyncState, writeSyncState } from "../sync/sync-state.ts";
 import { WandbClient } from "../sync/wandb-client.ts";
 import { AgentApi, type AgentCommand } from "./agent-api.ts";
 import { type AgentRunArgs, pythonJson, type TipiRunLine, tipiRunLine } from "./command-line.ts";
+import { type EarlyFailureRules, EarlyFailureWatch, earlyFailureRules } from "./early-failures.ts";
 import { parseSweepPath, type SweepPath } from "./sweep-upload.ts";
 
 /** What a trial process is started with. */
@@ -52,6 +53,12 @@ export interface RunAgentOptions {
   readonly requestTimeoutMs?: number;
   /** Longest wait between retries while W&B is unreachable. Default 60 s. */
   readonly maxBackoffMs?: number;
+  /**
+   * When trials keep failing, stop as the wandb agent does (reason `flapping` or `failing`).
+   * Default: `earlyFailureRules()`, from `WANDB_AGENT_DISABLE_FLAPPING` and
+   * `WANDB_AGENT_MAX_INITIAL_FAILURES`.
+   */
+  readonly earlyFailures?: Partial<EarlyFailureRules>;
   readonly signal?: AbortSignal;
   /** A line of progress for people. */
   readonly log?: (message: string) => void;
@@ -79,8 +86,13 @@ export interface AgentOutcome {
   readonly sweep: string;
   readonly sweepDir: string;
   readonly trials: readonly AgentTrial[];
-  /** Why the agent stopped. */
-  readonly reason: "exit" | "count" | "sweep-gone" | "interrupted";
+  /**
+   * Why the agent stopped: `flapping` and `failing` are the wandb agent's rules for trials that
+   * keep failing (see early-failures.ts); `message` then says which trials and how to go on.
+   */
+  readonly reason: "exit" | "count" | "sweep-gone" | "interrupted" | "flapping" | "failing";
+  /** Why the agent gave up, for `flapping` and `failing` (not passed to `log`). */
+  readonly message?: string;
 }
 
 /** A problem that ends the agent before any trial ran (bad sweep path, unknown sweep, auth). */
@@ -117,6 +129,12 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentOutcome> 
   if (apiKey === "")
     throw new AgentError("no W&B API key: set WANDB_API_KEY (tipi agent never prompts)");
   const baseUrl = options.baseUrl ?? process.env.WANDB_BASE_URL ?? "https://api.wandb.ai";
+  let earlyFailures: EarlyFailureWatch;
+  try {
+    earlyFailures = new EarlyFailureWatch({ ...earlyFailureRules(), ...options.earlyFailures });
+  } catch (error) {
+    throw new AgentError((error as Error).message);
+  }
   const path = typeof options.sweep === "string" ? parseSweepPath(options.sweep) : options.sweep;
   const heartbeatMs = options.heartbeatMs ?? 5000;
   const maxBackoffMs = options.maxBackoffMs ?? 60_000;
@@ -160,6 +178,8 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentOutcome> 
   log(`agent ${agentId} joined sweep ${sweepName}`);
 
   const trials: AgentTrial[] = [];
+  let reason: AgentOutcome["reason"] | undefined;
+  let message: string | undefined;
   const active = new Map<string, Active>();
   const unsynced = new Set<AgentTrial>();
   let nextSyncAt = 0;
@@ -167,6 +187,8 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentOutcome> 
   let wake: (() => void) | undefined;
   const wakeUp = () => wake?.();
   signal?.addEventListener("abort", wakeUp, { once: true });
+
+  const logOf = (runId: string) => join(sweepDir, `${runId}.log`);
 
   const launch = (command: AgentCommand) => {
     const runId = command.run_id;
@@ -194,6 +216,7 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentOutcome> 
       trial.reason = (error as Error).message;
       log(`run ${runId} not started: ${trial.reason}`);
       unsynced.add(trial);
+      noteEnd(trial, `run ${runId}, not started (${trial.reason})`);
       return;
     }
     const resuming = command.type === "resume" && existsSync(join(runDir, "meta.json"));
@@ -248,7 +271,7 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentOutcome> 
         runDir,
         sweepDir,
       },
-      join(sweepDir, `${runId}.log`),
+      logOf(runId),
       // The trial writes its log itself: it must end cleanly even when the agent is killed.
       { direct: true },
     );
@@ -284,6 +307,18 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentOutcome> 
     log(`run ${trial.runId} ${trial.status}${trial.reason ? ` (${trial.reason})` : ""}`);
     unsynced.add(trial);
     nextSyncAt = 0;
+    noteEnd(trial, `run ${trial.runId} (${trial.reason})\n  its log: ${logOf(trial.runId)}`);
+  };
+
+  /** Counts a trial's end for the early-failure rules; one of them may stop the agent here. */
+  const noteEnd = (trial: AgentTrial, lastFailure: string) => {
+    if (reason !== undefined || trial.status === "interrupted") return;
+    const rule = earlyFailures.ended(trial.status === "failed");
+    if (rule === undefined) return;
+    reason = rule;
+    message = earlyFailures.message(rule, lastFailure);
+    for (const entry of active.values()) terminate(entry, "interrupt");
+    wakeUp();
   };
 
   const terminate = (entry: Active, why: "stop" | "exit" | "interrupt") => {
@@ -316,7 +351,6 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentOutcome> 
     nextSyncAt = failed ? Date.now() + Math.min(maxBackoffMs, heartbeatMs * 2 ** syncFailures) : 0;
   };
 
-  let reason: AgentOutcome["reason"] | undefined;
   let heartbeatFailures = 0;
   let sweepGone = false;
   for (;;) {
@@ -338,6 +372,8 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentOutcome> 
         if (heartbeatFailures > 0) log("W&B answers again");
         heartbeatFailures = 0;
         for (const command of commands) {
+          // An early-failure rule stopped the agent while this heartbeat's commands ran.
+          if (reason !== undefined) break;
           if (command.type === "run" || command.type === "resume") {
             if (!countReached && !(options.count !== undefined && trials.length >= options.count))
               launch(command);
@@ -393,7 +429,8 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentOutcome> 
   if (signal?.aborted && unsynced.size > 0) await syncPending(true);
   for (const trial of unsynced)
     log(`run ${trial.runId} is not on W&B yet: run \`tipi sync ${trial.runDir}\` later`);
-  return { agentId, sweep: sweepName, sweepDir, trials, reason };
+  const gaveUp = reason === "flapping" || reason === "failing";
+  return { agentId, sweep: sweepName, sweepDir, trials, reason, ...(gaveUp ? { message } : {}) };
 }
 
 /** The sweep's `command` and `program` from its YAML config. */
