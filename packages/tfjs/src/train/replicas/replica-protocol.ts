@@ -82,10 +82,12 @@ export class Signals {
 }
 
 /**
- * Waits for a shared word to change: polls first, then sleeps. The polling budget adapts: a
- * poll that sees the change keeps it (up to `maxSpinMs`), one that runs out halves it, so on
- * a machine where the other thread is often descheduled (other work keeps the cores busy)
- * polling stops wasting this process's share of the CPU.
+ * Waits for a shared word to change: polls first, then sleeps. The polling budget adapts to
+ * how long the waits turn out: a change that came within `maxSpinMs` (there already, seen
+ * while polling, or after sleeping) restores the whole budget, since polling would have
+ * caught it; a longer wait halves it. On an idle machine the other thread answers within the budget and polling
+ * stays; where it is often descheduled (other work keeps the cores busy) waits run long and
+ * polling stops spending this process's share of the CPU.
  */
 export class Waiter {
   #spinMs: number;
@@ -105,22 +107,26 @@ export class Waiter {
    */
   wait(words: Int32Array, index: number, value: number, sliceMs: number): number {
     let now = Atomics.load(words, index);
-    if (now !== value) return now;
-    if (this.#spinMs > 0.01) {
-      const until = performance.now() + this.#spinMs;
+    if (now !== value) {
+      this.#spinMs = this.maxSpinMs;
+      return now;
+    }
+    const started = performance.now();
+    if (this.#spinMs > 0) {
+      const until = started + this.#spinMs;
       do {
         now = Atomics.load(words, index);
         if (now !== value) {
-          this.#spinMs = Math.min(this.maxSpinMs, this.#spinMs * 1.25);
+          this.#spinMs = this.maxSpinMs;
           return now;
         }
       } while (performance.now() < until);
-      this.#spinMs /= 2;
-    } else if (this.maxSpinMs > 0) {
-      // Try polling again now and then.
-      this.#spinMs = Math.min(this.maxSpinMs, this.#spinMs + 0.002);
     }
     Atomics.wait(words, index, value, sliceMs);
-    return Atomics.load(words, index);
+    now = Atomics.load(words, index);
+    const waited = performance.now() - started;
+    this.#spinMs = now !== value && waited <= this.maxSpinMs ? this.maxSpinMs : this.#spinMs / 2;
+    if (this.#spinMs < 0.01) this.#spinMs = 0;
+    return now;
   }
 }
