@@ -549,3 +549,34 @@ describe.concurrent("a module without a default export", () => {
     );
   });
 });
+
+describe.concurrent("tipi sweep: what a person gets wrong first", () => {
+  const SWEEP = "tests/fixtures/cli/sweep.yaml";
+  test("the sweep file first: the hint is the command in the right order, which works", async () => {
+    const wrong = await tipi(["sweep", SWEEP, BASIC, "--dry-run"]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain(`${SWEEP} looks like the sweep file: the pipeline comes first`);
+    const hint = /hint: npx tipi (sweep .+)$/m.exec(wrong.stderr)?.[1];
+    expect(hint).toBe(`sweep ${BASIC} ${SWEEP}`);
+    const right = await tipi([...hint!.split(" "), "--dry-run"]);
+    expect(right.stderr).toBe("");
+    expect(right.code).toBe(0);
+  });
+
+  test("a sweep file that is not there: the one that is", async () => {
+    const result = await tipi(["sweep", BASIC, "tests/fixtures/cli/sweep.yml", "--dry-run"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      'tipi: no sweep file tests/fixtures/cli/sweep.yml\n  hint: did you mean "tests/fixtures/cli/sweep.yaml"?\n',
+    );
+  });
+
+  test("a .ts pipeline: says a sweep needs a TOML one (it said 'set values in the module')", async () => {
+    const result = await tipi(["sweep", "tests/fixtures/cli/module", SWEEP, "--dry-run"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      "a sweep passes its parameters to each trial as --set overrides, which need a TOML pipeline",
+    );
+    expect(result.stderr).not.toContain("set values in the module");
+  });
+});

@@ -28,12 +28,15 @@ import { resolveTarget, type Target } from "../config/resolve-target.ts";
 import { checkSweep } from "../config/sweep-check.ts";
 import { PlainRenderer } from "../ui/plain-renderer.ts";
 import { sweepVerdict } from "../ui/sweep-verdict.ts";
+import { checkSweepArguments, checkSweepTarget } from "./sweep-arguments.ts";
 
 /** `tipi sweep <pipeline> <sweep-file>`: runs trials as `tipi run` child processes. */
 export async function sweepCommand(args: ParsedArgs): Promise<number> {
   const [pipeline, sweepFile] = args.positionals as [string, string];
+  checkSweepArguments(pipeline, sweepFile);
   if (args.options.wandb) return createWandbSweep(args, pipeline, sweepFile);
   const target = resolveTarget(pipeline);
+  checkSweepTarget(target, pipeline);
   let config: Awaited<ReturnType<typeof loadSweepConfig>>;
   try {
     config = await loadSweepConfig(resolve(sweepFile));
