@@ -2,7 +2,12 @@ import * as tf from "@tensorflow/tfjs-core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { oneLineMessage } from "../src/backend/optional-module.ts";
 import { _forgetNativeLoad, resolveBackend } from "../src/backend/resolve-backend.ts";
-import { createFixtureDir, FAKE_TFJS_NODE, type FixtureDir } from "./backend-fixtures.ts";
+import {
+  createFixtureDir,
+  FAKE_TFJS_NODE,
+  type FixtureDir,
+  saveGpuEnv,
+} from "./backend-fixtures.ts";
 
 // Stand-ins for tfjs-node(-gpu) in a temporary node_modules, the only place resolveBackend looks
 // (`resolvePaths`), so what is installed in this workspace does not matter. The real
@@ -12,16 +17,13 @@ const GPU_LIST = 'printf "0, GPU-aaaa, 10, 100, A\\n1, GPU-bbbb, 90, 100, B\\n"'
 describe("resolveBackend with tfjs-node packages present", () => {
   // A fresh folder per test: Node caches an imported file, even one whose import threw.
   let fixture: FixtureDir;
-  const saved = { ...process.env };
+  const gpuEnv = saveGpuEnv();
 
   beforeEach(async () => {
     fixture = await createFixtureDir();
   });
   afterEach(async () => {
-    for (const name of ["CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER", "TF_FORCE_GPU_ALLOW_GROWTH"]) {
-      if (saved[name] === undefined) delete process.env[name];
-      else process.env[name] = saved[name];
-    }
+    gpuEnv.restore();
     _forgetNativeLoad();
     await tf.setBackend("cpu");
     await fixture.dispose();

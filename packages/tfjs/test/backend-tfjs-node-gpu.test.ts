@@ -1,24 +1,23 @@
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CUDA_LIBRARIES, missingCudaLibraries } from "../src/backend/cuda-libraries.ts";
 import { smallCnn } from "../src/train/architectures.ts";
 import { train } from "../src/train/train-loop.ts";
-import { REPO_ROOT, realTfjsNodeGpu, TFJS_NODE_GPU_VERSION } from "./real-tfjs-node-gpu.ts";
+import { GPU_A, GPU_B, TWO_GPUS, withoutGpuEnv } from "./backend-fixtures.ts";
+import { REPO_ROOT, TFJS_NODE_GPU_VERSION, useRealGpuMachine } from "./real-tfjs-node-gpu.ts";
 import { blobs } from "./train-helpers.ts";
 
 // The real @tensorflow/tfjs-node-gpu 4.22.0 JavaScript (installed without its install script),
 // with only its native addon replaced by test/fixtures/tfjs-node-gpu/fake-tfjs-binding.cjs, each
 // case in a fresh process (libtensorflow loads once per process, reading its environment then).
 const FIXTURES = join(REPO_ROOT, "packages/tfjs/test/fixtures/tfjs-node-gpu");
-const GPU_A = "GPU-aaaaaaaa-0000-0000-0000-000000000000"; // PCI 0, nvidia-smi's GPU 0
-const GPU_B = "GPU-bbbbbbbb-1111-1111-1111-111111111111"; // PCI 1, the freest, CUDA's fastest
+// GPU A: PCI 0, nvidia-smi's GPU 0; GPU B: PCI 1, the freest, CUDA's fastest.
 const MACHINE = { gpus: [GPU_A, GPU_B], fastestFirst: [1, 0] };
 
 interface CaseResult {
@@ -47,30 +46,8 @@ interface AddonRecord {
   readonly ops: string[];
 }
 
-let root: string;
-let work: string;
-let nvidiaSmi: string;
+const machine = useRealGpuMachine("tipi-real-gpu-", TWO_GPUS);
 let counter = 0;
-
-beforeAll(async () => {
-  root = await realTfjsNodeGpu();
-  work = await mkdtemp(join(tmpdir(), "tipi-real-gpu-"));
-  nvidiaSmi = join(work, "nvidia-smi");
-  await writeFile(
-    nvidiaSmi,
-    `#!/bin/sh
-case "$*" in
-  *--query-gpu=index,uuid,memory.free,memory.total,name*) printf "0, ${GPU_A}, 1000, 16000, Fake GPU A\\n1, ${GPU_B}, 9000, 16000, Fake GPU B\\n";;
-  *) exit 2;;
-esac
-`,
-    { mode: 0o755 },
-  );
-}, 300_000);
-
-afterAll(async () => {
-  await rm(work, { recursive: true, force: true });
-});
 
 /** Runs one case; `addon` false runs without the fake (the addon is simply missing then). */
 async function runCase(
@@ -80,15 +57,13 @@ async function runCase(
     processEnv?: Record<string, string>;
   } = {},
 ): Promise<{ result: CaseResult; addon: AddonRecord | undefined }> {
-  const record = join(work, `addon-${counter++}.json`);
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ["CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER", "TF_FORCE_GPU_ALLOW_GROWTH"])
-    delete env[name];
+  const record = join(machine.work, `addon-${counter++}.json`);
+  const env = withoutGpuEnv();
   delete env.TIPI_BACKEND;
   Object.assign(env, setup.processEnv);
   env.TIPI_FAKE_TF_ADDON = JSON.stringify({ ...MACHINE, cuda: true, ...setup.addon, record });
   const preload = setup.addon === false ? [] : ["--require", join(FIXTURES, "preload.cjs")];
-  const input = { ...options, resolvePaths: [root], nvidiaSmi };
+  const input = { ...options, resolvePaths: [machine.root], nvidiaSmi: machine.nvidiaSmi };
   const { stdout } = await promisify(execFile)(
     process.execPath,
     [...preload, "--import", "tsx", join(FIXTURES, "resolve-case.ts"), JSON.stringify(input)],
@@ -148,7 +123,7 @@ describe(`real @tensorflow/tfjs-node-gpu ${TFJS_NODE_GPU_VERSION} with a fake ad
   });
 
   it("CUDA libraries present but no device: the reason says the driver refused", async () => {
-    const libs = join(work, "cuda-libs");
+    const libs = join(machine.work, "cuda-libs");
     await mkdir(libs, { recursive: true });
     for (const name of CUDA_LIBRARIES) await writeFile(join(libs, name), "");
     const { result } = await runCase(

@@ -7,7 +7,12 @@ import { Pipeline, type TipiEvent } from "@tipi/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { _forgetNativeLoad, BackendUnavailableError } from "../src/backend/resolve-backend.ts";
 import { choiceLine, Device, deviceParams } from "../src/permanences/device.ts";
-import { createFixtureDir, FAKE_TFJS_NODE, type FixtureDir } from "./backend-fixtures.ts";
+import {
+  createFixtureDir,
+  FAKE_TFJS_NODE,
+  type FixtureDir,
+  saveGpuEnv,
+} from "./backend-fixtures.ts";
 
 const ctx = { signal: new AbortController().signal };
 // Optional packages are looked up here only: what this workspace has installed does not matter.
@@ -173,12 +178,9 @@ describe("Device with tfjs-node installed (stand-in)", () => {
 });
 
 describe("Device on a GPU (tfjs-node-gpu stand-in, scripted nvidia-smi)", () => {
-  const saved = { ...process.env };
+  const gpuEnv = saveGpuEnv();
   afterEach(async () => {
-    for (const name of ["CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER", "TF_FORCE_GPU_ALLOW_GROWTH"]) {
-      if (saved[name] === undefined) delete process.env[name];
-      else process.env[name] = saved[name];
-    }
+    gpuEnv.restore();
     _forgetNativeLoad();
     await tf.setBackend("cpu");
   });

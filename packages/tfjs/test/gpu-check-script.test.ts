@@ -1,9 +1,8 @@
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT, realTfjsNodeGpu } from "./real-tfjs-node-gpu.ts";
+import { describe, expect, it } from "vitest";
+import { withoutGpuEnv } from "./backend-fixtures.ts";
+import { REPO_ROOT, useRealGpuMachine } from "./real-tfjs-node-gpu.ts";
 
 // GPU 0 is the freest; CUDA's own order (fastest first) is B, A, so "CUDA_VISIBLE_DEVICES=1" is
 // GPU B only with the PCI order tipi sets.
@@ -13,45 +12,28 @@ import { REPO_ROOT, realTfjsNodeGpu } from "./real-tfjs-node-gpu.ts";
 // @tipi/tfjs (dist), like a user's checkout after `pnpm build`.
 const GPU_A = "GPU-aaaaaaaa-0000";
 const GPU_B = "GPU-bbbbbbbb-1111";
-let root: string;
-let work: string;
-
-beforeAll(async () => {
-  root = await realTfjsNodeGpu();
-  work = await mkdtemp(join(tmpdir(), "tipi-gpu-check-"));
-  await mkdir(join(work, "apps"));
-  await writeFile(
-    join(work, "nvidia-smi"),
-    `#!/bin/sh
-case "$*" in
-  *--query-gpu=index,uuid,memory.free,memory.total,name*) printf "0, ${GPU_A}, 9000, 16000, Fake A\\n1, ${GPU_B}, 1000, 16000, Fake B\\n";;
-  *--query-compute-apps*) cat "${work}/apps/"* 2>/dev/null; true;;
-  *) exit 2;;
-esac
-`,
-    { mode: 0o755 },
-  );
-}, 300_000);
-
-afterAll(async () => {
-  await rm(work, { recursive: true, force: true });
-});
+const machine = useRealGpuMachine(
+  "tipi-gpu-check-",
+  [
+    { uuid: GPU_A, freeMiB: 9000, totalMiB: 16000, name: "Fake A" },
+    { uuid: GPU_B, freeMiB: 1000, totalMiB: 16000, name: "Fake B" },
+  ],
+  { apps: true },
+);
 
 function gpuCheck(cuda: boolean): Promise<{ code: number; stdout: string }> {
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PATH: `${work}${delimiter}${process.env.PATH}`,
-    TIPI_RESOLVE_PATHS: root,
+    ...withoutGpuEnv(),
+    PATH: `${machine.work}${delimiter}${process.env.PATH}`,
+    TIPI_RESOLVE_PATHS: machine.root,
     NODE_OPTIONS: `--require ${join(REPO_ROOT, "packages/tfjs/test/fixtures/tfjs-node-gpu/preload.cjs")}`,
     TIPI_FAKE_TF_ADDON: JSON.stringify({
       gpus: [GPU_A, GPU_B],
       fastestFirst: [1, 0],
       cuda,
-      apps: join(work, "apps"),
+      apps: join(machine.work, "apps"),
     }),
   };
-  for (const name of ["CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER", "TF_FORCE_GPU_ALLOW_GROWTH"])
-    delete env[name];
   return new Promise((resolve) => {
     execFile(
       process.execPath,

@@ -10,11 +10,14 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync, realpathSync } from "node:fs";
-import { mkdir, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { afterAll, beforeAll } from "vitest";
+import { type FakeGpu, fakeNvidiaSmi } from "./backend-fixtures.ts";
 
 export const TFJS_NODE_GPU_VERSION = "4.22.0";
 const here = dirname(fileURLToPath(import.meta.url));
@@ -77,6 +80,48 @@ export async function realTfjsNodeGpu(): Promise<string> {
     await rm(staging, { recursive: true, force: true });
   }
   return CACHE;
+}
+
+/** What a test of the real package works in; read the fields in tests and hooks (set before them). */
+export interface RealGpuMachine {
+  /** The folder whose node_modules holds the real tfjs-node-gpu (`resolvePaths`). */
+  readonly root: string;
+  /** A scratch folder of the test file's own. */
+  readonly work: string;
+  /** `<work>/nvidia-smi`, a fake listing the machine's GPUs ({@link fakeNvidiaSmi}). */
+  readonly nvidiaSmi: string;
+}
+
+/**
+ * For a test file of the real tfjs-node-gpu JavaScript: before its tests, installs the package
+ * ({@link realTfjsNodeGpu}) and makes a scratch folder `<tmp>/<prefix>XXXXXX` holding a fake
+ * `nvidia-smi` that lists `gpus` (with `apps`, also `<work>/apps`, whose files the fake's
+ * `--query-compute-apps` prints); removes the folder after them. Call it at the top of the file.
+ */
+export function useRealGpuMachine(
+  prefix: string,
+  gpus: readonly FakeGpu[],
+  options: { apps?: boolean } = {},
+): RealGpuMachine {
+  const machine = { root: "", work: "", nvidiaSmi: "" };
+  beforeAll(async () => {
+    machine.root = await realTfjsNodeGpu();
+    machine.work = await mkdtemp(join(tmpdir(), prefix));
+    machine.nvidiaSmi = join(machine.work, "nvidia-smi");
+    const appsDir = options.apps ? join(machine.work, "apps") : undefined;
+    if (appsDir !== undefined) await mkdir(appsDir);
+    await writeFile(
+      machine.nvidiaSmi,
+      `#!/bin/sh\n${fakeNvidiaSmi(gpus, { ...(appsDir ? { appsDir } : {}) })}`,
+      {
+        mode: 0o755,
+      },
+    );
+  }, 300_000);
+  afterAll(async () => {
+    if (machine.work) await rm(machine.work, { recursive: true, force: true });
+  });
+  return machine;
 }
 
 /** Installed, and its shared packages still link to the copies tipi uses now. */

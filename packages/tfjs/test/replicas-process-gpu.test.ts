@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT, realTfjsNodeGpu } from "./real-tfjs-node-gpu.ts";
+import { describe, expect, it } from "vitest";
+import { GPU_A, GPU_B, TWO_GPUS, withoutGpuEnv } from "./backend-fixtures.ts";
+import { REPO_ROOT, useRealGpuMachine } from "./real-tfjs-node-gpu.ts";
 
 // One process per GPU through the real @tensorflow/tfjs-node-gpu 4.22.0 JavaScript with the fake
 // addon (test/fixtures/tfjs-node-gpu): the training process resolves tensorflow-gpu as Device
@@ -12,8 +12,7 @@ import { REPO_ROOT, realTfjsNodeGpu } from "./real-tfjs-node-gpu.ts";
 // its own CUDA_VISIBLE_DEVICES. The fake addon writes `<pid>, <the GPU it uses>` per process,
 // so the test sees which GPU libtensorflow would have placed each process on.
 const FIXTURES = join(REPO_ROOT, "packages/tfjs/test/fixtures");
-const GPU_A = "GPU-aaaaaaaa-0000-0000-0000-000000000000"; // PCI 0, nvidia-smi's GPU 0
-const GPU_B = "GPU-bbbbbbbb-1111-1111-1111-111111111111"; // PCI 1, the freest
+// GPU A: PCI 0, nvidia-smi's GPU 0; GPU B: PCI 1, the freest.
 
 interface ParentResult {
   readonly choice?: { name: string; reason: string; tfEnv: Record<string, string> };
@@ -29,46 +28,22 @@ interface ParentResult {
   readonly error?: string;
 }
 
-let root: string;
-let work: string;
-let nvidiaSmi: string;
+const machine = useRealGpuMachine("tipi-gpu-replicas-", TWO_GPUS);
 let counter = 0;
-
-beforeAll(async () => {
-  root = await realTfjsNodeGpu();
-  work = await mkdtemp(join(tmpdir(), "tipi-gpu-replicas-"));
-  nvidiaSmi = join(work, "nvidia-smi");
-  await writeFile(
-    nvidiaSmi,
-    `#!/bin/sh
-case "$*" in
-  *--query-gpu=index,uuid,memory.free,memory.total,name*) printf "0, ${GPU_A}, 1000, 16000, Fake GPU A\\n1, ${GPU_B}, 9000, 16000, Fake GPU B\\n";;
-  *) exit 2;;
-esac
-`,
-    { mode: 0o755 },
-  );
-}, 300_000);
-
-afterAll(async () => {
-  await rm(work, { recursive: true, force: true });
-});
 
 /** Runs the training process; `addonGpus`: the GPUs the fake libtensorflow can open. */
 async function runParent(
   workers: "auto" | number,
   setup: { processEnv?: Record<string, string>; addonGpus?: string[] } = {},
 ): Promise<{ result: ParentResult; placed: Map<number, string> }> {
-  const apps = join(work, `apps-${counter++}`);
+  const apps = join(machine.work, `apps-${counter++}`);
   await mkdir(apps);
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ["CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER", "TF_FORCE_GPU_ALLOW_GROWTH"])
-    delete env[name];
+  const env = withoutGpuEnv();
   delete env.TIPI_BACKEND;
   Object.assign(env, setup.processEnv);
   // The fake numbers GPUs as given; an absent one is a GPU CUDA cannot open.
   env.TIPI_FAKE_TF_ADDON = JSON.stringify({ gpus: setup.addonGpus ?? [GPU_A, GPU_B], apps });
-  const input = { resolvePaths: [root], nvidiaSmi, workers };
+  const input = { resolvePaths: [machine.root], nvidiaSmi: machine.nvidiaSmi, workers };
   const { stdout } = await promisify(execFile)(
     process.execPath,
     [
