@@ -360,7 +360,9 @@ export const COMMANDS: readonly CommandDef[] = [
       "W&B unreachable or answering 5xx is retried with backoff, and what W&B did not confirm stays in " +
       "the run directory for `tipi sync`. Any number of agents, on any machines, share one sweep. " +
       "Needs WANDB_API_KEY; WANDB_BASE_URL points at another server. Exit code 0 when the controller " +
-      "ends the sweep or --count trials ran, 2 for a bad sweep path or an unknown sweep, 130 on Ctrl-C.",
+      "ends the sweep or --count trials ran, 1 when trials keep failing (3 in the agent's first 60 s, " +
+      "unless WANDB_AGENT_DISABLE_FLAPPING=true, or WANDB_AGENT_MAX_INITIAL_FAILURES, default 5, as " +
+      "the wandb agent), 2 for a bad sweep path or an unknown sweep, 130 on Ctrl-C.",
     arguments: [
       {
         name: "sweep",
