@@ -580,3 +580,19 @@ describe.concurrent("tipi sweep: what a person gets wrong first", () => {
     expect(result.stderr).not.toContain("set values in the module");
   });
 });
+
+test("tipi list in a project made by tipi init names its pipeline, not 'create one: tipi init'", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tipi-list-"));
+  try {
+    writeFileSync(join(dir, "pipeline.ts"), "export default {};\n");
+    writeFileSync(join(dir, "mine.toml"), '[pipeline]\nname = "mine"\n');
+    writeFileSync(join(dir, "other.toml"), 'title = "not a pipeline"\n');
+    const result = await tipi(["list"], { cwd: dir });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      "no pipelines in pipelines/ or examples/; in this folder: mine.toml, pipeline.ts (tipi run <file>)\n",
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,4 +1,5 @@
-import { relative } from "node:path";
+import { readdirSync } from "node:fs";
+import { join, relative } from "node:path";
 import { EXIT } from "../cli/errors.ts";
 import type { ParsedArgs } from "../cli/parse-args.ts";
 import { listPipelines } from "../config/resolve-target.ts";
@@ -16,6 +17,22 @@ function pipelineTable(file: string): { name?: string; description: string } {
   } catch {
     return { description: "(invalid TOML)" };
   }
+}
+
+/** `pipeline.ts` (or .js, .mts…) and TOML files with a `[pipeline]` or `[processes]` table. */
+function pipelineFilesIn(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .filter((file) => {
+      if (/^pipeline\.[cm]?[jt]s$/.test(file)) return true;
+      if (!file.endsWith(".toml")) return false;
+      try {
+        const data = TomlDocument.read(join(dir, file)).data;
+        return "pipeline" in data || "processes" in data;
+      } catch {
+        return false;
+      }
+    });
 }
 
 /**
@@ -41,8 +58,12 @@ export async function listCommand(args: ParsedArgs): Promise<number> {
     return EXIT.ok;
   }
   if (pipelines.length === 0) {
+    // A project made by `tipi init` keeps its pipeline at the top: name what is here.
+    const here = pipelineFilesIn(process.cwd());
     process.stdout.write(
-      "no pipelines found in pipelines/ or examples/ (create one: tipi init <dir>)\n",
+      here.length > 0
+        ? `no pipelines in pipelines/ or examples/; in this folder: ${here.join(", ")} (tipi run <file>)\n`
+        : "no pipelines found in pipelines/ or examples/ (create one: tipi init <dir>)\n",
     );
     return EXIT.ok;
   }
