@@ -200,6 +200,15 @@ type IsNegative<T> = T extends number | string
  * among all pipelines instead of instantiating every one again for each step's new
  * `Pipeline<…>` (about 100 instantiations a step). The def is inferred from `this`, as
  * `types/def.ts` explains.
+ *
+ * `stage` and `io`, called once per step, infer the def's four parts from `this` instead
+ * of a whole `$Def extends PipelineDef`, and write the new `Def` in their return type:
+ * - no constraint on a type that holds the steps: checking one makes TypeScript relate the
+ *   def to `PipelineDef` and, to key that relation, walk every earlier step's `Slot`;
+ * - `$Names` has no `string` constraint (checking it relates every name to `string`);
+ * - `$Names` is declared before `$Name`: TypeScript orders the members of `$Names | $Name`
+ *   by type id, and with the new name last each earlier name is appended to the new
+ *   union, not found by a binary search.
  */
 interface PipelineMethods {
   /**
@@ -272,7 +281,7 @@ interface PipelineMethods {
    * @example
    * Pipeline.create<{ n: number }>().stage("double", (s) => ({ n: s.n * 2 }))
    */
-  stage<const $Name extends string, $Return, $State, $Fixed extends DefFixed, $Names, $Steps>(
+  stage<$Names, const $Name extends string, $Return, $State, $Fixed extends DefFixed, $Steps>(
     this: Pipeline<Def<$State, $Fixed, $Names, $Steps>>,
     name: UniqueName<$Names, $Name>,
     fn: StepFn<$State, $Return, $Fixed["perms"]>,
@@ -293,11 +302,11 @@ interface PipelineMethods {
    * Pipeline.create<{ path: string }>().io("save", saveModel, { timeout: "30s", retries: 2 })
    */
   io<
+    $Names,
     const $Name extends string,
     $Return,
     $State,
     $Fixed extends DefFixed,
-    $Names,
     $Steps,
     const $Options extends IoOptions = IoOptions,
   >(
