@@ -596,3 +596,13 @@ test("tipi list in a project made by tipi init names its pipeline, not 'create o
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("-c with a misspelt file: 'no such file' and the one that is there, which works", async () => {
+  const wrong = await tipi(["validate", BASIC, "-c", "tests/fixtures/cli/overlay.tom"]);
+  expect(wrong.code).toBe(2);
+  expect(wrong.stderr).toBe(
+    'tests/fixtures/cli/overlay.tom: no such file\n  hint: did you mean "tests/fixtures/cli/overlay.toml"?\n1 problem found; nothing ran.\n',
+  );
+  const right = await tipi(["validate", BASIC, "-c", "tests/fixtures/cli/overlay.toml"]);
+  expect(right.code).toBe(0);
+});

@@ -1,5 +1,6 @@
-import { readFileSync } from "node:fs";
-import { relative } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
+import { basename, dirname, relative } from "node:path";
+import { nearest } from "@tipi/core/did-you-mean";
 import { parse, TomlError } from "smol-toml";
 import { type ConfigProblem, ConfigProblems } from "./problems.ts";
 import { type KeyPath, TomlLocations } from "./toml-locator.ts";
@@ -37,6 +38,22 @@ export class TomlDocument {
       source = readFileSync(file, "utf8");
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") {
+        // `-c overlay.tom`: the file that is there, spelt as the user wrote the path
+        const shown = displayPath(file);
+        const near = nearest(basename(file), tomlFilesIn(dirname(file)));
+        throw new ConfigProblems([
+          {
+            file: shown,
+            message: "no such file",
+            ...(near === undefined
+              ? {}
+              : {
+                  hint: `did you mean "${shown.slice(0, shown.length - basename(file).length)}${near}"?`,
+                }),
+          },
+        ]);
+      }
       throw new ConfigProblems([
         { file: displayPath(file), message: `cannot read the file (${code ?? String(error)})` },
       ]);
@@ -96,4 +113,12 @@ function syntaxHint(message: string, line: string): string | undefined {
   if (/redefine/i.test(message)) return "each table and key may be defined only once";
   if (/string/i.test(message)) return "strings are quoted: \"text\" or 'text'";
   return undefined;
+}
+
+function tomlFilesIn(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((f) => f.endsWith(".toml"));
+  } catch {
+    return [];
+  }
 }
