@@ -1,6 +1,6 @@
 // Bad configs and bad arguments: each must exit with the right code and a located message
 // (file:line:column and the key path), with no stack trace unless --debug.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import {
   appendFileSync,
   existsSync,
@@ -13,7 +13,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { tipi } from "./fixtures/cli/run-tipi.ts";
+import { BIN, REPO, tipi } from "./fixtures/cli/run-tipi.ts";
 
 const BAD = "tests/fixtures/cli/bad";
 const BASIC = "tests/fixtures/cli/basic";
@@ -606,3 +606,41 @@ test("-c with a misspelt file: 'no such file' and the one that is there, which w
   const right = await tipi(["validate", BASIC, "-c", "tests/fixtures/cli/overlay.toml"]);
   expect(right.code).toBe(0);
 });
+
+test("an interrupted sweep prints the command that resumes it, and that command does", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tipi-sweep-int-"));
+  try {
+    const file = join(dir, "slow.yaml");
+    writeFileSync(
+      file,
+      "method: grid\nmetric: {name: accuracy, goal: maximize}\nparameters:\n  train.epochs: {values: [1, 2]}\n  train.delay_ms: {value: 100}\n  train.batches: {value: 10}\n",
+    );
+    const args = ["sweep", BASIC, file, "--runs", join(dir, "runs")];
+    // a terminal's Ctrl-C: SIGINT to the process group, once the first trial has started
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: REPO,
+      env: { ...process.env, CI: "" },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (stdout.includes("trial-0001 started")) process.kill(-child.pid!, "SIGINT");
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(code).toBe(130);
+    const printed = /✖ sweep interrupted · resume: npx tipi (.+)$/m.exec(stderr)?.[1];
+    expect(printed).toBe(args.join(" "));
+    const resumed = await tipi(printed!.split(" "));
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(/trial-0001\s+finished/);
+    expect(resumed.stdout).toMatch(/trial-0002\s+finished/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);

@@ -79,7 +79,12 @@ export async function sweepCommand(args: ParsedArgs): Promise<number> {
       },
     });
     process.stdout.write(`${outcome.table}\nsweep directory: ${outcome.sweepDir}\n`);
-    if (controller.signal.aborted) return EXIT.interrupted;
+    if (controller.signal.aborted) {
+      // the same command continues it: finished trials stay, pending ones run
+      const again = ["npx", "tipi", ...process.argv.slice(2)].map(shellWord).join(" ");
+      process.stderr.write(`✖ sweep interrupted · resume: ${again}\n`);
+      return EXIT.interrupted;
+    }
     const verdict = sweepVerdict(outcome, config);
     for (const line of verdict.lines) process.stderr.write(`${line}\n`);
     return verdict.code;
@@ -198,4 +203,8 @@ async function dryRun(args: ParsedArgs, target: Target, config: SweepConfig): Pr
     ].join("\n")}\n`,
   );
   return problems.length > 0 ? EXIT.usage : EXIT.ok;
+}
+
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
