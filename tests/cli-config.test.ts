@@ -94,6 +94,15 @@ describe("overrides", () => {
     expect(resolveOverrideKey(config(), key)._unsafeUnwrap()).toEqual(path);
   });
 
+  test("a bare key with no hyperparameters permanence: the hint names the entries there are", () => {
+    // it said "e.g. training.epochs=3", an entry no tipi pipeline has
+    const problem = resolveOverrideKey(
+      { permanences: { device: { type: "Device" } }, processes: { fit: { type: "Train" } } },
+      "epochs",
+    )._unsafeUnwrapErr();
+    expect(problem.hint).toBe("write <entry>.epochs, the entry one of device, fit");
+  });
+
   test("values are typed like the value they replace, else as TOML literals", () => {
     const c = config();
     const { problems } = applyOverrides(c, [

@@ -128,9 +128,16 @@ export function resolveOverrideKey(
       hint: `write one of ${holders.map((h) => `${h.name}.${key}`).join(", ")}`,
     });
   if (hyper !== undefined) return inEntry("permanences", hyper, [first]);
+  const names = [
+    ...Object.keys(entries(config, "permanences")),
+    ...Object.keys(entries(config, "processes")),
+  ];
   return err({
     problem: `unknown key "${key}": no entry has it and there is no hyperparameters permanence`,
-    hint: "write <entry>.<key>, e.g. training.epochs=3",
+    hint:
+      names.length > 0
+        ? `write <entry>.${key}, the entry one of ${names.join(", ")}`
+        : "the pipeline has no permanences or processes to set",
   });
 }
 
