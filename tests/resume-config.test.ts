@@ -158,10 +158,10 @@ describe("the interrupt line's resume command", () => {
     child.stdout.once("data", () => setTimeout(() => child.kill("SIGINT"), 200));
     const code = await new Promise((resolve) => child.on("close", resolve));
     expect(code, stderr).toBe(130);
-    const hint = /resume: (tipi run .+)$/m.exec(stderr)?.[1];
-    expect(hint).toMatch(new RegExp(`^tipi run ${BASIC} --runs \\S+ --resume \\S+$`));
+    const hint = /resume: (npx tipi run .+)$/m.exec(stderr)?.[1];
+    expect(hint).toMatch(new RegExp(`^npx tipi run ${BASIC} --runs \\S+ --resume \\S+$`));
     // Run it as printed: no --set, so the saved 20 batches of 50 ms are restored.
-    const resumed = await tipi(hint!.split(" ").slice(1), { timeoutMs: 30_000 });
+    const resumed = await tipi(hint!.split(" ").slice(2), { timeoutMs: 30_000 });
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stdout).toMatch(/finished/);
   }, 30_000);
