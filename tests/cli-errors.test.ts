@@ -644,3 +644,30 @@ test("an interrupted sweep prints the command that resumes it, and that command 
     rmSync(dir, { recursive: true, force: true });
   }
 }, 60_000);
+
+test("tipi runs: a run left 'running' by a process that is gone shows as crashed", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tipi-crashed-"));
+  try {
+    writeFileSync(join(dir, "mine.toml"), '[pipeline]\nname = "mine"\n');
+    expect((await tipi(["run", "mine.toml", "--no-progress"], { cwd: dir })).code).toBe(0);
+    const [runId] = readdirSync(join(dir, "runs", "mine"));
+    // what a SIGKILLed run leaves: status.json still "running", with a pid that is gone
+    const gone = spawn(process.execPath, ["-e", ""]);
+    await new Promise((resolve) => gone.on("close", resolve));
+    const status = join(dir, "runs", "mine", runId!, "status.json");
+    writeFileSync(
+      status,
+      JSON.stringify({ status: "running", updatedAt: new Date().toISOString(), pid: gone.pid }),
+    );
+    const listed = await tipi(["runs"], { cwd: dir });
+    expect(listed.stdout).toMatch(new RegExp(`mine\\s+${runId}\\s+crashed`));
+    // a live process keeps "running"
+    writeFileSync(
+      status,
+      JSON.stringify({ status: "running", updatedAt: new Date().toISOString(), pid: process.pid }),
+    );
+    expect((await tipi(["runs"], { cwd: dir })).stdout).toMatch(/\srunning\s/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join, relative, resolve } from "node:path";
-import { alignColumns, listRuns } from "@tipi/wandb";
+import { alignColumns, isProcessAlive, listRuns } from "@tipi/wandb";
 import { EXIT, UsageError } from "../cli/errors.ts";
 import type { ParsedArgs } from "../cli/parse-args.ts";
 import { compareRuns } from "../report/compare-runs.ts";
@@ -16,6 +17,22 @@ function readJson(file: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The stored status, except that a run still `running` whose process is gone from this host
+ * (SIGKILL, a crash, the machine's OOM killer) shows as `crashed`: it will never finish, and
+ * `tipi run … --resume` continues it.
+ */
+function shownStatus(
+  stored: string | undefined,
+  record: Record<string, unknown> | undefined,
+  dir: string,
+): string {
+  if (stored !== "running" || typeof record?.pid !== "number") return stored ?? "unknown";
+  const host = readJson(join(dir, "meta.json"))?.hostname;
+  if (host !== undefined && host !== hostname()) return stored;
+  return isProcessAlive(record.pid) ? stored : "crashed";
 }
 
 /** Up to four numeric summary values, accuracy and loss first. */
@@ -47,7 +64,7 @@ export async function runsCommand(args: ParsedArgs): Promise<number> {
       return {
         pipeline: run.pipeline,
         runId: run.runId,
-        status: run.status ?? "unknown",
+        status: shownStatus(run.status, status, run.dir),
         createdAt: run.createdAt,
         durationMs: Number.isFinite(durationMs) ? durationMs : undefined,
         metrics: keyMetrics(readJson(join(run.dir, "summary.json"))),
