@@ -130,7 +130,7 @@ const RUNNING_NOTES = [
   "| --- | --- |",
   "| `config.json` | the resolved config (after `-c` files and overrides), secrets redacted |",
   "| `meta.json` | tipi, node and tfjs versions, seed, requested backend (`backendRequested`), git commit (`-dirty` when changed), command line, host; once the `Device` is initialised, the backend in use (`backend`), why (`backendReason`) and why each other one was skipped (`backendSkipped`); `recipe` (the `-c` files, `--set` overrides and `--seed` that made the config, which `--resume` re-applies) and `resumes` (each resume: time, command line, keys changed with `--allow-changes`) |",
-  "| `status.json` | `running`, `finished`, `failed` or `interrupted` |",
+  "| `status.json` | `running`, `finished`, `failed` or `interrupted` (`tipi runs` shows a `running` run whose process is gone from this host as `crashed`) |",
   "| `events.jsonl` | every event of the run (progress thinned to one a second per bar) |",
   "| `history.jsonl` | one row per `metric` event (a resumed run does not repeat a step's row) |",
   "| `summary.json` | the last value of every metric, explicit summary values, and `backend`: the one a permanence (the `Device`) resolved |",
