@@ -21,6 +21,7 @@ const manifest = (file: string) =>
     scripts: Record<string, string>;
     dependencies: Record<string, string>;
     devDependencies: Record<string, string>;
+    allowScripts?: Record<string, boolean>;
   };
 const cliVersion = manifest(join(REPO, "packages/cli/package.json")).version;
 const tfjsDependencies = manifest(join(REPO, "packages/tfjs/package.json")).dependencies;
@@ -82,6 +83,8 @@ describe("tipi init", () => {
       "vitest",
     ]);
     expect(pkg.scripts.test).toBe("tsc && vitest run");
+    // npm 11 warned after every install: "esbuild@… (postinstall) not yet covered by allowScripts"
+    expect(pkg.allowScripts).toEqual({ esbuild: false });
     const tsconfig = readFileSync(join(starter, "tsconfig.json"), "utf8");
     for (const flag of ["strict", "exactOptionalPropertyTypes", "noUncheckedIndexedAccess"]) {
       expect(tsconfig).toContain(`"${flag}": true`);

@@ -65,6 +65,9 @@ function packageJson(
         vitest: versions.vitest,
         ...devDependencies,
       },
+      // npm 11 runs no dependency's install script it was not told about, and lists the ones
+      // it skipped after every install: esbuild's (under tsx) only checks its binary
+      allowScripts: { esbuild: false },
     },
     null,
     2,
