@@ -478,6 +478,7 @@ describe.concurrent("a pipeline path with a typo, or from a subfolder", () => {
   test.each([
     ["min.toml", dir, "mine.toml"],
     ["mine", dir, "mine.toml"],
+    ["mine/", dir, "mine.toml"],
     ["mine.toml", join(dir, "test"), "../mine.toml"],
   ])("%s (in %s): the hint names a file that runs", async (spec, cwd, suggested) => {
     const wrong = await tipi(["validate", spec], { cwd });
@@ -670,4 +671,29 @@ test("tipi runs: a run left 'running' by a process that is gone shows as crashed
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+describe.concurrent("the docs' examples/fashion-mnist, typed in a project of one's own", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tipi-docs-example-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, "fm"));
+  writeFileSync(join(dir, "fm", "pipeline.toml"), '[pipeline]\nname = "fashion-mnist"\n');
+
+  test("in a project made by init --example: its pipeline.toml, which runs", async () => {
+    const cwd = join(dir, "fm");
+    const wrong = await tipi(["validate", "examples/fashion-mnist"], { cwd });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain(
+      'hint: did you mean "pipeline.toml"? (its [pipeline] name is "fashion-mnist")',
+    );
+    expect((await tipi(["validate", "pipeline.toml"], { cwd })).code).toBe(0);
+  });
+
+  test("elsewhere: where the example comes from", async () => {
+    const result = await tipi(["validate", "examples/fashion-mnist"], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      "hint: examples/fashion-mnist is in tipi's repository; `npx tipi init <dir> --example fashion-mnist` writes it into a new project, as pipeline.toml",
+    );
+  });
 });

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from "node:path";
 import { didYouMean, nearest } from "@tipi/core/did-you-mean";
 import { UsageError } from "../cli/errors.ts";
+import { TomlDocument } from "./toml-document.ts";
 
 /** What `tipi run <pipeline>` points at. */
 export interface Target {
@@ -91,7 +92,9 @@ export function resolveTarget(spec: string, cwd = process.cwd()): Target {
     `no pipeline "${spec}": not a file or directory, and not in ${PIPELINE_DIRS.map((d) => `${d}/`).join(" or ")}`,
     nearbyFileHint(spec, cwd) ??
       didYouMean(spec, known) ??
-      (known.length ? `known pipelines: ${known.join(", ")}` : undefined),
+      namedPipelineHint(spec, cwd) ??
+      (known.length ? `known pipelines: ${known.join(", ")}` : undefined) ??
+      repositoryExampleHint(spec),
   );
 }
 
@@ -104,7 +107,7 @@ function nearbyFileHint(spec: string, cwd: string): string | undefined {
   const runnable = [".toml", ...MODULE_EXTENSIONS];
   const withExtension = runnable.find((extension) => existsSync(`${path}${extension}`));
   if (withExtension !== undefined && extname(spec) === "")
-    return `did you mean "${spec}${withExtension}"?`;
+    return `did you mean "${spec.replace(/[/\\]+$/, "")}${withExtension}"?`;
   let files: string[] = [];
   try {
     files = readdirSync(dirname(path)).filter((f) => runnable.includes(extname(f)));
@@ -121,6 +124,34 @@ function nearbyFileHint(spec: string, cwd: string): string | undefined {
   return above === undefined
     ? undefined
     : `did you mean "${relative(cwd, join(above, spec))}"? (a path is read from the working directory)`;
+}
+
+/** A TOML file here whose `[pipeline] name` is what `spec` names (`tipi run fashion-mnist`). */
+function namedPipelineHint(spec: string, cwd: string): string | undefined {
+  const name = basename(spec.replace(/\/+$/, ""));
+  let files: string[];
+  try {
+    files = readdirSync(cwd).filter((f) => f.endsWith(".toml"));
+  } catch {
+    return undefined;
+  }
+  const file = files.sort().find((f) => {
+    try {
+      const table = TomlDocument.read(join(cwd, f)).data.pipeline as { name?: unknown } | undefined;
+      return table?.name === name;
+    } catch {
+      return false;
+    }
+  });
+  return file === undefined
+    ? undefined
+    : `did you mean "${file}"? (its [pipeline] name is "${name}")`;
+}
+
+/** The docs' `examples/fashion-mnist` is this repository's; a project gets it from `tipi init`. */
+function repositoryExampleHint(spec: string): string | undefined {
+  if (!/^(examples\/)?fashion-mnist\/?$/.test(spec)) return undefined;
+  return "examples/fashion-mnist is in tipi's repository; `npx tipi init <dir> --example fashion-mnist` writes it into a new project, as pipeline.toml";
 }
 
 /** A pipeline found by {@link listPipelines}. */
