@@ -697,3 +697,17 @@ describe.concurrent("the docs' examples/fashion-mnist, typed in a project of one
     );
   });
 });
+
+test("--seed on a module pipeline says that it does not reach the module", async () => {
+  // it was recorded in meta.json as the run's seed while the module's own seeds trained it
+  const runs = mkdtempSync(join(tmpdir(), "tipi-module-seed-"));
+  try {
+    const result = await tipi(["run", "tests/fixtures/cli/module", "--seed", "7", "--runs", runs]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(
+      "note: --seed 7 does not reach pipeline.ts, a module (it is only recorded with the run)",
+    );
+  } finally {
+    rmSync(runs, { recursive: true, force: true });
+  }
+});

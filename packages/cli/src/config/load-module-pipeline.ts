@@ -55,6 +55,12 @@ export async function loadModulePipeline(
       })),
     );
   }
+  if (options.seed !== undefined) {
+    // It only reaches meta.json: a module builds its permanences, seeds included, in its code.
+    process.stderr.write(
+      `note: --seed ${options.seed} does not reach ${basename(target.file)}, a module (it is only recorded with the run): set the seed in its code, e.g. new Hyperparameters({ seed })\n`,
+    );
+  }
   return {
     name: described.name === "pipeline" ? target.defaultName : described.name,
     target,
