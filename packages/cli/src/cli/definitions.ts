@@ -123,7 +123,8 @@ export const COMMANDS: readonly CommandDef[] = [
         name: "seed",
         type: "number",
         value: "n",
-        description: "The run's random seed (sets a TOML pipeline's `pipeline.seed`; a `.ts` pipeline sets its own seeds in its code).",
+        description:
+          "The run's random seed (sets a TOML pipeline's `pipeline.seed`; a `.ts` pipeline sets its own seeds in its code).",
       },
       {
         name: "dry-run",
