@@ -11,7 +11,7 @@ import type { OutputKind } from "../losses.ts";
 import { ProcessReplicaPool } from "./process-replica-pool.ts";
 import { ReplicaPool } from "./replica-pool.ts";
 import type { Replicas } from "./replicas.ts";
-import { resolveWorkers, type WorkersRequest } from "./workers.ts";
+import { oversubscribedWorkers, resolveWorkers, type WorkersRequest } from "./workers.ts";
 
 /**
  * The replicas {@link train} uses for `workers`, or `undefined` to train on this thread alone
@@ -31,11 +31,14 @@ export async function startReplicas(options: {
 }): Promise<Replicas | undefined> {
   const backend = tfCore().getBackend();
   const gpus = options.gpus ?? (backend === "tensorflow" ? gpuReplicaPlan() : undefined);
-  const count = resolveWorkers(options.workers, {
+  const context = {
     batchSize: options.batchSize,
     backend,
     ...(gpus ? { gpus: gpus.devices.length } : {}),
-  });
+  };
+  const count = resolveWorkers(options.workers, context);
+  const oversubscribed = oversubscribedWorkers(options.workers, context);
+  if (oversubscribed) options.emit({ type: "log", level: "warn", message: oversubscribed });
   if (count < 2) return undefined;
   const what = gpus ? "replica processes" : "replica workers";
   try {

@@ -56,8 +56,41 @@ export function resolveWorkers(request: WorkersRequest, context: WorkersContext)
   if (context.gpus !== undefined) return gpuWorkers(request, context.gpus, context.batchSize);
   if (!THREAD_BACKENDS.has(context.backend)) return 1;
   if (request !== "auto") return Math.max(1, Math.min(request, context.batchSize));
-  const cores = context.cores ?? coresFromEnv(context.env ?? process.env) ?? availableParallelism();
-  return Math.max(1, Math.min(cores, Math.floor(context.batchSize / MIN_AUTO_SHARD)));
+  return Math.max(1, Math.min(coresFor(context), Math.floor(context.batchSize / MIN_AUTO_SHARD)));
+}
+
+/** The cores `"auto"` counts: `context.cores`, else `TIPI_CORES`, else `os.availableParallelism()`. */
+function coresFor(context: WorkersContext): number {
+  return context.cores ?? coresFromEnv(context.env ?? process.env) ?? availableParallelism();
+}
+
+/**
+ * The warning for an explicit count that puts more replica threads than cores to work (each
+ * step then waits for replicas that share a core: `workers = 100` on 2 cores trained ~14× slower
+ * than `"auto"`). The count is still used, as asked; `undefined` when there is nothing to say
+ * (`"auto"`, a GPU run, a backend without replicas, or a count the cores hold).
+ * @example
+ * oversubscribedWorkers(3, { batchSize: 64, backend: "wasm", cores: 2 })
+ * // 'workers = 3 starts 3 replicas on 2 cores: replicas sharing a core …; "auto" picks 2 here. …'
+ */
+export function oversubscribedWorkers(
+  request: WorkersRequest,
+  context: WorkersContext,
+): string | undefined {
+  if (request === "auto" || context.gpus !== undefined) return undefined;
+  const count = resolveWorkers(request, context);
+  const cores = coresFor(context);
+  if (count <= cores) return undefined;
+  const env = context.env ?? process.env;
+  const source =
+    context.cores !== undefined
+      ? ""
+      : coresFromEnv(env) !== undefined
+        ? ` (${CORES_ENV}=${env[CORES_ENV]})`
+        : " (os.availableParallelism())";
+  const auto = resolveWorkers("auto", context);
+  const capped = count < request ? ` (${request} capped at the batch size)` : "";
+  return `workers = ${request} starts ${count} replicas${capped} on ${cores} core${cores === 1 ? "" : "s"}${source}: replicas sharing a core make every step wait, so training is slower than with fewer; "auto" picks ${auto} here. Training with ${count}, as asked.`;
 }
 
 /** One replica process per GPU: `"auto"` takes every GPU (capped as on cores); a number must fit. */
