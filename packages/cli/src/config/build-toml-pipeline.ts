@@ -36,7 +36,7 @@ export function buildTomlPipeline(
  * Locates a problem: a value a command-line override wrote is the command line's (`--set a.b=v`),
  * else the last of `docs` that writes its path (an overlay wins).
  */
-function locate(
+export function locate(
   docs: readonly TomlDocument[],
   applied: readonly AppliedOverride[],
   issue: ConfigIssue,

@@ -7,6 +7,7 @@ import { observeInstances, requestedBackend, resolvedBackend } from "./device-ba
 import { registerTypeScriptLoader } from "./import-user-module.ts";
 import type { LoadedPipeline, LoadOptions } from "./load-pipeline.ts";
 import { applyOverrides, mergeTables } from "./overrides.ts";
+import { permanenceParamProblems } from "./permanence-params.ts";
 import { applySeed, effectiveSeed } from "./pipeline-seed.ts";
 import { checkPipelineTable } from "./pipeline-table.ts";
 import { ConfigProblems } from "./problems.ts";
@@ -70,6 +71,8 @@ export async function loadTomlPipeline(
   const created: object[] = [];
   const built = buildTomlPipeline(config, observeInstances(registry, created), docs, applied);
   if (built.isErr()) problems.push(...built.error);
+  // A process's permanences must be there (a typo'd [permanences.hyperparameter]), not fail mid-run.
+  else problems.push(...permanenceParamProblems(built.value, registry, config, docs, applied));
   if (problems.length > 0 || built.isErr()) throw new ConfigProblems(problems);
   return {
     name: typeof table.name === "string" ? table.name : target.defaultName,

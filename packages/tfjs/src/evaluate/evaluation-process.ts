@@ -1,5 +1,7 @@
 import { PipelineProcess, type ProcessContext } from "@tipi/core";
 import { z } from "../lazy/zod.ts";
+import { Data } from "../permanences/data.ts";
+import { Network } from "../permanences/network.ts";
 import type { Evaluation } from "./evaluate.ts";
 import { evaluateWithPermanences } from "./evaluate-stage.ts";
 
@@ -32,6 +34,8 @@ export const evaluationProcessParams = z.object({
  */
 export class EvaluationProcess extends PipelineProcess<z.output<typeof evaluationProcessParams>> {
   static override readonly params = evaluationProcessParams;
+  /** The params that name a permanence, and its class: checked before a TOML pipeline runs. */
+  static readonly permanenceParams = { network: Network, data: Data } as const;
 
   execute(ctx: ProcessContext): Promise<Evaluation> {
     return evaluateWithPermanences(ctx, this.params);

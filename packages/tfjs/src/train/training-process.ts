@@ -1,5 +1,8 @@
 import { PipelineProcess, type ProcessContext } from "@tipi/core";
 import { z } from "../lazy/zod.ts";
+import { Data } from "../permanences/data.ts";
+import { Hyperparameters } from "../permanences/hyperparameters.ts";
+import { Network } from "../permanences/network.ts";
 import type { TrainResult } from "./train-loop.ts";
 
 /**
@@ -30,6 +33,15 @@ export const trainingProcessParams = z.object({
  */
 export class TrainingProcess extends PipelineProcess<z.output<typeof trainingProcessParams>> {
   static override readonly params = trainingProcessParams;
+  /**
+   * The params that name a permanence, and its class: `tipi validate` and `tipi run` check that
+   * a TOML pipeline provides each (`network = "network"` by default) before anything runs.
+   */
+  static readonly permanenceParams = {
+    network: Network,
+    data: Data,
+    hyperparameters: Hyperparameters,
+  } as const;
 
   async execute(ctx: ProcessContext): Promise<TrainResult> {
     // the train loop loads tfjs: only when a run trains, not when a config is validated
