@@ -21,7 +21,9 @@ export interface PipelineDef {
   /**
    * The named steps, newest first, as a linked list of {@link StepSlot}s (`never` when
    * none). A list rather than a union: appending to it does not copy the earlier entries,
-   * so type-checking cost stays linear in the number of steps.
+   * so type-checking cost stays linear in the number of steps. Typed `unknown`, not
+   * `StepSlot`: checking a list against a constraint walks every step in it, so nothing
+   * that holds the list is given one (see `PipelineMethods` in `pipeline/pipeline.ts`).
    */
   steps: unknown;
 }
