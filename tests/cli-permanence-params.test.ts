@@ -154,4 +154,28 @@ describe("the built CLI (packages/cli/dist)", () => {
     expect(r.stderr).toContain('needs a Hyperparameters permanence named "hyperparameters"');
     expect(readdirSync(cwd)).toEqual(["pipeline.toml"]);
   });
+
+  test("a module pipeline: provide({ hyperparameter }) against trainJoin() fails validate and run, nothing runs", async () => {
+    const module = join(REPO, "tests/fixtures/cli/module-typo/pipeline.ts");
+    const cwd = join(scratch, "module");
+    mkdirSync(cwd, { recursive: true });
+    for (const command of ["validate", "run"]) {
+      const args = command === "run" ? ["run", module, "--no-progress"] : ["validate", module];
+      const r = await tipi(args, { cwd });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(
+        'pipeline.ts: the "train" join needs a Hyperparameters permanence named "hyperparameters", and the pipeline provides none (permanences: hyperparameter, data, network)',
+      );
+      expect(r.stderr).toContain(
+        'did you mean hyperparameters? (rename the key to hyperparameters, or pass { hyperparameters: "hyperparameter" } to the step\'s options)',
+      );
+    }
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+
+  test("the shipped example module that uses trainJoin() and evaluateStage() still validates", async () => {
+    const r = await tipi(["validate", "examples/fashion-mnist/pipeline.ts"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("is valid");
+  });
 });

@@ -3,6 +3,7 @@ import type { AnyPipeline } from "@tipi/core";
 import { UsageError } from "../cli/errors.ts";
 import { describeImportFailure, importUserModule } from "./import-user-module.ts";
 import type { LoadedPipeline, LoadOptions } from "./load-pipeline.ts";
+import { stepNeedsProblems } from "./permanence-params.ts";
 import { type ConfigProblem, ConfigProblems } from "./problems.ts";
 import type { Target } from "./resolve-target.ts";
 
@@ -55,6 +56,9 @@ export async function loadModulePipeline(
       })),
     );
   }
+  // The permanences trainJoin() and evaluateStage() read, by the names they were given.
+  const missing = stepNeedsProblems(pipeline, target.file);
+  if (missing.length > 0) throw new ConfigProblems(missing);
   if (options.seed !== undefined) {
     // It only reaches meta.json: a module builds its permanences, seeds included, in its code.
     process.stderr.write(

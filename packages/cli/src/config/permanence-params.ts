@@ -1,3 +1,4 @@
+import { isAbsolute, relative } from "node:path";
 import { type AnyPipeline, type ConfigIssue, isTable, type Registry } from "@tipi/core";
 import { nearest } from "@tipi/core/did-you-mean";
 import { locate } from "./build-toml-pipeline.ts";
@@ -91,4 +92,56 @@ export function permanenceParamProblems(
     }
   }
   return issues.map((issue) => locate(docs, applied, issue));
+}
+
+/**
+ * A DSL step function that names the permanences it reads (`trainJoin()`, `evaluateStage()`
+ * from @tipi/tfjs), with the option of the step's factory that names each.
+ */
+interface NeedsPermanences {
+  readonly needsPermanences?: readonly {
+    readonly option: string;
+    readonly name: string;
+    readonly type: PermanenceClass;
+  }[];
+}
+
+/**
+ * Every permanence a step or join function of a module's pipeline needs (`needsPermanences`)
+ * that no `provide()` gives by that name, reported at the module (tsx does not type-check, so
+ * `.provide({ hyperparameter })` would otherwise fail at the join, mid-run).
+ */
+export function stepNeedsProblems(pipeline: AnyPipeline, file: string): ConfigProblem[] {
+  const graph = pipeline.describe();
+  const names = graph.permanences.map((p) => p.name);
+  const problems: ConfigProblem[] = [];
+  for (const step of graph.steps) {
+    const fn =
+      step.kind === "stage" || step.kind === "io"
+        ? step.fn
+        : step.kind === "join" && step.impl?.kind === "fn"
+          ? step.impl.fn
+          : undefined;
+    const needs = (fn as NeedsPermanences | undefined)?.needsPermanences ?? [];
+    const who = step.kind === "join" ? `the "${step.name}" join` : `step "${step.name}"`;
+    for (const need of needs) {
+      if (names.includes(need.name)) continue;
+      const close = nearest(need.name, names);
+      problems.push({
+        file: shownPath(file),
+        message: `${who} needs a ${need.type.name} permanence named "${need.name}", and the pipeline provides none (permanences: ${names.length === 0 ? "none" : names.join(", ")})`,
+        hint:
+          close === undefined
+            ? `provide it: .provide({ ${need.name}: () => new ${need.type.name}(…) })`
+            : `provide({ ${close}: … }): did you mean ${need.name}? (rename the key to ${need.name}, or pass { ${need.option}: "${close}" } to the step's options)`,
+      });
+    }
+  }
+  return problems;
+}
+
+/** `file` relative to the working directory when inside it. */
+function shownPath(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? file : rel;
 }

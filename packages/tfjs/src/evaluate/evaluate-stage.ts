@@ -1,6 +1,7 @@
 import type { EventOf } from "@tipi/core";
 import { Data } from "../permanences/data.ts";
 import { Network } from "../permanences/network.ts";
+import { needingPermanences } from "../train/needs-permanences.ts";
 import type { TrainContext, WithResult } from "../train/train-join.ts";
 import { type Evaluation, evaluateModelAsync } from "./evaluate.ts";
 
@@ -78,12 +79,18 @@ export function evaluationFigures(result: Evaluation, prefix = ""): readonly Eve
  * pipeline.stage("evaluate", evaluateStage())
  */
 export function evaluateStage(options: EvaluateStageOptions = {}) {
-  return async <TState>(
-    state: TState,
-    ctx: Pick<TrainContext, "get" | "emit" | "signal">,
-  ): Promise<WithResult<TState, { evaluation: Evaluation }>> =>
-    ({
-      ...(typeof state === "object" ? state : {}),
-      evaluation: await evaluateWithPermanences(ctx, options),
-    }) as WithResult<TState, { evaluation: Evaluation }>;
+  return needingPermanences(
+    async <TState>(
+      state: TState,
+      ctx: Pick<TrainContext, "get" | "emit" | "signal">,
+    ): Promise<WithResult<TState, { evaluation: Evaluation }>> =>
+      ({
+        ...(typeof state === "object" ? state : {}),
+        evaluation: await evaluateWithPermanences(ctx, options),
+      }) as WithResult<TState, { evaluation: Evaluation }>,
+    [
+      { option: "network", name: options.network ?? "network", type: Network },
+      { option: "data", name: options.data ?? "data", type: Data },
+    ],
+  );
 }

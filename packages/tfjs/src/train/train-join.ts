@@ -4,6 +4,7 @@ import { Data } from "../permanences/data.ts";
 import { Device } from "../permanences/device.ts";
 import { Hyperparameters } from "../permanences/hyperparameters.ts";
 import { Network } from "../permanences/network.ts";
+import { needingPermanences } from "./needs-permanences.ts";
 import { type TrainResult, train } from "./train-loop.ts";
 
 /** `TState` (when it is an object, e.g. not the `void` of a fresh pipeline) plus `TAdd`. */
@@ -126,12 +127,23 @@ export async function trainWithPermanences(
  * const pipeline = base.provideJoin("train", trainJoin());
  */
 export function trainJoin(options: TrainJoinOptions = {}) {
-  return async <TState>(
-    state: TState,
-    ctx: TrainContext,
-  ): Promise<WithResult<TState, { training: TrainResult }>> =>
-    ({
-      ...(typeof state === "object" ? state : {}),
-      training: await trainWithPermanences(ctx, options),
-    }) as WithResult<TState, { training: TrainResult }>;
+  return needingPermanences(
+    async <TState>(
+      state: TState,
+      ctx: TrainContext,
+    ): Promise<WithResult<TState, { training: TrainResult }>> =>
+      ({
+        ...(typeof state === "object" ? state : {}),
+        training: await trainWithPermanences(ctx, options),
+      }) as WithResult<TState, { training: TrainResult }>,
+    [
+      { option: "network", name: options.network ?? "network", type: Network },
+      { option: "data", name: options.data ?? "data", type: Data },
+      {
+        option: "hyperparameters",
+        name: options.hyperparameters ?? "hyperparameters",
+        type: Hyperparameters,
+      },
+    ],
+  );
 }
