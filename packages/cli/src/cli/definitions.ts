@@ -150,7 +150,8 @@ export const COMMANDS: readonly CommandDef[] = [
     name: "validate",
     summary: "Check a pipeline's config without running it.",
     description:
-      "Parses the config, applies overrides and builds the pipeline, reporting every problem with " +
+      "Parses the config, applies overrides and builds the pipeline, checks that every process (and " +
+      "trainJoin()/evaluateStage()) has the permanences it names, and reports every problem with " +
       "file:line:column, the key path and a hint. Exit code 0 when valid, 2 otherwise. A valid " +
       "pipeline prints its name and counts: its permanences, and its steps, which are the steps " +
       "`tipi graph` lists and `tipi run` numbers ([1/N]): stages, io steps, joins, processes and " +
