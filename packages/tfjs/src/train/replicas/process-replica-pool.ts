@@ -3,7 +3,6 @@ import { fileURLToPath } from "node:url";
 import type * as tf from "@tensorflow/tfjs-core";
 import type { LayersModel } from "@tensorflow/tfjs-layers";
 import type { BackendName } from "../../backend/backend-names.ts";
-import { tfCore } from "../../lazy/modules.ts";
 import type { OutputKind } from "../losses.ts";
 import type {
   ProcessReplicaInit,
@@ -19,7 +18,7 @@ import {
   type ReplicaTimings,
   sizeOfAll,
 } from "./replicas.ts";
-import { shardBounds, shardGradients } from "./shard-step.ts";
+import { hostShardGradients, shardBounds } from "./shard-step.ts";
 
 /** Running from the `.ts` sources (tests, `tsx`) rather than the built `dist/`. */
 const SOURCES = import.meta.url.endsWith(".ts");
@@ -212,7 +211,6 @@ export class ProcessReplicaPool implements Replicas {
    */
   async step(xs: Float32Array, ys: Int32Array, shape: readonly number[]): Promise<ReplicaStep> {
     if (this.#closed) throw new Error("the replica pool is closed");
-    const tf = tfCore();
     const t0 = performance.now();
     const weights = this.#readWeights();
     const t1 = performance.now();
@@ -239,16 +237,14 @@ export class ProcessReplicaPool implements Replicas {
     });
     // A failing replica must not leave the others' answers rejected and unobserved.
     for (const answer of answers) answer?.catch(() => {});
-    const [start, end] = shardBounds(size, this.count, 0, this.#ownWeight);
-    const labels = ys.subarray(start, end);
-    const x = tf.tensor(xs.subarray(start * per, end * per), [end - start, ...shape]);
-    const y = tf.tensor1d(labels, "int32");
-    let own: { loss: number; correct: number };
-    try {
-      own = shardGradients(this.#model, this.#vars, x, y, labels, size, this.#kind, this.#own);
-    } finally {
-      tf.dispose([x, y]);
-    }
+    const own = hostShardGradients(
+      this.#model,
+      this.#vars,
+      { xs, ys, shape },
+      shardBounds(size, this.count, 0, this.#ownWeight),
+      this.#kind,
+      this.#own,
+    );
     const t2 = performance.now();
     const done = await Promise.all(answers);
     const t3 = performance.now();

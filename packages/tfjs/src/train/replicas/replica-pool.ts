@@ -21,7 +21,7 @@ import {
   Signals,
   Waiter,
 } from "./replica-protocol.ts";
-import { shardBounds, shardGradients } from "./shard-step.ts";
+import { hostShardGradients, shardBounds } from "./shard-step.ts";
 
 /** What {@link ReplicaPool.start} needs. */
 export interface ReplicaPoolOptions {
@@ -388,7 +388,6 @@ export class ReplicaPool {
     shape: readonly number[],
   ): Promise<{ loss: number; correct: number }> {
     if (this.#closed) throw new Error("the replica pool is closed");
-    const tf = tfCore();
     const t0 = performance.now();
     this.#publishWeights();
     const t1 = performance.now();
@@ -407,16 +406,14 @@ export class ReplicaPool {
       });
       return true;
     });
-    const [start, end] = shardBounds(size, this.count, 0, this.#ownWeight);
-    const labels = ys.subarray(start, end);
-    const x = tf.tensor(xs.subarray(start * per, end * per), [end - start, ...shape]);
-    const y = tf.tensor1d(labels, "int32");
-    let own: { loss: number; correct: number };
-    try {
-      own = shardGradients(this.#model, this.#vars, x, y, labels, size, this.#kind, this.#grads(0));
-    } finally {
-      tf.dispose([x, y]);
-    }
+    const own = hostShardGradients(
+      this.#model,
+      this.#vars,
+      { xs, ys, shape },
+      shardBounds(size, this.count, 0, this.#ownWeight),
+      this.#kind,
+      this.#grads(0),
+    );
     const t2 = performance.now();
     for (const [i, replica] of this.#replicas.entries()) {
       if (asked[i]) await this.#done(i + 1, replica);

@@ -79,3 +79,28 @@ export function shardGradients(
     return { loss: value.dataSync()[0]!, correct };
   });
 }
+
+/**
+ * {@link shardGradients} of samples `[start, end)` of a batch held in host arrays: makes the
+ * shard's tensors, computes, and disposes of them. What each pool runs for its own shard.
+ */
+export function hostShardGradients(
+  model: LayersModel,
+  vars: readonly tf.Variable[],
+  batch: { readonly xs: Float32Array; readonly ys: Int32Array; readonly shape: readonly number[] },
+  [start, end]: readonly [number, number],
+  kind: OutputKind,
+  out: Float32Array,
+): ShardResult {
+  const tf = tfCore();
+  const size = batch.ys.length;
+  const per = size === 0 ? 0 : batch.xs.length / size;
+  const labels = batch.ys.subarray(start, end);
+  const x = tf.tensor(batch.xs.subarray(start * per, end * per), [end - start, ...batch.shape]);
+  const y = tf.tensor1d(labels, "int32");
+  try {
+    return shardGradients(model, vars, x, y, labels, size, kind, out);
+  } finally {
+    tf.dispose([x, y]);
+  }
+}
